@@ -1,0 +1,98 @@
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tsattn.nn.config import NetConfig, TaskSpec
+from tsattn.nn.heads import POSITIVE_EPS, TaskHeads, constrain
+
+TASKS = (
+    TaskSpec("p", horizon=3, n_targets=2),
+    TaskSpec("q", "pinball", quantiles=(0.05, 0.5, 0.95), horizon=2, target_channels=(1,)),
+    TaskSpec("g", "gaussian_nll", n_targets=2, target_channels=(0, 2)),
+    TaskSpec("d", "bce", horizon=4),
+    TaskSpec("v", "qlike", horizon=2),
+)
+
+
+def _cfg(**kw):
+    base = {"window_length": 8, "n_features": 3, "tasks": TASKS, "d_model": 8, "n_heads": 2, "n_layers": 1, "dropout": 0.0}
+    base.update(kw)
+    return NetConfig(**base)
+
+
+def test_raw_shapes_single_and_multi():
+    for head in ("single", "multi"):
+        c = _cfg(output_head=head)
+        heads = TaskHeads(c)
+        raw = heads(torch.randn(4, c.n_tokens, 8))
+        assert {k: tuple(v.shape) for k, v in raw.items()} == {
+            "p": (4, 3, 2, 1),
+            "q": (4, 2, 1, 3),
+            "g": (4, 1, 2, 2),
+            "d": (4, 4, 1, 1),
+            "v": (4, 2, 1, 1),
+        }
+
+
+def test_single_head_is_one_linear_layer():
+    c = _cfg(output_head="single")
+    heads = TaskHeads(c)
+    linears = [m for m in heads.modules() if isinstance(m, torch.nn.Linear)]
+    assert len(linears) == 1
+    assert linears[0].in_features == c.n_tokens * 8
+    assert linears[0].out_features == sum(t.n_outputs for t in TASKS)
+    # The split follows task order: task "p" is the first 6 outputs.
+    enc = torch.randn(2, c.n_tokens, 8)
+    flat = linears[0](enc.flatten(1))
+    torch.testing.assert_close(heads(enc)["p"], flat[:, :6].view(2, 3, 2, 1))
+
+
+def test_multi_head_has_one_mlp_per_task():
+    heads = TaskHeads(_cfg(output_head="multi"))
+    assert len(heads.heads) == len(TASKS)
+    enc = torch.randn(2, 8, 8)
+    before = heads(enc)["d"]
+    with torch.no_grad():
+        heads.heads[0].out.weight.add_(1.0)  # task "p"'s head only
+    torch.testing.assert_close(heads(enc)["d"], before)
+
+
+def test_channel_wise_head_in_channel_independent_mode():
+    c = _cfg(output_head="multi", channel_independent=True)
+    heads = TaskHeads(c)
+    assert heads.channel_wise == (False, True, True, False, False)
+    enc = torch.randn(2, 3, c.n_tokens, 8)
+    out = heads(enc)["g"]
+    # Targets (0, 2) each come from their own channel's encoding, same weights.
+    mlp = heads.heads[2]
+    for t, ch in enumerate((0, 2)):
+        expected = mlp(enc[:, ch].flatten(1)).view(2, 1, 2)
+        torch.testing.assert_close(out[:, :, t], expected)
+
+
+def test_constrain_point_bce_shapes():
+    raw = torch.randn(2, 3, 4, 1)
+    for loss in ("mse", "mae", "huber", "bce"):
+        torch.testing.assert_close(constrain(TaskSpec("t", loss), raw), raw[..., 0])
+
+
+@given(st.lists(st.floats(-30, 30), min_size=4, max_size=4))
+def test_quantiles_never_cross(values):
+    spec = TaskSpec("q", "pinball", quantiles=(0.1, 0.4, 0.6, 0.9))
+    raw = torch.tensor(values, dtype=torch.float64).view(1, 1, 1, 4)
+    q = constrain(spec, raw)
+    assert q.shape == (1, 1, 1, 4)
+    assert torch.all(q[..., 1:] >= q[..., :-1])
+    assert q[0, 0, 0, 0].item() == values[0]
+
+
+def test_variances_are_positive():
+    raw = torch.tensor([[[[0.3, -50.0]], [[0.0, 2.0]]]])
+    g = constrain(TaskSpec("g", "gaussian_nll"), raw)
+    assert g.shape == (1, 2, 1, 2)
+    assert torch.all(g[..., 1] > 0)
+    assert g[0, 1, 0, 1].item() == pytest.approx(F.softplus(torch.tensor(2.0)).item() + POSITIVE_EPS)
+    v = constrain(TaskSpec("v", "qlike"), torch.full((1, 1, 1, 1), -80.0))
+    assert v.item() >= POSITIVE_EPS

@@ -1,0 +1,318 @@
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import r2_score
+
+from tsattn._base import (
+    BaseForecaster,
+    _as_history,
+    _continuation_problem,
+    _future_index,
+    _infer_freq,
+)
+from tsattn.baselines import DriftForecaster, NaiveForecaster
+
+
+class LastValue(BaseForecaster):
+    """Minimal forecaster relying on every generic default of the base class."""
+
+    def __init__(self, *, horizon=1):
+        self.horizon = horizon
+
+    def _fit(self, values, index):
+        assert values.dtype == np.float64
+        assert values.ndim == 2
+        self.last_ = values[-1].copy()
+        self.n_seen_ = len(values)
+
+    def _forecast(self, steps):
+        # A forecast that depends on how much was seen, to catch state bugs.
+        return np.tile(self.last_ + 0.01 * self.n_seen_, (steps, 1)), None
+
+    def _update(self, values, index):
+        self.last_ = values[-1].copy()
+        self.n_seen_ += len(values)
+
+
+def prices(n=30, start="2024-01-01", freq="D", columns=("a", "b"), seed=0):
+    rng = np.random.default_rng(seed)
+    index = pd.date_range(start, periods=n, freq=freq)
+    data = 100 + np.cumsum(rng.normal(size=(n, len(columns))), axis=0)
+    return pd.DataFrame(data, index=index, columns=list(columns))
+
+
+# -- input conversion -----------------------------------------------------------
+
+
+def test_as_history_names_and_dtypes():
+    values, index, cols, named, is_pandas = _as_history(np.arange(4))
+    assert values.shape == (4, 1)
+    assert values.dtype == np.float64
+    assert cols == ["y"]
+    assert not named
+    assert not is_pandas
+    assert isinstance(index, pd.RangeIndex)
+    _, _, cols, named, _ = _as_history(np.zeros((3, 2)))
+    assert cols == ["y0", "y1"]
+    assert not named
+    _, _, cols, named, is_pandas = _as_history(pd.Series([1.0, 2.0], name="Close"))
+    assert cols == ["Close"]
+    assert named
+    assert is_pandas
+    _, _, cols, named, _ = _as_history(pd.Series([1.0, 2.0]))
+    assert cols == ["y"]
+    assert not named
+    values, _, cols, named, _ = _as_history(
+        pd.DataFrame({"x": [1, 2], "z": [True, False]})
+    )
+    assert cols == ["x", "z"]
+    assert named
+    np.testing.assert_array_equal(values, [[1.0, 1.0], [2.0, 0.0]])
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "match"),
+    [
+        (np.zeros((2, 2, 2)), ValueError, "must be 1-D or 2-D"),
+        (np.zeros((0, 1)), ValueError, "is empty"),
+        (pd.DataFrame(index=range(3)), ValueError, "no columns"),
+        (pd.DataFrame({"s": ["a", "b"]}), TypeError, "column 's' has dtype"),
+        (["a", "b"], TypeError, "could not convert"),
+        (
+            pd.Series([1.0, 3.0, 2.0], index=[0, 2, 1]),
+            ValueError,
+            "not in increasing time order",
+        ),
+        (pd.Series([1.0, 2.0], index=[1, 1]), ValueError, "duplicate label"),
+    ],
+)
+def test_as_history_rejects(bad, error, match):
+    with pytest.raises(error, match=match):
+        _as_history(bad)
+
+
+def test_nan_error_names_column_and_index():
+    X = prices(5)
+    X.iloc[3, 1] = np.nan
+    with pytest.raises(ValueError, match=re.escape("column 'b' at index 2024-01-04")):
+        NaiveForecaster().fit(X)
+
+
+# -- time index helpers --------------------------------------------------------------
+
+
+def test_future_index_business_days_after_friday():
+    # Weekday-only daily data with a holiday gap has no regular frequency.
+    index = pd.DatetimeIndex(["2024-03-25", "2024-03-26", "2024-03-28", "2024-03-29"])
+    freq, strict = _infer_freq(index)
+    assert freq == pd.offsets.BDay()
+    assert not strict
+    future = _future_index(index, 3, freq)
+    assert list(future) == list(
+        pd.DatetimeIndex(["2024-04-01", "2024-04-02", "2024-04-03"])
+    )
+
+
+def test_future_index_regular_range_and_period():
+    index = pd.date_range("2024-01-01", periods=4, freq="h")
+    index = pd.DatetimeIndex(list(index))  # drop the freq attribute
+    freq, strict = _infer_freq(index)
+    assert strict
+    assert _future_index(index, 2, freq)[0] == pd.Timestamp("2024-01-01 04:00")
+    assert list(_future_index(pd.RangeIndex(0, 10, 2), 2, None)) == [10, 12]
+    assert list(_future_index(pd.Index([3, 4, 5]), 2, None)) == [6, 7]
+    periods = pd.period_range("2024-01", periods=3, freq="M")
+    assert str(_future_index(periods, 1, periods.freq)[0]) == "2024-04"
+
+
+def test_future_index_without_frequency_is_an_error():
+    index = pd.DatetimeIndex(["2024-01-01", "2024-01-05", "2024-01-06 13:00"])
+    freq, _ = _infer_freq(index)
+    assert freq is None
+    with pytest.raises(ValueError, match="could not be inferred"):
+        _future_index(index, 1, freq)
+
+
+def test_continuation_rules():
+    index = pd.date_range("2024-01-01", periods=3, freq="D")
+    freq, strict = _infer_freq(index)
+    ok = pd.date_range("2024-01-04", periods=2, freq="D")
+    assert _continuation_problem(index, freq, strict, ok) is None
+    gap = pd.DatetimeIndex(["2024-01-05"])
+    assert "regular frequency" in _continuation_problem(index, freq, strict, gap)
+    overlap = pd.DatetimeIndex(["2024-01-03"])
+    assert "not after" in _continuation_problem(index, freq, strict, overlap)
+    # business-day guess: any later day continues (holidays are skipped)
+    bidx = pd.DatetimeIndex(["2024-03-27", "2024-03-28"])
+    bfreq, bstrict = _infer_freq(bidx)
+    assert (
+        _continuation_problem(bidx, bfreq, bstrict, pd.DatetimeIndex(["2024-04-01"]))
+        is None
+    )
+    assert (
+        _continuation_problem(pd.RangeIndex(5), None, True, pd.RangeIndex(5, 7)) is None
+    )
+    assert "comes next" in _continuation_problem(
+        pd.RangeIndex(5), None, True, pd.RangeIndex(6, 8)
+    )
+
+
+# -- fit / forecast / update -----------------------------------------------------
+
+
+def test_fit_sets_sklearn_attributes():
+    X = prices(10)
+    est = NaiveForecaster().fit(X)
+    assert est.n_features_in_ == 2
+    assert list(est.feature_names_in_) == ["a", "b"]
+    assert est.columns_ == ["a", "b"]
+    assert est.index_.equals(X.index)
+    est.fit(X.to_numpy())
+    assert not hasattr(est, "feature_names_in_")
+    assert est.columns_ == ["y0", "y1"]
+
+
+def test_not_fitted_errors():
+    est = NaiveForecaster()
+    for call in (
+        est.forecast,
+        lambda: est.predict([1.0, 2.0]),
+        lambda: est.update([1.0]),
+    ):
+        with pytest.raises(NotFittedError):
+            call()
+
+
+def test_forecast_frame_layout():
+    X = prices(10)
+    fc = NaiveForecaster(horizon=3, quantiles=(0.95, 0.05)).fit(X).forecast()
+    assert list(fc.columns) == ["a", "a_q0.05", "a_q0.95", "b", "b_q0.05", "b_q0.95"]
+    assert list(fc.index) == list(pd.date_range("2024-01-11", periods=3, freq="D"))
+    assert NaiveForecaster(quantiles=None).fit(X).forecast(5).shape == (5, 2)
+
+
+@pytest.mark.parametrize(
+    ("steps", "error"), [(0, ValueError), (-2, ValueError), (1.5, TypeError)]
+)
+def test_forecast_bad_steps(steps, error):
+    est = NaiveForecaster().fit(prices(5))
+    with pytest.raises(error, match="steps must be an int >= 1"):
+        est.forecast(steps)
+
+
+def test_update_moves_the_origin_without_refit():
+    X = prices(20)
+    est = LastValue(horizon=2).fit(X.iloc[:15])
+    est.update(X.iloc[15:18]).update(X.iloc[18:].to_numpy())
+    ref = LastValue(horizon=2).fit(X)
+    pd.testing.assert_frame_equal(est.forecast(), ref.forecast())
+    assert est.index_.equals(X.index)
+
+
+def test_update_rejects_non_continuing_data():
+    X = prices(20)
+    est = NaiveForecaster().fit(X.iloc[:10])
+    with pytest.raises(ValueError, match="does not continue"):
+        est.update(X.iloc[5:12])  # overlaps
+    with pytest.raises(ValueError, match="regular frequency"):
+        est.update(X.iloc[12:14])  # skips two days
+    with pytest.raises(ValueError, match=re.escape("has columns ['b', 'a']")):
+        est.update(X.iloc[10:12][["b", "a"]])
+    with pytest.raises(ValueError, match="has 1 column"):
+        est.update(np.ones(3))
+
+
+def test_fit_checks_params_and_lengths():
+    with pytest.raises(
+        ValueError, match="'horizon' parameter of NaiveForecaster must be an int >= 1"
+    ):
+        NaiveForecaster(horizon=0).fit(prices(5))
+    with pytest.raises(TypeError, match="'horizon' parameter"):
+        NaiveForecaster(horizon="3").fit(prices(5))
+    with pytest.raises(ValueError, match=r"levels strictly between 0 and 1"):
+        NaiveForecaster(quantiles=(0.5, 1.0)).fit(prices(5))
+    with pytest.raises(ValueError, match="repeated"):
+        NaiveForecaster(quantiles=(0.1, 0.1)).fit(prices(5))
+    with pytest.raises(ValueError, match="y has 3 rows but X has 5"):
+        NaiveForecaster().fit(prices(5), y=np.zeros(3))
+    with pytest.raises(ValueError, match="needs at least 2"):
+        DriftForecaster(quantiles=None).fit([1.0])
+
+
+# -- predict / score -------------------------------------------------------------------
+
+
+def test_predict_layout_and_types():
+    X = prices(12)
+    est = DriftForecaster(horizon=2).fit(X.iloc[:8])
+    out = est.predict(X.iloc[8:])
+    assert isinstance(out, pd.DataFrame)
+    assert out.index.equals(X.index[8:])
+    assert list(out.columns) == ["a_h1", "a_h2", "b_h1", "b_h2"]
+    arr = est.predict(X.iloc[8:].to_numpy())
+    assert isinstance(arr, np.ndarray)
+    assert arr.shape == (4, 4)
+
+
+def test_predict_continuing_uses_fitted_history():
+    X = prices(12)
+    est = DriftForecaster(horizon=1, quantiles=None).fit(X.iloc[:8])
+    cont = est.predict(X.iloc[8:])
+    alone = est.predict(X.iloc[8:].reset_index(drop=True))
+    # Continuing: drift from the first fitted point; alone: from X's own start.
+    full = X["a"].to_numpy()
+    t = 9
+    assert cont["a_h1"].iloc[t - 8] == pytest.approx(full[t] + (full[t] - full[0]) / t)
+    assert np.isnan(alone["a_h1"].iloc[0])
+    assert alone["a_h1"].iloc[1] == pytest.approx(full[9] + (full[9] - full[8]))
+
+
+def test_generic_predict_path_equals_prefix_fits():
+    X = prices(15)
+    est = LastValue(horizon=3).fit(X.iloc[:5])
+    cont = est.predict(X.iloc[5:])
+    alone = est.predict(X.iloc[5:].to_numpy())
+    for t in range(10):
+        by_update = LastValue(horizon=3).fit(X.iloc[:5]).update(X.iloc[5 : 6 + t])
+        np.testing.assert_allclose(
+            cont.iloc[t], by_update.forecast().to_numpy().T.ravel()
+        )
+        prefix = LastValue(horizon=3).fit(X.iloc[5 : 6 + t].to_numpy())
+        np.testing.assert_allclose(alone[t], prefix.forecast().to_numpy().T.ravel())
+
+
+def test_score_against_realised_future():
+    X = prices(20)
+    est = NaiveForecaster(horizon=2).fit(X.iloc[:10])
+    pred = est.predict(X.iloc[10:]).to_numpy()
+    future = X.iloc[10:].to_numpy()
+    target = np.column_stack(
+        [future[1:-1, 0], future[2:, 0], future[1:-1, 1], future[2:, 1]]
+    )
+    expected = r2_score(target, pred[:-2])
+    assert est.score(X.iloc[10:]) == pytest.approx(expected)
+    y = np.vstack([target, np.full((2, 4), np.nan)])
+    assert est.score(X.iloc[10:], y) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="shape"):
+        est.score(X.iloc[10:], np.zeros((10, 3)))
+
+
+def test_clone_params_and_tags():
+    est = NaiveForecaster(horizon=4, quantiles=(0.1, 0.9)).fit(prices(6))
+    twin = clone(est)
+    assert twin.get_params() == {"horizon": 4, "quantiles": (0.1, 0.9)}
+    assert not hasattr(twin, "models_")
+    with pytest.raises(NotFittedError):
+        twin.forecast()
+    tags = est.__sklearn_tags__()
+    assert not tags.target_tags.required
+    assert tags.target_tags.multi_output
+
+
+def test_init_is_keyword_only():
+    with pytest.raises(TypeError):
+        NaiveForecaster(3)

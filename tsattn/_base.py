@@ -1,0 +1,666 @@
+"""Base classes of every tsattn forecaster: the sklearn and the forecasting face."""
+
+from __future__ import annotations
+
+import copy
+import numbers
+import warnings
+from abc import ABCMeta, abstractmethod
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils.validation import check_is_fitted
+
+FloatArray = npt.NDArray[np.float64]
+
+__all__ = ["BaseForecaster", "UnivariateForecaster"]
+
+
+# ----------------------------------------------------------------------------
+# Input conversion and time-index helpers
+# ----------------------------------------------------------------------------
+
+
+def _as_history(
+    X: Any, name: str = "X"
+) -> tuple[FloatArray, pd.Index, list[Any], bool, bool]:
+    """Validate a history and convert it to canonical arrays.
+
+    Returns ``(values, index, columns, named, is_pandas)``: ``values`` is a
+    float64 array of shape (n, T); ``named`` says whether the column labels
+    came from the caller (DataFrame or named Series).
+    """
+    is_pandas = isinstance(X, (pd.Series, pd.DataFrame))
+    if isinstance(X, pd.Series):
+        named = X.name is not None
+        X = X.to_frame(name=X.name if named else "y")
+    elif isinstance(X, pd.DataFrame):
+        named = True
+    else:
+        try:
+            arr = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"{name} must be a pandas Series/DataFrame or a numeric array; "
+                f"could not convert {type(X).__name__} to float ({exc})."
+            ) from exc
+        if arr.ndim == 1:
+            arr = arr[:, None]
+            columns: list[Any] = ["y"]
+        elif arr.ndim == 2:
+            columns = [f"y{j}" for j in range(arr.shape[1])]
+        else:
+            raise ValueError(
+                f"{name} must be 1-D or 2-D (rows are time steps), got an array "
+                f"with shape {arr.shape}."
+            )
+        X = pd.DataFrame(arr, columns=columns)
+        named = False
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} is empty (0 rows); pass at least one time step.")
+    if X.shape[1] == 0:
+        raise ValueError(f"{name} has no columns; pass at least one series.")
+    if not X.columns.is_unique:
+        dup = X.columns[X.columns.duplicated()][0]
+        raise ValueError(f"{name} has duplicate column {dup!r}; rename it.")
+    for col, dtype in X.dtypes.items():
+        if not (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        ):
+            raise TypeError(
+                f"{name} column {col!r} has dtype {dtype}; forecasters need numeric "
+                "columns. Drop or encode it first."
+            )
+    values = X.to_numpy(dtype=np.float64, na_value=np.nan)
+    index = X.index
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{name} contains {int(bad.sum())} NaN or infinite value(s); the first "
+            f"is in column {X.columns[col]!r} at index {index[row]} (row {row}). "
+            f"Fill or drop them (e.g. {name}.ffill() or {name}.dropna()) first."
+        )
+    if not index.is_unique:
+        dup = index[index.duplicated()][0]
+        raise ValueError(
+            f"{name}.index has duplicate label {dup}; rows must be distinct time "
+            "steps in time order."
+        )
+    orderable = isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) or (
+        pd.api.types.is_numeric_dtype(index.dtype)
+    )
+    if orderable and not index.is_monotonic_increasing:
+        pos = int(np.flatnonzero(np.asarray(index[1:] <= index[:-1]))[0])
+        raise ValueError(
+            f"{name}.index is not in increasing time order ({index[pos]} is followed "
+            f"by {index[pos + 1]} at row {pos + 1}). Sort it with "
+            f"{name}.sort_index()."
+        )
+    return values, index, list(X.columns), named, is_pandas
+
+
+def _infer_freq(index: pd.Index) -> tuple[Any, bool]:
+    """Return ``(freq, strict)`` used to extend ``index`` into the future.
+
+    ``strict`` is False for the business-day guess made for weekday-only daily
+    data without a regular frequency (stock prices skip holidays), in which
+    case new observations only need to come after the last seen one.
+    """
+    if isinstance(index, pd.PeriodIndex):
+        return index.freq, True
+    if isinstance(index, pd.DatetimeIndex):
+        if index.freq is not None:
+            return index.freq, True
+        if len(index) >= 3:
+            with warnings.catch_warnings():
+                # pandas 3 announces that infer_freq will return an offset;
+                # to_offset below accepts both.
+                warnings.simplefilter("ignore", FutureWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                inferred = pd.infer_freq(index)
+            if inferred is not None:
+                return to_offset(inferred), True
+        if len(index) >= 2:
+            gaps = index[1:] - index[:-1]
+            weekday_daily = (
+                bool((index == index.normalize()).all())
+                and bool((index.day_of_week < 5).all())
+                and gaps.min() >= pd.Timedelta(days=1)
+                and gaps.median() == pd.Timedelta(days=1)
+            )
+            if weekday_daily:
+                return to_offset("B"), False
+        return None, False
+    return None, True
+
+
+def _integer_step(index: pd.Index) -> int:
+    if isinstance(index, pd.RangeIndex):
+        return int(index.step)
+    return int(index[-1] - index[-2]) if len(index) >= 2 else 1
+
+
+def _future_index(index: pd.Index, steps: int, freq: Any) -> pd.Index:
+    """Return the ``steps`` index labels that follow ``index``."""
+    if isinstance(index, pd.DatetimeIndex):
+        if freq is None:
+            raise ValueError(
+                "Cannot build future timestamps: the frequency of the fitted "
+                "DatetimeIndex could not be inferred. Set one (e.g. X.asfreq('D') or "
+                "X.index.freq = 'h') before fit."
+            )
+        future = pd.date_range(index[-1], periods=steps + 1, freq=freq, name=index.name)
+        return future[1:]
+    if isinstance(index, pd.PeriodIndex):
+        return pd.period_range(index[-1] + 1, periods=steps, freq=freq, name=index.name)
+    if pd.api.types.is_integer_dtype(index.dtype):
+        step = _integer_step(index)
+        last = int(index[-1])
+        return pd.RangeIndex(
+            last + step, last + step * (steps + 1), step, name=index.name
+        )
+    raise ValueError(
+        f"Cannot extend an index of dtype {index.dtype} into the future; use a "
+        "DatetimeIndex with a frequency, a PeriodIndex or an integer index."
+    )
+
+
+def _continuation_problem(
+    index: pd.Index, freq: Any, strict: bool, new: pd.Index
+) -> str | None:
+    """Why ``new`` does not continue right after ``index``; None when it does."""
+    last, first = index[-1], new[0]
+    if isinstance(index, pd.DatetimeIndex):
+        if not isinstance(new, pd.DatetimeIndex):
+            return f"expected a DatetimeIndex after {last}, got {type(new).__name__}"
+        try:
+            after = first > last
+        except TypeError as exc:
+            return f"its timestamps cannot be compared with the fitted ones ({exc})"
+        if not after:
+            return f"it starts at {first}, not after the last seen timestamp {last}"
+        if strict and freq is not None:
+            expected = _future_index(index, len(new), freq)
+            if not new.equals(expected):
+                pos = int(np.flatnonzero(np.asarray(new != expected))[0])
+                return (
+                    f"row {pos} is {new[pos]} but the regular frequency "
+                    f"{expected.freqstr} gives {expected[pos]}"
+                )
+        return None
+    if isinstance(index, pd.PeriodIndex) or pd.api.types.is_integer_dtype(index.dtype):
+        if type(new) is not type(index) and not (
+            pd.api.types.is_integer_dtype(index.dtype)
+            and pd.api.types.is_integer_dtype(new.dtype)
+        ):
+            return f"expected a {type(index).__name__}, got {type(new).__name__}"
+        expected = _future_index(index, len(new), freq)
+        if not np.array_equal(np.asarray(new), np.asarray(expected)):
+            pos = int(np.flatnonzero(np.asarray(new) != np.asarray(expected))[0])
+            return f"row {pos} has label {new[pos]} but {expected[pos]} comes next"
+        return None
+    if len(index.intersection(new)):
+        return "its labels overlap the data seen so far"
+    return None
+
+
+# ----------------------------------------------------------------------------
+# Parameter checks shared by the forecasters
+# ----------------------------------------------------------------------------
+
+
+def check_int(est: Any, name: str, value: Any, minimum: int) -> int:
+    """Check that parameter ``name`` is an int >= ``minimum`` (sklearn wording)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"The {name!r} parameter of {type(est).__name__} must be an int >= "
+            f"{minimum}. Got {value!r} of type {type(value).__name__} instead."
+        )
+    if value < minimum:
+        raise ValueError(
+            f"The {name!r} parameter of {type(est).__name__} must be an int >= "
+            f"{minimum}. Got {value!r} instead."
+        )
+    return int(value)
+
+
+def check_choice(est: Any, name: str, value: Any, options: tuple[Any, ...]) -> Any:
+    """Check that parameter ``name`` is one of ``options``."""
+    if value not in options:
+        raise ValueError(
+            f"The {name!r} parameter of {type(est).__name__} must be one of "
+            f"{options}. Got {value!r} instead."
+        )
+    return value
+
+
+def _check_steps(steps: Any) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
+        raise TypeError(f"steps must be an int >= 1, got {steps!r}.")
+    if steps < 1:
+        raise ValueError(f"steps must be an int >= 1, got {steps}.")
+    return int(steps)
+
+
+# ----------------------------------------------------------------------------
+# Base classes
+# ----------------------------------------------------------------------------
+
+
+class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
+    """Base class of every tsattn forecaster.
+
+    A forecaster speaks two languages over the same fitted state.
+
+    *Forecasting face.* ``fit(X)`` learns from a history ``X`` whose rows are
+    time steps in time order and whose columns are the target series;
+    ``forecast(steps)`` returns the ``steps`` rows after the end of the data on
+    a future index, with one column per target plus quantile columns
+    ``f"{col}_q{q:g}"`` when the model has ``quantiles``; ``update(X_new)``
+    appends new observations without refitting.
+
+    *sklearn face.* ``predict(X)`` returns, for every row ``t`` of ``X``, the
+    forecast of the next ``horizon`` steps made with data up to and including
+    row ``t``, as an array of shape ``(n_rows, n_targets * horizon)`` with
+    columns ``f"{col}_h{k}"`` (target-major). When ``X`` is a pandas object
+    whose index continues right after the data seen so far, that history is
+    used as context; otherwise ``X`` alone is the history, with the fitted
+    parameters. Rows whose history is too short to forecast hold NaN. Data
+    after row ``t`` never influences the prediction of row ``t``.
+
+    Subclasses implement ``_fit``, ``_forecast`` and ``_update``, and usually
+    override ``_predict_path`` (a generic, slow default is provided) and
+    ``_reset``. Their ``__init__`` takes keyword-only parameters and only
+    stores them, so ``clone`` and ``get_params`` work.
+    """
+
+    horizon: int
+
+    # -- hooks ---------------------------------------------------------------
+
+    def _check_params(self) -> None:
+        """Validate the hyperparameters; called at the start of ``fit``."""
+        check_int(self, "horizon", self.horizon, 1)
+        self._quantile_levels()
+
+    def _min_length(self) -> tuple[int, str]:
+        """Minimum history length and a short reason used in the error."""
+        return 1, ""
+
+    @abstractmethod
+    def _fit(self, values: FloatArray, index: pd.Index) -> None:
+        """Learn from ``values`` of shape (n, T)."""
+
+    @abstractmethod
+    def _forecast(self, steps: int) -> tuple[FloatArray, FloatArray | None]:
+        """Return ``mean`` (steps, T) and quantiles (steps, T, Q) or None."""
+
+    @abstractmethod
+    def _update(self, values: FloatArray, index: pd.Index) -> None:
+        """Advance the fitted state over new observations (m, T)."""
+
+    def _reset(self, values: FloatArray, index: pd.Index) -> None:
+        """Re-anchor the model on an unrelated history, keeping its parameters.
+
+        The default refits, which is right for models without estimated
+        parameters; models with estimated parameters override it.
+        """
+        self._fit(values, index)
+
+    def _predict_path(
+        self, values: FloatArray, index: pd.Index, continuing: bool
+    ) -> FloatArray:
+        """Forecasts of the next ``horizon`` steps from every row: (n, T, H).
+
+        Generic implementation by repeated ``_update`` and ``_forecast`` on a
+        copy of the fitted model; subclasses override it with a vectorised pass.
+        """
+        n, n_targets = values.shape
+        out = np.full((n, n_targets, self.horizon), np.nan)
+        model = copy.deepcopy(self)
+        start = 0
+        if not continuing:
+            need, _ = self._min_length()
+            if need > n:
+                return out
+            model._reset(values[:need], index[:need])
+            out[need - 1] = model._forecast(self.horizon)[0].T
+            start = need
+        for t in range(start, n):
+            model._update(values[t : t + 1], index[t : t + 1])
+            out[t] = model._forecast(self.horizon)[0].T
+        return out
+
+    def _score_targets(self, values: FloatArray) -> FloatArray:
+        """Return the realised values each row's forecast is scored on: (n, T, H)."""
+        n, n_targets = values.shape
+        padded = np.vstack([values[1:], np.full((self.horizon, n_targets), np.nan)])
+        windows = np.lib.stride_tricks.sliding_window_view(padded, self.horizon, axis=0)
+        return np.ascontiguousarray(windows[:n])
+
+    # -- helpers for subclasses ----------------------------------------------
+
+    def _quantile_levels(self) -> tuple[float, ...]:
+        """Return the validated, sorted quantile levels (empty when disabled)."""
+        levels = getattr(self, "quantiles", None)
+        if levels is None:
+            return ()
+        try:
+            values = [float(q) for q in levels]
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"The 'quantiles' parameter of {type(self).__name__} must be a "
+                f"sequence of floats in (0, 1) or None. Got {levels!r} instead."
+            ) from exc
+        bad = [q for q in values if not 0.0 < q < 1.0]
+        if bad:
+            raise ValueError(
+                f"The 'quantiles' parameter of {type(self).__name__} must hold "
+                f"levels strictly between 0 and 1. Got {bad} in {levels!r}."
+            )
+        if len(set(values)) != len(values):
+            raise ValueError(
+                f"The 'quantiles' parameter of {type(self).__name__} has repeated "
+                f"levels: {levels!r}."
+            )
+        return tuple(sorted(values))
+
+    def _normal_quantiles(self, mean: FloatArray, sd: FloatArray) -> FloatArray | None:
+        """Gaussian quantiles (steps, Q) at the model's levels, or None."""
+        levels = self._quantile_levels()
+        if not levels:
+            return None
+        z = np.array([NormalDist().inv_cdf(q) for q in levels])
+        return mean[:, None] + sd[:, None] * z[None, :]
+
+    # -- the public faces ------------------------------------------------------
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return bool(getattr(self, "_is_fitted", False))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        tags.target_tags.multi_output = True
+        tags.input_tags.allow_nan = False
+        return tags
+
+    def fit(self, X: Any, y: Any = None) -> BaseForecaster:
+        """Learn from the history ``X``.
+
+        Parameters
+        ----------
+        X : pandas Series or DataFrame, or array-like of shape (n, T)
+            The history: rows are time steps in time order, columns are the
+            target series. A DatetimeIndex (or PeriodIndex, or integer index)
+            gives ``forecast`` its future timestamps; arrays get positions.
+        y : None or array-like with ``len(X)`` rows, default=None
+            Not used to fit: the targets are the columns of ``X``. Accepted so
+            that Pipeline and GridSearchCV can pass it; its length is checked.
+
+        Returns
+        -------
+        self : BaseForecaster
+            The fitted forecaster.
+        """
+        self._is_fitted = False
+        self._check_params()
+        values, index, columns, named, _ = _as_history(X, "X")
+        if y is not None and len(y) != len(values):
+            raise ValueError(
+                f"y has {len(y)} rows but X has {len(values)}; they must describe "
+                "the same time steps."
+            )
+        self.n_features_in_ = values.shape[1]
+        if named and all(isinstance(c, str) for c in columns):
+            self.feature_names_in_ = np.asarray(columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.columns_ = columns
+        self.index_ = index
+        self.freq_, self._strict_freq = _infer_freq(index)
+        need, why = self._min_length()
+        if len(values) < need:
+            raise ValueError(
+                f"X has {len(values)} row(s), but {type(self).__name__} needs at "
+                f"least {need}{why}. Pass a longer history."
+            )
+        self._fit(values, index)
+        self._is_fitted = True
+        return self
+
+    def _check_new(self, X: Any, name: str) -> tuple[FloatArray, pd.Index, bool]:
+        """Validate data given after fit; return values, index and is_pandas."""
+        values, index, columns, named, is_pandas = _as_history(X, name)
+        if values.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"{name} has {values.shape[1]} column(s) but {type(self).__name__} "
+                f"was fitted on {self.n_features_in_} ({self.columns_})."
+            )
+        if named and list(columns) != list(self.columns_):
+            raise ValueError(
+                f"{name} has columns {list(columns)} but {type(self).__name__} was "
+                f"fitted on {list(self.columns_)}; pass the same columns in the "
+                "same order."
+            )
+        return values, index, is_pandas
+
+    def forecast(self, steps: int | None = None) -> pd.DataFrame:
+        """Forecast the ``steps`` time steps after the end of the data seen.
+
+        Parameters
+        ----------
+        steps : int or None, default=None
+            How many steps to forecast; ``None`` means ``self.horizon``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per future step on the future index (business days for
+            weekday-only daily data); one column per target in the data's
+            units, each followed by its quantile columns ``f"{col}_q{q:g}"``
+            when the model has quantiles.
+        """
+        check_is_fitted(self)
+        steps = self.horizon if steps is None else _check_steps(steps)
+        mean, quantiles = self._forecast(steps)
+        index = _future_index(self.index_, steps, self.freq_)
+        data: dict[Any, FloatArray] = {}
+        levels = self._quantile_levels() if quantiles is not None else ()
+        for j, col in enumerate(self.columns_):
+            data[col] = mean[:, j]
+            for k, q in enumerate(levels):
+                data[f"{col}_q{q:g}"] = quantiles[:, j, k]
+        return pd.DataFrame(data, index=index)
+
+    def update(self, X_new: Any) -> BaseForecaster:
+        """Feed observations that follow the data seen so far, without refitting.
+
+        Parameters
+        ----------
+        X_new : pandas Series or DataFrame, or array-like of shape (m, T)
+            New rows, same columns as in ``fit``. A pandas index must continue
+            the data seen so far (the next regular timestamp, or for
+            business-day data any later day); an array is placed right after it.
+
+        Returns
+        -------
+        self : BaseForecaster
+            The forecaster, whose ``forecast`` now starts after the new rows.
+        """
+        check_is_fitted(self)
+        values, index, is_pandas = self._check_new(X_new, "X_new")
+        if not is_pandas:
+            index = _future_index(self.index_, len(values), self.freq_)
+        problem = _continuation_problem(
+            self.index_, self.freq_, self._strict_freq, index
+        )
+        if problem is not None:
+            raise ValueError(
+                f"X_new does not continue the data seen so far: {problem}. update() "
+                f"appends observations right after the last one seen "
+                f"({self.index_[-1]}); to start from another history call fit."
+            )
+        self._update(values, index)
+        self.index_ = self.index_.append(index)
+        return self
+
+    def _horizon_columns(self) -> list[str]:
+        return [f"{c}_h{k}" for c in self.columns_ for k in range(1, self.horizon + 1)]
+
+    def predict(self, X: Any) -> FloatArray | pd.DataFrame:
+        """Forecast the next ``horizon`` steps from every row of ``X``.
+
+        Parameters
+        ----------
+        X : pandas Series or DataFrame, or array-like of shape (n, T)
+            Rows are time steps. If it is a pandas object whose index
+            continues the data seen so far, that history is the context;
+            otherwise ``X`` alone is the history (arrays always are).
+
+        Returns
+        -------
+        ndarray or pandas.DataFrame of shape (n, T * horizon)
+            Row ``t`` is the forecast made with data up to and including row
+            ``t``; columns ``f"{col}_h{k}"`` run target-major
+            (``col0_h1 .. col0_hH, col1_h1, ...``). Pandas in gives pandas
+            out, on the index of ``X``. Rows with too little history are NaN.
+        """
+        check_is_fitted(self)
+        values, index, is_pandas = self._check_new(X, "X")
+        continuing = is_pandas and (
+            _continuation_problem(self.index_, self.freq_, self._strict_freq, index)
+            is None
+        )
+        path = self._predict_path(values, index, continuing)
+        out = path.reshape(len(values), -1)
+        if is_pandas:
+            return pd.DataFrame(out, index=index, columns=self._horizon_columns())
+        return out
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """R^2 of ``predict(X)`` against the realised future values.
+
+        Parameters
+        ----------
+        X : pandas Series or DataFrame, or array-like of shape (n, T)
+            As in ``predict``.
+        y : array-like of shape (n, T * horizon), optional
+            Targets laid out like ``predict``'s output. When None they are
+            read from ``X`` itself: row ``t`` holds rows ``t+1 .. t+horizon``
+            (squared, for variance forecasters).
+        sample_weight : array-like of shape (n,), optional
+            Row weights passed to ``sklearn.metrics.r2_score``.
+
+        Returns
+        -------
+        float
+            Uniformly averaged R^2 over rows where both the target and the
+            prediction are finite (the last ``horizon`` rows have no future in
+            ``X``; the first rows may lack history).
+        """
+        pred = np.asarray(self.predict(X), dtype=np.float64)
+        if y is None:
+            values, _, _ = self._check_new(X, "X")
+            target = self._score_targets(values).reshape(len(values), -1)
+        else:
+            target = np.asarray(y, dtype=np.float64).reshape(len(pred), -1)
+            if target.shape != pred.shape:
+                raise ValueError(
+                    f"y has shape {np.shape(y)} but predict(X) has shape "
+                    f"{pred.shape}; build y with one column per target and step."
+                )
+        keep = np.isfinite(target).all(axis=1) & np.isfinite(pred).all(axis=1)
+        if not keep.any():
+            raise ValueError(
+                "No row of X has both a forecast and a realised future to score; "
+                f"pass more than horizon (= {self.horizon}) rows."
+            )
+        weights = None if sample_weight is None else np.asarray(sample_weight)[keep]
+        return float(r2_score(target[keep], pred[keep], sample_weight=weights))
+
+
+class UnivariateForecaster(BaseForecaster):
+    """A forecaster made of one univariate model per target column.
+
+    Subclasses implement per-column hooks on 1-D float64 arrays; each model
+    state is treated as immutable (hooks return a new state).
+    """
+
+    @abstractmethod
+    def _fit_one(self, y: FloatArray) -> Any:
+        """Fit one column; return its model state."""
+
+    @abstractmethod
+    def _forecast_one(
+        self, state: Any, steps: int
+    ) -> tuple[FloatArray, FloatArray | None]:
+        """Return ``mean`` (steps,) and quantiles (steps, Q) or None."""
+
+    @abstractmethod
+    def _update_one(self, state: Any, y_new: FloatArray) -> Any:
+        """Return the state advanced over ``y_new`` (no refit)."""
+
+    @abstractmethod
+    def _reset_one(self, state: Any, y: FloatArray) -> Any:
+        """Return a state with the same parameters anchored on history ``y``."""
+
+    def _path_one(self, state: Any, y: FloatArray, continuing: bool) -> FloatArray:
+        """Forecasts from every row of ``y``: (n, H). Generic, by update."""
+        n, horizon = len(y), self.horizon
+        out = np.full((n, horizon), np.nan)
+        start = 0
+        if not continuing:
+            need, _ = self._min_length()
+            if need > n:
+                return out
+            state = self._reset_one(state, y[:need])
+            out[need - 1] = self._forecast_one(state, horizon)[0]
+            start = need
+        for t in range(start, n):
+            state = self._update_one(state, y[t : t + 1])
+            out[t] = self._forecast_one(state, horizon)[0]
+        return out
+
+    def _fit(self, values: FloatArray, index: pd.Index) -> None:
+        models = []
+        for j, col in enumerate(self.columns_):
+            try:
+                models.append(self._fit_one(values[:, j]))
+            except ValueError as exc:
+                raise ValueError(f"column {col!r}: {exc}") from exc
+        self.models_ = models
+
+    def _forecast(self, steps: int) -> tuple[FloatArray, FloatArray | None]:
+        parts = [self._forecast_one(state, steps) for state in self.models_]
+        mean = np.column_stack([m for m, _ in parts])  # (steps, T)
+        if parts[0][1] is None:
+            return mean, None
+        return mean, np.stack([q for _, q in parts], axis=1)  # (steps, T, Q)
+
+    def _update(self, values: FloatArray, index: pd.Index) -> None:
+        self.models_ = [
+            self._update_one(state, values[:, j])
+            for j, state in enumerate(self.models_)
+        ]
+
+    def _reset(self, values: FloatArray, index: pd.Index) -> None:
+        self.models_ = [
+            self._reset_one(state, values[:, j]) for j, state in enumerate(self.models_)
+        ]
+
+    def _predict_path(
+        self, values: FloatArray, index: pd.Index, continuing: bool
+    ) -> FloatArray:
+        paths = [
+            self._path_one(state, values[:, j], continuing)
+            for j, state in enumerate(self.models_)
+        ]
+        return np.stack(paths, axis=1)  # (n, T, H)

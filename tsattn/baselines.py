@@ -1,0 +1,1105 @@
+"""Classical baselines: naive family, ARIMA, ETS, Theta and EWMA volatility."""
+
+from __future__ import annotations
+
+import warnings
+from abc import abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tsattn import TsattnWarning
+from tsattn._base import FloatArray, UnivariateForecaster, check_choice, check_int
+
+__all__ = [
+    "ARIMAForecaster",
+    "DriftForecaster",
+    "ETSForecaster",
+    "EWMAVolatilityForecaster",
+    "MeanForecaster",
+    "NaiveForecaster",
+    "SeasonalNaiveForecaster",
+    "ThetaForecaster",
+]
+
+_DEFAULT_QUANTILES = (0.05, 0.95)
+
+
+def _check_float(est: Any, name: str, value: Any, low: float, high: float) -> float:
+    """Check that parameter ``name`` is a real number in the open interval."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
+        raise TypeError(
+            f"The {name!r} parameter of {type(est).__name__} must be a float in "
+            f"({low}, {high}). Got {value!r} of type {type(value).__name__} instead."
+        )
+    if not low < value < high:
+        raise ValueError(
+            f"The {name!r} parameter of {type(est).__name__} must be a float in "
+            f"({low}, {high}). Got {value!r} instead."
+        )
+    return float(value)
+
+
+def _lfilter_ar1(x: FloatArray, coef: float, gain: float, start: float) -> FloatArray:
+    """Return ``s`` with ``s[t] = coef * s[t-1] + gain * x[t]``, ``s[-1] = start``."""
+    from scipy.signal import lfilter
+
+    out, _ = lfilter([gain], [1.0, -coef], x, zi=[coef * start])
+    return out
+
+
+# ----------------------------------------------------------------------------
+# Naive family: the state is the history itself (1-D float64 array)
+# ----------------------------------------------------------------------------
+
+
+class _HistoryForecaster(UnivariateForecaster):
+    """Parameter-free baselines whose state is the full history of a column."""
+
+    def _fit_one(self, y: FloatArray) -> FloatArray:
+        return y.copy()
+
+    def _update_one(self, state: FloatArray, y_new: FloatArray) -> FloatArray:
+        return np.concatenate([state, y_new])
+
+    def _reset_one(self, state: FloatArray, y: FloatArray) -> FloatArray:
+        return y.copy()
+
+    def _path_one(
+        self, state: FloatArray, y: FloatArray, continuing: bool
+    ) -> FloatArray:
+        z = np.concatenate([state, y]) if continuing else y
+        return self._path_positions(z, len(z) - len(y))
+
+    @abstractmethod
+    def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
+        """Forecasts (n, H) from every position ``offset..len(z)-1`` of ``z``."""
+
+
+class NaiveForecaster(_HistoryForecaster):
+    """Random walk: every future value equals the last observed one.
+
+    The bar for stock prices. Intervals follow the random walk: the h-step
+    standard deviation is ``sigma * sqrt(h)`` with ``sigma**2`` the mean of the
+    squared in-sample one-step differences (as fable's ``NAIVE``).
+
+    Parameters
+    ----------
+    horizon : int, default=1
+        Steps forecast from each row by ``predict`` and by ``forecast()``.
+    quantiles : sequence of float or None, default=(0.05, 0.95)
+        Gaussian quantile levels of the forecast; None or () disables them.
+
+    Attributes
+    ----------
+    models_ : list of ndarray
+        The history of each target column.
+    columns_ : list
+        Target names. ``index_`` holds the index of all data seen.
+
+    See Also
+    --------
+    DriftForecaster : Random walk with drift.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from tsattn.baselines import NaiveForecaster
+    >>> y = pd.Series([1.0, 2.0, 4.0], name="price",
+    ...               index=pd.date_range("2024-01-01", periods=3, freq="D"))
+    >>> NaiveForecaster(horizon=2, quantiles=None).fit(y).forecast()
+                price
+    2024-01-04    4.0
+    2024-01-05    4.0
+    """
+
+    def __init__(
+        self,
+        *,
+        horizon: int = 1,
+        quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
+    ) -> None:
+        self.horizon = horizon
+        self.quantiles = quantiles
+
+    def _min_length(self) -> tuple[int, str]:
+        if self._quantile_levels():
+            return 2, " (intervals need one in-sample difference)"
+        return 1, ""
+
+    def _forecast_one(
+        self, state: FloatArray, steps: int
+    ) -> tuple[FloatArray, FloatArray | None]:
+        mean = np.full(steps, state[-1])
+        if not self._quantile_levels():
+            return mean, None
+        sigma2 = np.mean(np.diff(state) ** 2)
+        return mean, self._normal_quantiles(
+            mean, np.sqrt(sigma2 * np.arange(1, steps + 1))
+        )
+
+    def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
+        return np.repeat(z[offset:, None], self.horizon, axis=1)
+
+
+class SeasonalNaiveForecaster(_HistoryForecaster):
+    """Seasonal naive: each future value equals the value one season earlier.
+
+    ``y[T+h] = y[T+h-m(k+1)]`` with ``k = (h-1) // m``. Intervals use the
+    standard deviation ``sigma * sqrt(k+1)``, ``sigma**2`` the mean squared
+    in-sample seasonal difference (Hyndman & Athanasopoulos, fpp3, 5.5).
+
+    Parameters
+    ----------
+    season_length : int
+        The seasonal period ``m`` (e.g. 5 for a business week of daily data).
+    horizon : int, default=1
+        Steps forecast from each row by ``predict`` and by ``forecast()``.
+    quantiles : sequence of float or None, default=(0.05, 0.95)
+        Gaussian quantile levels; None or () disables them.
+
+    Attributes
+    ----------
+    models_ : list of ndarray
+        The history of each target column.
+
+    Examples
+    --------
+    >>> from tsattn.baselines import SeasonalNaiveForecaster
+    >>> f = SeasonalNaiveForecaster(season_length=2, horizon=3, quantiles=None)
+    >>> f.fit([1.0, 5.0, 2.0, 6.0]).forecast()["y"].tolist()
+    [2.0, 6.0, 2.0]
+    """
+
+    def __init__(
+        self,
+        *,
+        season_length: int,
+        horizon: int = 1,
+        quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
+    ) -> None:
+        self.season_length = season_length
+        self.horizon = horizon
+        self.quantiles = quantiles
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_int(self, "season_length", self.season_length, 1)
+
+    def _min_length(self) -> tuple[int, str]:
+        m = self.season_length
+        if self._quantile_levels():
+            return m + 1, f" (season_length + 1 = {m + 1} for intervals)"
+        return m, f" (one full season, season_length = {m})"
+
+    def _offsets(self, steps: int) -> tuple[FloatArray, FloatArray]:
+        h = np.arange(1, steps + 1)
+        k = (h - 1) // self.season_length
+        return h - self.season_length * (k + 1), k
+
+    def _forecast_one(
+        self, state: FloatArray, steps: int
+    ) -> tuple[FloatArray, FloatArray | None]:
+        m = self.season_length
+        back, k = self._offsets(steps)
+        mean = state[len(state) - 1 + back]
+        if not self._quantile_levels():
+            return mean, None
+        sigma2 = np.mean((state[m:] - state[:-m]) ** 2)
+        return mean, self._normal_quantiles(mean, np.sqrt(sigma2 * (k + 1)))
+
+    def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
+        back, _ = self._offsets(self.horizon)
+        idx = np.arange(offset, len(z))[:, None] + back[None, :]
+        out = z[np.maximum(idx, 0)]
+        out[(idx < 0).any(axis=1)] = np.nan
+        return out
+
+
+class DriftForecaster(_HistoryForecaster):
+    """Random walk with drift: the line through the first and last observation.
+
+    ``y[T+h] = y[T] + h * (y[T] - y[1]) / (T - 1)``. Intervals use the fpp3
+    formula ``sigma * sqrt(h * (1 + h / (T - 1)))``, where ``sigma`` is the
+    standard deviation of the one-step residuals ``diff(y) - drift`` with
+    ``T - 2`` degrees of freedom.
+
+    Parameters
+    ----------
+    horizon : int, default=1
+        Steps forecast from each row by ``predict`` and by ``forecast()``.
+    quantiles : sequence of float or None, default=(0.05, 0.95)
+        Gaussian quantile levels; None or () disables them.
+
+    Attributes
+    ----------
+    models_ : list of ndarray
+        The history of each target column.
+
+    Examples
+    --------
+    >>> from tsattn.baselines import DriftForecaster
+    >>> DriftForecaster(horizon=2, quantiles=None).fit([1.0, 2.0, 5.0]).forecast()
+         y
+    3  7.0
+    4  9.0
+    """
+
+    def __init__(
+        self,
+        *,
+        horizon: int = 1,
+        quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
+    ) -> None:
+        self.horizon = horizon
+        self.quantiles = quantiles
+
+    def _min_length(self) -> tuple[int, str]:
+        if self._quantile_levels():
+            return 3, " (a drift and its residual variance)"
+        return 2, " (a drift needs two points)"
+
+    def _forecast_one(
+        self, state: FloatArray, steps: int
+    ) -> tuple[FloatArray, FloatArray | None]:
+        n = len(state)
+        drift = (state[-1] - state[0]) / (n - 1)
+        h = np.arange(1, steps + 1)
+        mean = state[-1] + h * drift
+        if not self._quantile_levels():
+            return mean, None
+        sigma2 = np.sum((np.diff(state) - drift) ** 2) / (n - 2)
+        return mean, self._normal_quantiles(
+            mean, np.sqrt(sigma2 * h * (1 + h / (n - 1)))
+        )
+
+    def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
+        pos = np.arange(offset, len(z))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            drift = np.where(pos > 0, (z[pos] - z[0]) / np.maximum(pos, 1), np.nan)
+        h = np.arange(1, self.horizon + 1)
+        return z[pos][:, None] + drift[:, None] * h[None, :]
+
+
+class MeanForecaster(_HistoryForecaster):
+    """Historical mean: every future value equals the mean of the history.
+
+    Parameters
+    ----------
+    window : int or None, default=None
+        Average only the last ``window`` observations (all when shorter);
+        None averages the whole history.
+    horizon : int, default=1
+        Steps forecast from each row by ``predict`` and by ``forecast()``.
+    quantiles : sequence of float or None, default=(0.05, 0.95)
+        Gaussian quantile levels with standard deviation
+        ``s * sqrt(1 + 1/T)`` (fpp3), ``s`` the sample standard deviation of
+        the ``T`` averaged values; None or () disables them.
+
+    Attributes
+    ----------
+    models_ : list of ndarray
+        The history of each target column.
+
+    Examples
+    --------
+    >>> from tsattn.baselines import MeanForecaster
+    >>> MeanForecaster(window=2, quantiles=None).fit([1.0, 2.0, 4.0]).forecast()
+         y
+    3  3.0
+    """
+
+    def __init__(
+        self,
+        *,
+        window: int | None = None,
+        horizon: int = 1,
+        quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
+    ) -> None:
+        self.window = window
+        self.horizon = horizon
+        self.quantiles = quantiles
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if self.window is not None:
+            check_int(self, "window", self.window, 1)
+            if self._quantile_levels() and self.window < 2:
+                raise ValueError(
+                    "The 'window' parameter of MeanForecaster must be >= 2 when "
+                    f"quantiles are requested (got {self.window}); pass "
+                    "quantiles=None or a larger window."
+                )
+
+    def _min_length(self) -> tuple[int, str]:
+        if self._quantile_levels():
+            return 2, " (intervals need a standard deviation)"
+        return 1, ""
+
+    def _forecast_one(
+        self, state: FloatArray, steps: int
+    ) -> tuple[FloatArray, FloatArray | None]:
+        values = state if self.window is None else state[-self.window :]
+        mean = np.full(steps, values.mean())
+        if not self._quantile_levels():
+            return mean, None
+        sd = values.std(ddof=1) * np.sqrt(1 + 1 / len(values))
+        return mean, self._normal_quantiles(mean, np.full(steps, sd))
+
+    def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
+        csum = np.concatenate([[0.0], np.cumsum(z)])
+        end = np.arange(offset, len(z)) + 1
+        start = (
+            np.zeros_like(end)
+            if self.window is None
+            else np.maximum(end - self.window, 0)
+        )
+        mean = (csum[end] - csum[start]) / (end - start)
+        return np.repeat(mean[:, None], self.horizon, axis=1)
+
+
+# ----------------------------------------------------------------------------
+# EWMA (RiskMetrics) volatility
+# ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _EWMAState:
+    variance: float  # forecast of the next squared return
+    init: float  # initial variance used at fit
+
+
+class EWMAVolatilityForecaster(UnivariateForecaster):
+    """RiskMetrics EWMA forecast of the conditional variance of returns.
+
+    The input columns are return series ``r``; the forecast is the variance
+    ``s[t+1] = decay * s[t] + (1 - decay) * r[t]**2`` (zero mean, as
+    RiskMetrics). RiskMetrics is an IGARCH without drift, so the forecast is
+    flat over the horizon. Columns keep the names of the input columns; the
+    natural metric is :func:`tsattn.metrics.qlike`, and ``score`` compares the
+    forecast with the realised squared returns.
+
+    The recursion starts from the mean squared return of the first
+    ``init_window`` observations (fewer when the history is shorter), so a
+    forecast made at row ``t`` uses rows up to ``t`` only.
+
+    Parameters
+    ----------
+    decay : float, default=0.94
+        The RiskMetrics smoothing constant lambda, in (0, 1) (0.94 for daily
+        data, 0.97 for monthly).
+    init_window : int, default=30
+        Observations averaged to initialise the variance.
+    horizon : int, default=1
+        Steps forecast from each row by ``predict`` and by ``forecast()``.
+
+    Attributes
+    ----------
+    models_ : list
+        Per column: the current variance forecast and the initial variance.
+
+    Examples
+    --------
+    >>> from tsattn.baselines import EWMAVolatilityForecaster
+    >>> f = EWMAVolatilityForecaster(decay=0.5, init_window=1)
+    >>> f.fit([0.1, 0.2]).forecast()["y"].round(4).tolist()
+    [0.0225]
+    """
+
+    def __init__(
+        self, *, decay: float = 0.94, init_window: int = 30, horizon: int = 1
+    ) -> None:
+        self.decay = decay
+        self.init_window = init_window
+        self.horizon = horizon
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        _check_float(self, "decay", self.decay, 0.0, 1.0)
+        check_int(self, "init_window", self.init_window, 1)
+
+    def _fit_one(self, y: FloatArray) -> _EWMAState:
+        init = float(np.mean(y[: self.init_window] ** 2))
+        return self._update_one(_EWMAState(variance=init, init=init), y)
+
+    def _forecast_one(self, state: _EWMAState, steps: int) -> tuple[FloatArray, None]:
+        return np.full(steps, state.variance), None
+
+    def _update_one(self, state: _EWMAState, y_new: FloatArray) -> _EWMAState:
+        s = _lfilter_ar1(y_new**2, self.decay, 1 - self.decay, state.variance)
+        return replace(state, variance=float(s[-1]))
+
+    def _reset_one(self, state: _EWMAState, y: FloatArray) -> _EWMAState:
+        return self._fit_one(y)
+
+    def _path_one(
+        self, state: _EWMAState, y: FloatArray, continuing: bool
+    ) -> FloatArray:
+        lam = self.decay
+        if continuing:
+            s = _lfilter_ar1(y**2, lam, 1 - lam, state.variance)
+        else:
+            # Fitting on rows[:t+1] initialises from their first init_window
+            # squares, so the start value changes until row init_window - 1.
+            sq = y**2
+            k = np.minimum(np.arange(len(y)), self.init_window - 1)
+            init = np.cumsum(sq)[k] / (k + 1)
+            s = lam ** np.arange(1, len(y) + 1) * init
+            s += _lfilter_ar1(sq, lam, 1 - lam, 0.0)
+        return np.repeat(s[:, None], self.horizon, axis=1)
+
+    def _score_targets(self, values: FloatArray) -> FloatArray:
+        return super()._score_targets(values**2)
+
+
+# ----------------------------------------------------------------------------
+# statsmodels-backed models
+# ----------------------------------------------------------------------------
+
+
+def _as_generator(random_state: Any) -> Any:
+    """Turn an int seed into a numpy Generator; pass anything else through.
+
+    statsmodels' own handling of int seeds is deprecated.
+    """
+    if isinstance(random_state, (int, np.integer)) and not isinstance(
+        random_state, bool
+    ):
+        return np.random.default_rng(int(random_state))
+    return random_state
+
+
+@contextmanager
+def _quiet_statsmodels() -> Iterator[None]:
+    """Silence statsmodels' start-value and convergence chatter; we check ourselves."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=r"statsmodels\.")
+        warnings.filterwarnings(
+            "ignore", message="adfuller currently returns", category=FutureWarning
+        )
+        yield
+
+
+def _warn_unconverged(res: Any, what: str) -> None:
+    retvals = getattr(res, "mle_retvals", None) or {}
+    if retvals.get("converged") is False:
+        warnings.warn(
+            f"{what}: the likelihood optimiser did not converge; forecasts may be "
+            "unreliable. Check the data scale or choose a simpler model.",
+            TsattnWarning,
+            stacklevel=4,
+        )
+
+
+class ARIMAForecaster(UnivariateForecaster):
+    """(S)ARIMA via statsmodels ``SARIMAX``, with automatic order selection.
+
+    When ``order`` is None, the differencing order ``d`` comes from repeated
+    augmented Dickey-Fuller tests (``statsmodels.tsa.stattools.adfuller`` with
+    a constant, lag length by AIC): the series is differenced while the unit
+    root is not rejected at 5%, up to ``max_d`` times (after any seasonal
+    differencing ``D``). Then ``p`` and ``q`` are chosen over
+    ``0..max_p`` x ``0..max_q`` by the information criterion.
+
+    Between refits the model advances by Kalman-filter state update
+    (``results.extend``): ``update`` and ``predict`` never re-estimate the
+    parameters. For an unrelated history ``predict`` filters it with the
+    fitted parameters (``results.apply``).
+
+    Parameters
+    ----------
+    order : tuple (p, d, q) or None, default=None
+        Fixed order; None selects it as above.
+    seasonal_order : tuple (P, D, Q, s) or None, default=None
+        Seasonal order, used as given; None means no seasonal part.
+    max_p, max_q : int, default=2
+        Largest AR and MA orders of the selection grid.
+    d : int or None, default=None
+        Differencing order for the selection; None uses the ADF tests.
+    max_d : int, default=2
+        Largest differencing order the ADF tests may choose.
+    information_criterion : {"aic", "aicc", "bic", "hqic"}, default="aic"
+        Criterion minimised over the grid.
+    trend : {"auto", "n", "c", "t", "ct"}, default="auto"
+        statsmodels trend; "auto" is "c" (a mean) for undifferenced models
+        (d + D = 0) and "n" otherwise.
+    horizon : int, default=1
+        Steps forecast from each row by ``predict`` and by ``forecast()``.
+    quantiles : sequence of float or None, default=(0.05, 0.95)
+        Quantile levels from the Gaussian forecast distribution (the same
+        numbers as ``get_forecast().conf_int``); None or () disables them.
+
+    Attributes
+    ----------
+    models_ : list of statsmodels results
+        The fitted (and since updated) ``SARIMAXResults`` of each column.
+    orders_ : list of tuple
+        The ``(p, d, q)`` order used for each column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tsattn.baselines import ARIMAForecaster
+    >>> y = np.cumsum(np.random.default_rng(0).normal(size=200))
+    >>> f = ARIMAForecaster(order=(1, 1, 0), horizon=3).fit(y)
+    >>> f.forecast().shape
+    (3, 3)
+    """
+
+    def __init__(
+        self,
+        *,
+        order: tuple[int, int, int] | None = None,
+        seasonal_order: tuple[int, int, int, int] | None = None,
+        max_p: int = 2,
+        max_q: int = 2,
+        d: int | None = None,
+        max_d: int = 2,
+        information_criterion: str = "aic",
+        trend: str = "auto",
+        horizon: int = 1,
+        quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
+    ) -> None:
+        self.order = order
+        self.seasonal_order = seasonal_order
+        self.max_p = max_p
+        self.max_q = max_q
+        self.d = d
+        self.max_d = max_d
+        self.information_criterion = information_criterion
+        self.trend = trend
+        self.horizon = horizon
+        self.quantiles = quantiles
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        for name in ("max_p", "max_q", "max_d"):
+            check_int(self, name, getattr(self, name), 0)
+        if self.d is not None:
+            check_int(self, "d", self.d, 0)
+        check_choice(
+            self,
+            "information_criterion",
+            self.information_criterion,
+            ("aic", "aicc", "bic", "hqic"),
+        )
+        check_choice(self, "trend", self.trend, ("auto", "n", "c", "t", "ct"))
+        for name, size in (("order", 3), ("seasonal_order", 4)):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            ok = (
+                isinstance(value, (tuple, list))
+                and len(value) == size
+                and all(isinstance(v, (int, np.integer)) and v >= 0 for v in value)
+            )
+            if not ok:
+                raise ValueError(
+                    f"The {name!r} parameter of ARIMAForecaster must be None or a "
+                    f"tuple of {size} non-negative ints. Got {value!r} instead."
+                )
+
+    def _seasonal(self) -> tuple[int, int, int, int]:
+        return tuple(self.seasonal_order) if self.seasonal_order else (0, 0, 0, 0)
+
+    def _min_length(self) -> tuple[int, str]:
+        big_p, big_d, big_q, s = self._seasonal()
+        seasonal = (big_p + big_d + big_q) * s
+        if self.order is None:
+            need = self.max_p + self.max_q + self.max_d + seasonal + 10
+            return need, " (unit-root tests and the order grid)"
+        return sum(self.order) + seasonal + 2, f" for order={tuple(self.order)}"
+
+    def _fit_order(self, y: FloatArray, order: tuple[int, int, int]) -> Any:
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        seasonal = self._seasonal()
+        trend = self.trend
+        if trend == "auto":
+            trend = "c" if order[1] + seasonal[1] == 0 else "n"
+        with _quiet_statsmodels():
+            return SARIMAX(y, order=order, seasonal_order=seasonal, trend=trend).fit(
+                disp=False
+            )
+
+    def _select_d(self, y: FloatArray) -> int:
+        from statsmodels.tsa.stattools import adfuller
+
+        big_d, s = self._seasonal()[1], self._seasonal()[3]
+        z = y
+        for _ in range(big_d):
+            z = z[s:] - z[:-s]
+        d = 0
+        while d < self.max_d:
+            try:
+                with _quiet_statsmodels():
+                    pvalue = adfuller(z, autolag="AIC")[1]
+            except ValueError as exc:
+                raise ValueError(
+                    f"the ADF unit-root test failed on {len(z)} points ({exc}); pass "
+                    "a longer history or fix d / order."
+                ) from exc
+            if pvalue <= 0.05:
+                break
+            z = np.diff(z)
+            d += 1
+        return d
+
+    def _fit_one(self, y: FloatArray) -> Any:
+        if self.order is not None:
+            res = self._fit_order(y, tuple(int(v) for v in self.order))
+        else:
+            d = self.d if self.d is not None else self._select_d(y)
+            # Rank by (not converged, criterion): a converged fit always wins.
+            best, best_key = None, (True, np.inf)
+            for p in range(self.max_p + 1):
+                for q in range(self.max_q + 1):
+                    try:
+                        res = self._fit_order(y, (p, d, q))
+                    except (ValueError, np.linalg.LinAlgError):
+                        continue
+                    ic = float(getattr(res, self.information_criterion))
+                    converged = res.mle_retvals.get("converged", True) is not False
+                    key = (not converged, ic)
+                    if np.isfinite(ic) and key < best_key:
+                        best, best_key = res, key
+            if best is None:
+                raise ValueError(
+                    f"no ARIMA(p, {d}, q) with p <= {self.max_p}, q <= {self.max_q} "
+                    "could be fitted; check the data or pass order=..."
+                )
+            res = best
+        _warn_unconverged(res, f"ARIMA{res.model.order}")
+        return res
+
+    def _fit(self, values: FloatArray, index: pd.Index) -> None:
+        super()._fit(values, index)
+        self.orders_ = [tuple(int(v) for v in res.model.order) for res in self.models_]
+
+    def _forecast_one(
+        self, state: Any, steps: int
+    ) -> tuple[FloatArray, FloatArray | None]:
+        fc = state.get_forecast(steps)
+        mean = np.asarray(fc.predicted_mean, dtype=np.float64)
+        return mean, self._normal_quantiles(
+            mean, np.asarray(fc.se_mean, dtype=np.float64)
+        )
+
+    def _update_one(self, state: Any, y_new: FloatArray) -> Any:
+        # statsmodels' own default offset is wrong after a chain of extends.
+        offset = state.model.trend_offset + state.nobs
+        with _quiet_statsmodels():
+            return state.extend(y_new, trend_offset=offset)
+
+    def _reset_one(self, state: Any, y: FloatArray) -> Any:
+        with _quiet_statsmodels():
+            return state.apply(y)
+
+    def _path_one(self, state: Any, y: FloatArray, continuing: bool) -> FloatArray:
+        res = self._update_one(state, y) if continuing else self._reset_one(state, y)
+        ssm = res.model.ssm
+        design, obs_c = ssm["design"], ssm["obs_intercept"]
+        transition, state_c = ssm["transition"], ssm["state_intercept"]
+
+        def constant(a: np.ndarray, ndim: int) -> np.ndarray | None:
+            if a.ndim == ndim:
+                return a
+            return a[..., 0] if np.all(a == a[..., :1]) else None
+
+        design, obs_c = constant(design, 2), constant(obs_c, 1)
+        transition, state_c = constant(transition, 2), constant(state_c, 1)
+        if any(a is None for a in (design, obs_c, transition, state_c)):
+            # Time-varying system (a time trend): forecast row by row.
+            return super()._path_one(state, y, continuing)
+        a = res.filter_results.predicted_state[:, 1:]  # (k, n): a[t+1 | t]
+        out = np.empty((len(y), self.horizon))
+        for h in range(self.horizon):
+            out[:, h] = obs_c[0] + design[0] @ a
+            a = state_c[:, None] + transition @ a
+        return out
+
+
+class ETSForecaster(UnivariateForecaster):
+    """Error-trend-seasonal exponential smoothing via statsmodels ``ETSModel``.
+
+    Parameters are estimated by maximum likelihood at ``fit``. ``ETSResults``
+    has no ``append``/``extend``, so ``update`` re-runs the smoother over the
+    whole history with the fitted parameters (``ETSModel(y).smooth(params)``,
+    a single O(n) filter pass, no optimisation).
+
+    Intervals are the analytic ones for the additive-error linear models
+    (ANN, AAN, AAdN, ANA, AAA, AAdA) and simulated otherwise, exactly as
+    ``get_prediction(...).summary_frame``.
+
+    Parameters
+    ----------
+    error : {"add", "mul"}, default="add"
+        Error type.
+    trend : {None, "add"}, default=None
+        Trend component.
+    damped_trend : bool, default=False
+        Damp the trend.
+    seasonal : {None, "add", "mul"}, default=None
+        Seasonal component.
+    seasonal_periods : int or None, default=None
+        Season length; required with ``seasonal``.
+    horizon : int, default=1
+        Steps forecast from each row by ``predict`` and by ``forecast()``.
+    quantiles : sequence of float or None, default=(0.05, 0.95)
+        Quantile levels of the forecast distribution; None or () disables.
+    n_simulations : int, default=1000
+        Simulated paths for the models without analytic intervals.
+    random_state : int, numpy Generator or None, default=None
+        Seed of the simulated intervals (passed to statsmodels as ``rng``).
+
+    Attributes
+    ----------
+    models_ : list of statsmodels results
+        The ``ETSResults`` of each column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tsattn.baselines import ETSForecaster
+    >>> y = 10 + np.cumsum(np.random.default_rng(0).normal(size=100))
+    >>> ETSForecaster(trend="add", horizon=4).fit(y).forecast().shape
+    (4, 3)
+    """
+
+    def __init__(
+        self,
+        *,
+        error: str = "add",
+        trend: str | None = None,
+        damped_trend: bool = False,
+        seasonal: str | None = None,
+        seasonal_periods: int | None = None,
+        horizon: int = 1,
+        quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
+        n_simulations: int = 1000,
+        random_state: Any = None,
+    ) -> None:
+        self.error = error
+        self.trend = trend
+        self.damped_trend = damped_trend
+        self.seasonal = seasonal
+        self.seasonal_periods = seasonal_periods
+        self.horizon = horizon
+        self.quantiles = quantiles
+        self.n_simulations = n_simulations
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_choice(self, "error", self.error, ("add", "mul"))
+        check_choice(self, "trend", self.trend, (None, "add"))
+        check_choice(self, "seasonal", self.seasonal, (None, "add", "mul"))
+        check_int(self, "n_simulations", self.n_simulations, 2)
+        if self.damped_trend and self.trend is None:
+            raise ValueError(
+                "ETSForecaster(damped_trend=True) needs a trend; pass trend='add'."
+            )
+        if self.seasonal is not None:
+            if self.seasonal_periods is None:
+                raise ValueError(
+                    f"ETSForecaster(seasonal={self.seasonal!r}) needs "
+                    "seasonal_periods (e.g. 5 for business-day data)."
+                )
+            check_int(self, "seasonal_periods", self.seasonal_periods, 2)
+
+    def _min_length(self) -> tuple[int, str]:
+        if self.seasonal is not None:
+            m = self.seasonal_periods
+            return 2 * m, f" (two full seasons, 2 * seasonal_periods = {2 * m})"
+        return 4, ""
+
+    def _model(self, y: FloatArray) -> Any:
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+        # A pandas endog: statsmodels' ETS get_prediction fails on plain arrays.
+        return ETSModel(
+            pd.Series(y),
+            error=self.error,
+            trend=self.trend,
+            damped_trend=self.damped_trend,
+            seasonal=self.seasonal,
+            seasonal_periods=self.seasonal_periods if self.seasonal else None,
+        )
+
+    def _fit_one(self, y: FloatArray) -> Any:
+        if "mul" in (self.error, self.seasonal) and y.min() <= 0:
+            raise ValueError(
+                "multiplicative ETS needs strictly positive data; the minimum is "
+                f"{y.min():g}. Use error='add', seasonal='add', or model returns."
+            )
+        with _quiet_statsmodels():
+            res = self._model(y).fit(disp=False)
+        _warn_unconverged(res, "ETS")
+        return res
+
+    def _forecast_one(
+        self, state: Any, steps: int
+    ) -> tuple[FloatArray, FloatArray | None]:
+        n = state.nobs
+        levels = self._quantile_levels()
+        if not levels:
+            return np.asarray(state.forecast(steps), dtype=np.float64), None
+        with _quiet_statsmodels():
+            pred = state.get_prediction(
+                start=n,
+                end=n + steps - 1,
+                simulate_repetitions=self.n_simulations,
+                rng=_as_generator(self.random_state),
+            )
+        mean = np.asarray(pred.predicted_mean, dtype=np.float64)
+        if pred.method == "exact":
+            sd = np.sqrt(np.asarray(pred.forecast_variance, dtype=np.float64))
+            return mean, self._normal_quantiles(mean, sd)
+        # The results wrapper fails to relabel the simulations; read them raw.
+        raw = getattr(pred, "_results", pred)
+        sims = np.asarray(raw.simulation_results, dtype=np.float64)  # (steps, reps)
+        return mean, np.quantile(sims, levels, axis=1).T
+
+    def _update_one(self, state: Any, y_new: FloatArray) -> Any:
+        full = np.concatenate([np.asarray(state.model.endog).ravel(), y_new])
+        return self._reset_one(state, full)
+
+    def _reset_one(self, state: Any, y: FloatArray) -> Any:
+        with _quiet_statsmodels():
+            return self._model(y).smooth(state.params)
+
+    def _path_one(self, state: Any, y: FloatArray, continuing: bool) -> FloatArray:
+        res = self._update_one(state, y) if continuing else self._reset_one(state, y)
+        start = res.nobs - len(y)
+        h = np.arange(1, self.horizon + 1)
+        level = np.asarray(res.level)[start:, None]
+        out = np.repeat(level, self.horizon, axis=1)
+        if self.trend is not None:
+            phi = float(res.damping_trend) if self.damped_trend else 1.0
+            out = out + np.asarray(res.slope)[start:, None] * np.cumsum(phi**h)[None, :]
+        if self.seasonal is not None:
+            m = self.seasonal_periods
+            # seasonal states in time order from t = -m to nobs - 1
+            season = np.concatenate([res.initial_seasonal, np.asarray(res.season)])
+            back = h - m * ((h - 1) // m + 1)
+            idx = np.arange(start, res.nobs)[:, None] + back[None, :] + m
+            out = out + season[idx] if self.seasonal == "add" else out * season[idx]
+        return out
+
+
+@dataclass(frozen=True)
+class _ThetaState:
+    b0: float  # slope of the linear trend
+    alpha: float  # SES smoothing constant
+    sigma2: float  # residual variance (NaN when no intervals are needed)
+    level: float  # SES one-step forecast of the deseasonalised series
+    seasonal: FloatArray  # seasonal factor of positions 0..period-1
+    multiplicative: bool
+    deseasonalize: bool
+    nobs: int
+
+
+class ThetaForecaster(UnivariateForecaster):
+    """The Theta method via statsmodels ``ThetaModel`` (OLS trend + SES).
+
+    After ``fit`` the forecasts and intervals are statsmodels' own
+    (``forecast`` and ``prediction_intervals``). ``ThetaModel`` has no state
+    update, so ``update`` keeps the fitted trend slope, smoothing constant,
+    variance and seasonal factors and advances the SES level over the new
+    (deseasonalised) observations, with the number of observations in the
+    forecast formula growing accordingly; ``predict`` does the same row by row.
+
+    Parameters
+    ----------
+    period : int or None, default=None
+        Seasonal period; None takes it from the frequency of a DatetimeIndex
+        (``statsmodels.tsa.tsatools.freq_to_period``, 5 for business days)
+        and uses no seasonality for other indexes.
+    deseasonalize : bool, default=True
+        Deseasonalise (with a seasonality test if ``use_test``) when
+        ``period > 1``.
+    use_test : bool, default=True
+        Test for seasonality before deseasonalising.
+    method : {"auto", "additive", "multiplicative"}, default="auto"
+        Seasonal decomposition method ("auto": multiplicative when the data
+        are positive).
+    difference : bool, default=False
+        Difference the data in the seasonality test.
+    theta : float, default=2.0
+        Weight of the trend line, >= 1 (2 is the classical Theta method).
+    horizon : int, default=1
+        Steps forecast from each row by ``predict`` and by ``forecast()``.
+    quantiles : sequence of float or None, default=(0.05, 0.95)
+        Gaussian quantile levels; None or () disables them.
+
+    Attributes
+    ----------
+    models_ : list
+        Per column: the fitted parameters and the current SES level.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tsattn.baselines import ThetaForecaster
+    >>> y = 50 + np.cumsum(np.random.default_rng(0).normal(size=60))
+    >>> ThetaForecaster(horizon=2).fit(y).forecast().shape
+    (2, 3)
+    """
+
+    def __init__(
+        self,
+        *,
+        period: int | None = None,
+        deseasonalize: bool = True,
+        use_test: bool = True,
+        method: str = "auto",
+        difference: bool = False,
+        theta: float = 2.0,
+        horizon: int = 1,
+        quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
+    ) -> None:
+        self.period = period
+        self.deseasonalize = deseasonalize
+        self.use_test = use_test
+        self.method = method
+        self.difference = difference
+        self.theta = theta
+        self.horizon = horizon
+        self.quantiles = quantiles
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if self.period is not None:
+            check_int(self, "period", self.period, 1)
+        check_choice(
+            self, "method", self.method, ("auto", "additive", "multiplicative")
+        )
+        if isinstance(self.theta, bool) or not isinstance(self.theta, (int, float)):
+            raise TypeError(
+                f"The 'theta' parameter must be a float >= 1. Got {self.theta!r}."
+            )
+        if self.theta < 1:
+            raise ValueError(
+                f"The 'theta' parameter must be a float >= 1. Got {self.theta!r}."
+            )
+
+    def _season_period(self) -> int:
+        if self.period is not None:
+            return int(self.period)
+        freq = getattr(self, "freq_", None)
+        if freq is None or not isinstance(
+            getattr(self, "index_", None), pd.DatetimeIndex
+        ):
+            return 1
+        from statsmodels.tsa.tsatools import freq_to_period
+
+        try:
+            return int(freq_to_period(freq))
+        except ValueError:
+            return 1
+
+    def _min_length(self) -> tuple[int, str]:
+        period = self._season_period()
+        if self.deseasonalize and period > 1:
+            return 2 * period, f" (two full seasons, 2 * period = {2 * period})"
+        return 3, ""
+
+    def _fit(self, values: FloatArray, index: pd.Index) -> None:
+        self.period_ = self._season_period()
+        super()._fit(values, index)
+
+    def _fit_one(self, y: FloatArray) -> _ThetaState:
+        from statsmodels.tsa.forecasting.theta import ThetaModel
+
+        deseason = self.deseasonalize and self.period_ > 1
+        method = {"auto": "auto", "additive": "add", "multiplicative": "mul"}[
+            self.method
+        ]
+        with _quiet_statsmodels():
+            model = ThetaModel(
+                y,
+                period=self.period_,
+                deseasonalize=deseason,
+                use_test=self.use_test,
+                method=method,
+                difference=self.difference,
+            )
+            res = model.fit()
+            comp = res.forecast_components(max(self.period_, 1))
+            sigma2 = float(res.sigma2) if self._quantile_levels() else np.nan
+        n = len(y)
+        # forecast_components gives factor (n + i) % period at row i
+        seasonal = np.asarray(comp["seasonal"])[
+            (np.arange(self.period_) - n) % self.period_
+        ]
+        return _ThetaState(
+            b0=float(res.params["b0"]),
+            alpha=float(res.params["alpha"]),
+            sigma2=sigma2,
+            level=float(comp["ses"].iloc[0]),
+            seasonal=seasonal,
+            multiplicative=model.method.startswith("mul"),
+            deseasonalize=deseason,
+            nobs=n,
+        )
+
+    def _deseason(self, state: _ThetaState, y: FloatArray, start: int) -> FloatArray:
+        if not state.deseasonalize:
+            return y
+        s = state.seasonal[(start + np.arange(len(y))) % self.period_]
+        return y / s if state.multiplicative else y - s
+
+    def _point(
+        self, state: _ThetaState, level: FloatArray, nobs: FloatArray, steps: int
+    ) -> FloatArray:
+        """Theta forecasts (n, steps) from SES levels (n,) after ``nobs`` (n,) rows."""
+        h = np.arange(steps, dtype=np.float64)[None, :]
+        alpha = state.alpha
+        trend = h + (
+            1 / alpha - (1 - alpha) ** nobs[:, None] / alpha if alpha > 0 else 0.0
+        )
+        weight = (self.theta - 1) / self.theta
+        out = weight * state.b0 * trend + level[:, None]
+        if state.deseasonalize:
+            s = state.seasonal[(nobs[:, None] + h.astype(int)) % self.period_]
+            out = out * s if state.multiplicative else out + s
+        return out
+
+    def _forecast_one(
+        self, state: _ThetaState, steps: int
+    ) -> tuple[FloatArray, FloatArray | None]:
+        mean = self._point(
+            state, np.array([state.level]), np.array([state.nobs]), steps
+        )[0]
+        if not self._quantile_levels():
+            return mean, None
+        var = (1 + np.arange(steps) * (1 + (state.alpha - 1) ** 2)) * state.sigma2
+        return mean, self._normal_quantiles(mean, np.sqrt(var))
+
+    def _levels(
+        self, state: _ThetaState, x: FloatArray, start_level: float
+    ) -> FloatArray:
+        return _lfilter_ar1(x, 1 - state.alpha, state.alpha, start_level)
+
+    def _update_one(self, state: _ThetaState, y_new: FloatArray) -> _ThetaState:
+        x = self._deseason(state, y_new, state.nobs)
+        level = self._levels(state, x, state.level)[-1]
+        return replace(state, level=float(level), nobs=state.nobs + len(y_new))
+
+    def _reset_one(self, state: _ThetaState, y: FloatArray) -> _ThetaState:
+        x = self._deseason(state, y, 0)
+        level = self._levels(state, x, x[0])[-1]
+        return replace(state, level=float(level), nobs=len(y))
+
+    def _path_one(
+        self, state: _ThetaState, y: FloatArray, continuing: bool
+    ) -> FloatArray:
+        start = state.nobs if continuing else 0
+        x = self._deseason(state, y, start)
+        level = self._levels(state, x, state.level if continuing else x[0])
+        nobs = start + np.arange(1, len(y) + 1)
+        return self._point(state, level, nobs, self.horizon)

@@ -1,0 +1,1052 @@
+"""Validation of user input and conversion to canonical float32 panels."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+__all__ = [
+    "Panel",
+    "align_targets",
+    "check_min_length",
+    "future_index",
+    "infer_freq",
+    "to_panel",
+]
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+@dataclass(frozen=True, eq=False)
+class Panel:
+    """One or more time series stacked row-wise in canonical form.
+
+    A panel is what :func:`to_panel` returns: every series' rows stacked in time
+    order in one float32 array, with ``offsets`` marking where each series starts.
+    Single series are panels with one series.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n, F)
+        float32, C-contiguous. Series ``i`` is ``values[offsets[i]:offsets[i+1]]``.
+        :func:`to_panel` always copies, so it never shares memory with the input.
+    columns : tuple of str
+        Feature names, one per column of ``values``.
+    index : pandas.Index of length n
+        The time stamp of each row: a DatetimeIndex (or PeriodIndex) when the input
+        had one, otherwise integer positions (a RangeIndex for a single series).
+        In a panel the stamps repeat across series.
+    offsets : ndarray of shape (n_series + 1,)
+        int64 row offsets, ``offsets[0] == 0`` and ``offsets[-1] == n``; every
+        series has at least one row.
+    series_ids : tuple
+        One identifier per series: ``"0"`` for a single series, the values of the
+        id column (in order of first appearance) or the dict keys for panels.
+    freq : str or None
+        Frequency alias shared by all series (``"B"``, ``"D"``, ``"h"``...), or None
+        when it is unknown or differs between series.
+    """
+
+    values: np.ndarray
+    columns: tuple[str, ...]
+    index: pd.Index
+    offsets: np.ndarray
+    series_ids: tuple
+    freq: str | None = None
+
+    def __post_init__(self) -> None:
+        values = np.ascontiguousarray(self.values, dtype=np.float32)
+        offsets = np.asarray(self.offsets, dtype=np.int64)
+        if values.ndim != 2:
+            raise ValueError(
+                f"Panel.values must be 2-D (n, F); got shape {values.shape}."
+            )
+        n, n_features = values.shape
+        if len(self.columns) != n_features:
+            raise ValueError(
+                f"Panel has {n_features} value column(s) but {len(self.columns)} "
+                f"column name(s): {self.columns!r}."
+            )
+        if len(self.index) != n:
+            raise ValueError(
+                f"Panel.index has {len(self.index)} entries but values has {n} rows."
+            )
+        if (
+            offsets.ndim != 1
+            or offsets.size < 2
+            or offsets[0] != 0
+            or offsets[-1] != n
+            or np.any(np.diff(offsets) < 1)
+        ):
+            raise ValueError(
+                "Panel.offsets must be strictly increasing from 0 to the number of "
+                f"rows (= {n}), one more entry than there are series; got "
+                f"{offsets.tolist()[:10]}{'...' if offsets.size > 10 else ''}."
+            )
+        if len(self.series_ids) != offsets.size - 1:
+            raise ValueError(
+                f"Panel has {offsets.size - 1} series but {len(self.series_ids)} "
+                "series id(s)."
+            )
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "offsets", offsets)
+        object.__setattr__(self, "columns", tuple(self.columns))
+        object.__setattr__(self, "series_ids", tuple(self.series_ids))
+
+    def __len__(self) -> int:
+        return int(self.values.shape[0])
+
+    def __repr__(self) -> str:
+        return (
+            f"Panel(n_rows={len(self)}, n_features={self.n_features}, "
+            f"n_series={self.n_series}, freq={self.freq!r}, columns={self.columns!r})"
+        )
+
+    @property
+    def n_series(self) -> int:
+        """Number of series in the panel."""
+        return int(self.offsets.size - 1)
+
+    @property
+    def n_features(self) -> int:
+        """Number of value columns."""
+        return int(self.values.shape[1])
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Number of rows of each series, int64 of shape (n_series,)."""
+        return np.diff(self.offsets)
+
+    def series_slice(self, i: int) -> slice:
+        """Return the row slice of series ``i`` (positional, negative allowed)."""
+        k = self.n_series
+        if not isinstance(i, numbers.Integral) or isinstance(i, bool):
+            raise TypeError(f"Series position must be an int; got {type(i).__name__}.")
+        if not -k <= i < k:
+            raise IndexError(
+                f"Series position {i} is out of range for a panel of {k} series."
+            )
+        i = int(i) % k
+        return slice(int(self.offsets[i]), int(self.offsets[i + 1]))
+
+    def series(self, i: int = 0) -> pd.DataFrame:
+        """Return series ``i`` as a DataFrame indexed by its time stamps.
+
+        Parameters
+        ----------
+        i : int, default=0
+            Position of the series (negative counts from the end).
+
+        Returns
+        -------
+        pandas.DataFrame
+            A copy of the series' values (float32) with ``columns`` as columns.
+        """
+        rows = self.series_slice(i)
+        return pd.DataFrame(
+            self.values[rows],
+            columns=list(self.columns),
+            index=self.index[rows],
+            copy=True,
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the panel as one DataFrame.
+
+        Returns
+        -------
+        pandas.DataFrame
+            For one series, :meth:`series` ``(0)``. For several, the stacked rows with
+            a two-level index ``(series_id, time)``.
+        """
+        if self.n_series == 1:
+            return self.series(0)
+        ids = np.repeat(np.arange(self.n_series), self.lengths)
+        id_values = pd.Index(list(self.series_ids), tupleize_cols=False).take(ids)
+        index = pd.MultiIndex.from_arrays(
+            [id_values, self.index], names=["series_id", self.index.name or "time"]
+        )
+        return pd.DataFrame(
+            self.values, columns=list(self.columns), index=index, copy=True
+        )
+
+
+# --------------------------------------------------------------------------- #
+# formatting helpers
+# --------------------------------------------------------------------------- #
+
+
+def _fmt_stamp(value: Any) -> str:
+    if isinstance(value, pd.Timestamp):
+        if value == value.normalize():
+            return value.strftime("%Y-%m-%d") + (f" {value.tz}" if value.tz else "")
+        return str(value)
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _fmt_list(items: Sequence[Any], limit: int = 5) -> str:
+    shown = ", ".join(repr(x) for x in list(items)[:limit])
+    return f"[{shown}{', ...' if len(items) > limit else ''}]"
+
+
+def _where(
+    row: int,
+    index: pd.Index,
+    offsets: np.ndarray,
+    series_ids: tuple,
+) -> str:
+    """Describe row ``row`` of a stacked panel for an error message."""
+    s = int(np.searchsorted(offsets, row, side="right") - 1)
+    pos = row - int(offsets[s])
+    label = index[row]
+    at = f"position {pos}" + (
+        f" of series {series_ids[s]!r}" if len(series_ids) > 1 else ""
+    )
+    if isinstance(label, (pd.Timestamp, pd.Period, pd.Timedelta)):
+        return f"{_fmt_stamp(label)} ({at})"
+    if label == pos:
+        return at
+    return f"index {_fmt_stamp(label)} ({at})"
+
+
+# --------------------------------------------------------------------------- #
+# conversion of one series
+# --------------------------------------------------------------------------- #
+
+
+def _to_float32(
+    source: np.ndarray | pd.DataFrame, columns: tuple[str, ...], name: str
+) -> np.ndarray:
+    """Cast to C-contiguous float32, refusing values outside the float32 range."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if isinstance(source, pd.DataFrame):
+            out = source.to_numpy(dtype=np.float32, na_value=np.nan)
+        else:
+            out = source.astype(np.float32)
+    out = np.ascontiguousarray(out)
+    if not out.flags.writeable:  # a read-only view of the frame's own memory
+        out = out.copy()
+    inf32 = np.isinf(out)
+    if inf32.any():
+        wide = (
+            source.to_numpy(dtype=np.float64, na_value=np.nan)
+            if isinstance(source, pd.DataFrame)
+            else np.asarray(source, dtype=np.float64)
+        )
+        overflow = inf32 & np.isfinite(wide)
+        if overflow.any():
+            r, c = np.argwhere(overflow)[0]
+            raise ValueError(
+                f"{name} column {columns[c]!r} holds {float(wide[r, c])!r} at "
+                f"position {r}, outside the float32 range (|x| <= "
+                f"{_FLOAT32_MAX:.3g}). Rescale it (e.g. take logs or divide by a "
+                "constant) before passing it."
+            )
+    return out
+
+
+def _check_numeric_dtypes(df: pd.DataFrame, name: str) -> None:
+    bad = [
+        (str(col), str(dtype))
+        for col, dtype in df.dtypes.items()
+        if not (
+            pd.api.types.is_bool_dtype(dtype)
+            or (
+                pd.api.types.is_numeric_dtype(dtype)
+                and not pd.api.types.is_complex_dtype(dtype)
+            )
+        )
+    ]
+    if bad:
+        described = ", ".join(f"{c!r} ({d})" for c, d in bad)
+        hint = (
+            " A time column belongs in the index (df.set_index(col)) or in time_col."
+            if any(d.startswith(("datetime", "period", "timedelta")) for _, d in bad)
+            else ""
+        )
+        raise TypeError(
+            f"{name} has non-numeric column(s): {described}. Convert them to numbers "
+            f"(e.g. pd.to_numeric) or leave them out with columns=[...].{hint}"
+        )
+
+
+def _select_columns(df: pd.DataFrame, columns: Sequence[Hashable] | None, name: str):
+    if columns is not None:
+        if isinstance(columns, (str, bytes)) or not isinstance(columns, Sequence):
+            columns = [columns]
+        missing = [c for c in columns if c not in df.columns]
+        if missing:
+            raise ValueError(
+                f"Column(s) {_fmt_list(missing)} not found in {name}; its columns are "
+                f"{_fmt_list(list(df.columns), limit=20)}."
+            )
+        df = df[list(columns)]
+    names = tuple(str(c) for c in df.columns)
+    if len(set(names)) != len(names):
+        dup = sorted({c for c in names if names.count(c) > 1})
+        raise ValueError(
+            f"{name} has duplicate column name(s) {_fmt_list(dup)}; rename them so "
+            "each column is unique."
+        )
+    if not names:
+        raise ValueError(f"{name} has no value columns.")
+    return df, names
+
+
+def _array_parts(X: Any, columns: Sequence[Hashable] | None, name: str):
+    """Convert an array-like to (float32 values, column names, RangeIndex)."""
+    try:
+        arr = np.asarray(X)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(
+            f"{name} could not be turned into a rectangular array ({exc}). Pass a "
+            "1-D or 2-D array, a DataFrame, or a dict of series."
+        ) from exc
+    if arr.dtype.kind == "O":
+        raise TypeError(
+            f"{name} is an array of dtype object; pass a numeric array (e.g. "
+            "np.asarray(X, dtype=float)) or a DataFrame with numeric columns."
+        )
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} has non-numeric dtype {arr.dtype}; pass numbers (bool, int or "
+            "float)."
+        )
+    if arr.ndim == 0:
+        raise ValueError(f"{name} is a scalar; pass a 1-D or 2-D array of time steps.")
+    if arr.ndim > 2:
+        raise ValueError(
+            f"{name} is {arr.ndim}-D with shape {arr.shape}; pass a 2-D array "
+            "(n_timesteps, n_features) per series: a dict {series_id: array} or a "
+            "long-format DataFrame for several series."
+        )
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty (0 rows).")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has no value columns (shape {arr.shape}).")
+    if columns is None:
+        names = tuple(str(i) for i in range(arr.shape[1]))
+    else:
+        names = tuple(str(c) for c in columns)
+        if len(names) != arr.shape[1]:
+            raise ValueError(
+                f"{name} has {arr.shape[1]} column(s) but {len(names)} name(s) were "
+                f"given in columns={list(columns)!r}."
+            )
+        if len(set(names)) != len(names):
+            raise ValueError(f"columns={list(columns)!r} holds duplicate names.")
+    return _to_float32(arr, names, name), names, pd.RangeIndex(arr.shape[0])
+
+
+def _frame_parts(
+    X: pd.DataFrame | pd.Series,
+    columns: Sequence[Hashable] | None,
+    time_col: Hashable | None,
+    name: str,
+):
+    """Convert one frame to (float32 values, column names, time index)."""
+    df = (
+        X.to_frame(name="0" if X.name is None else X.name)
+        if isinstance(X, pd.Series)
+        else X
+    )
+    index = df.index
+    if time_col is not None:
+        if time_col not in df.columns:
+            raise ValueError(
+                f"time_col={time_col!r} is not a column of {name}; its columns are "
+                f"{_fmt_list(list(df.columns), limit=20)}."
+            )
+        index = pd.Index(df[time_col], name=time_col)
+        df = df.drop(columns=[time_col])
+    if isinstance(index, pd.MultiIndex):
+        raise ValueError(
+            f"{name} has a MultiIndex with {index.nlevels} levels; only a 2-level "
+            "(series_id, time) MultiIndex is understood, as a long-format panel."
+        )
+    if len(df) == 0:
+        raise ValueError(f"{name} is empty (0 rows).")
+    df, names = _select_columns(df, columns, name)
+    _check_numeric_dtypes(df, name)
+    return _to_float32(df, names, name), names, index
+
+
+# --------------------------------------------------------------------------- #
+# checks on the stacked panel
+# --------------------------------------------------------------------------- #
+
+
+def _time_keys(index: pd.Index, name: str) -> np.ndarray | None:
+    """Return sortable int64/float keys of a time index, or None for positions."""
+    if isinstance(index, pd.RangeIndex) and index.step > 0:
+        return None
+    if isinstance(index, (pd.DatetimeIndex, pd.TimedeltaIndex)):
+        if index.hasnans:
+            row = int(np.flatnonzero(index.isna())[0])
+            raise ValueError(
+                f"The time index of {name} has a missing value (NaT) at position "
+                f"{row}. Every row needs a time stamp."
+            )
+        return index.asi8
+    if isinstance(index, pd.PeriodIndex):
+        if index.hasnans:
+            row = int(np.flatnonzero(index.isna())[0])
+            raise ValueError(
+                f"The time index of {name} has a missing value (NaT) at position {row}."
+            )
+        return index.asi8
+    if pd.api.types.is_numeric_dtype(index.dtype) and not pd.api.types.is_bool_dtype(
+        index.dtype
+    ):
+        keys = np.asarray(index)
+        if keys.dtype.kind == "f" and np.isnan(keys).any():
+            row = int(np.flatnonzero(np.isnan(keys))[0])
+            raise ValueError(
+                f"The index of {name} has a missing value (NaN) at position {row}."
+            )
+        return keys
+    raise TypeError(
+        f"The time index of {name} has dtype {index.dtype}; use a DatetimeIndex (e.g. "
+        "df.index = pd.to_datetime(df.index)), integer positions, or "
+        "df.reset_index(drop=True)."
+    )
+
+
+def _check_time_order(
+    index: pd.Index, offsets: np.ndarray, series_ids: tuple, name: str
+) -> None:
+    keys = _time_keys(index, name)
+    if keys is None or keys.size < 2:
+        return
+    bad = keys[1:] <= keys[:-1]
+    bad[offsets[1:-1] - 1] = False  # a new series may restart the clock
+    if not bad.any():
+        return
+    row = int(np.flatnonzero(bad)[0]) + 1
+    where = _where(row, index, offsets, series_ids)
+    if keys[row] == keys[row - 1]:
+        raise ValueError(
+            f"{name} has duplicate time stamps: {where} repeats the previous row. "
+            "Each time stamp may appear once per series; aggregate or drop the "
+            "duplicates (e.g. df[~df.index.duplicated()])."
+        )
+    prev = index[row - 1]
+    before = (
+        _fmt_stamp(prev)
+        if isinstance(prev, (pd.Timestamp, pd.Period, pd.Timedelta))
+        else f"index {_fmt_stamp(prev)}"
+    )
+    raise ValueError(
+        f"The time stamps of {name} are not in increasing order: {where} comes after "
+        f"{before}. Sort the rows by time first "
+        "(e.g. df.sort_index())."
+    )
+
+
+def _check_finite(
+    values: np.ndarray,
+    columns: tuple[str, ...],
+    index: pd.Index,
+    offsets: np.ndarray,
+    series_ids: tuple,
+    allow_nan: bool,
+    name: str,
+) -> None:
+    if np.isfinite(values).all():
+        return
+    inf = np.isinf(values)
+    if inf.any():
+        mask, what = inf, "infinite values"
+        fix = (
+            "Replace them (e.g. X.replace([np.inf, -np.inf], np.nan), then fill); "
+            "log(0) and division by zero are the usual causes."
+        )
+    elif not allow_nan:
+        mask, what = np.isnan(values), "missing values (NaN)"
+        fix = "Fill or drop them first (e.g. X.ffill() or X.dropna())."
+    else:
+        return
+    per_col = mask.sum(axis=0)
+    col = int(np.flatnonzero(per_col)[0])
+    row = int(np.flatnonzero(mask[:, col])[0])
+    cols = [columns[c] for c in np.flatnonzero(per_col)]
+    raise ValueError(
+        f"{name} contains {what} in column {columns[col]!r}, first at "
+        f"{_where(row, index, offsets, series_ids)}; {int(mask.sum())} in all, in "
+        f"column(s) {_fmt_list(cols)}. {fix}"
+    )
+
+
+def _panel_freq(index: pd.Index, offsets: np.ndarray) -> str | None:
+    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        return None
+    if offsets.size == 2:
+        return infer_freq(index)
+    found = {
+        infer_freq(index[offsets[i] : offsets[i + 1]]) for i in range(offsets.size - 1)
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def _finish(
+    values: np.ndarray,
+    columns: tuple[str, ...],
+    index: pd.Index,
+    offsets: np.ndarray,
+    series_ids: tuple,
+    allow_nan: bool,
+    name: str,
+) -> Panel:
+    _check_time_order(index, offsets, series_ids, name)
+    _check_finite(values, columns, index, offsets, series_ids, allow_nan, name)
+    return Panel(
+        values=values,
+        columns=columns,
+        index=index,
+        offsets=offsets,
+        series_ids=series_ids,
+        freq=_panel_freq(index, offsets),
+    )
+
+
+# --------------------------------------------------------------------------- #
+# public conversion
+# --------------------------------------------------------------------------- #
+
+
+def _from_long(
+    df: pd.DataFrame,
+    columns: Sequence[Hashable] | None,
+    id_col: Hashable | None,
+    time_col: Hashable | None,
+    allow_nan: bool,
+    name: str,
+) -> Panel:
+    if id_col is None:  # 2-level MultiIndex (series_id, time)
+        if df.index.nlevels != 2:
+            raise ValueError(
+                f"{name} has a MultiIndex with {df.index.nlevels} levels; pass a "
+                "(series_id, time) MultiIndex or a long frame with id_col/time_col."
+            )
+        ids = df.index.get_level_values(0)
+        times = df.index.get_level_values(1)
+        body = df.reset_index(drop=True)
+    else:
+        for label, what in ((id_col, "id_col"), (time_col, "time_col")):
+            if label is not None and label not in df.columns:
+                raise ValueError(
+                    f"{what}={label!r} is not a column of {name}; its columns are "
+                    f"{_fmt_list(list(df.columns), limit=20)}."
+                )
+        ids = pd.Index(df[id_col])
+        times = pd.Index(df[time_col], name=time_col) if time_col is not None else None
+        if times is None and isinstance(df.index, (pd.DatetimeIndex, pd.PeriodIndex)):
+            times = df.index
+        body = df.drop(columns=[c for c in (id_col, time_col) if c is not None])
+    if len(body) == 0:
+        raise ValueError(f"{name} is empty (0 rows).")
+    codes, uniques = pd.factorize(ids, sort=False)
+    if (codes < 0).any():
+        row = int(np.flatnonzero(codes < 0)[0])
+        raise ValueError(
+            f"The series id of {name} is missing at row {row}; every row needs an id."
+        )
+    body, names = _select_columns(body, columns, name)
+    _check_numeric_dtypes(body, name)
+    values = _to_float32(body, names, name)
+    order = np.argsort(codes, kind="stable")
+    grouped = not np.array_equal(order, np.arange(order.size))
+    if grouped:
+        values = np.ascontiguousarray(values[order])
+    counts = np.bincount(codes, minlength=len(uniques))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    if times is None:
+        # position of each row within its own series
+        index = pd.Index(np.arange(codes.size) - np.repeat(offsets[:-1], counts))
+    else:
+        index = times.take(order) if grouped else times
+    return _finish(
+        values, names, index, offsets, tuple(uniques.tolist()), allow_nan, name
+    )
+
+
+def _from_mapping(
+    X: Mapping, columns: Sequence[Hashable] | None, allow_nan: bool, name: str
+) -> Panel:
+    if len(X) == 0:
+        raise ValueError(f"{name} is an empty dict; pass at least one series.")
+    parts, ids = [], tuple(X.keys())
+    for key, item in X.items():
+        where = f"{name}[{key!r}]"
+        if isinstance(item, (pd.DataFrame, pd.Series)):
+            vals, names, idx = _frame_parts(item, columns, None, where)
+        else:
+            vals, names, idx = _array_parts(item, columns, where)
+        if parts:
+            first_names = parts[0][1]
+            if names != first_names:
+                if set(names) != set(first_names):
+                    raise ValueError(
+                        f"{where} has columns {_fmt_list(names)} but "
+                        f"{name}[{ids[0]!r}] has {_fmt_list(first_names)}; all "
+                        "series need the same columns."
+                    )
+                vals = np.ascontiguousarray(
+                    vals[:, [names.index(c) for c in first_names]]
+                )
+                names = first_names
+            if type(idx) is not type(parts[0][2]) and not (
+                pd.api.types.is_integer_dtype(idx.dtype)
+                and pd.api.types.is_integer_dtype(parts[0][2].dtype)
+            ):
+                raise TypeError(
+                    f"{where} has a {type(idx).__name__} but {name}[{ids[0]!r}] has a "
+                    f"{type(parts[0][2]).__name__}; give all series the same kind of "
+                    "time index."
+                )
+        parts.append((vals, names, idx))
+    values = np.ascontiguousarray(np.concatenate([p[0] for p in parts]))
+    lengths = [p[0].shape[0] for p in parts]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    index = (
+        parts[0][2].append([p[2] for p in parts[1:]]) if len(parts) > 1 else parts[0][2]
+    )
+    return _finish(values, parts[0][1], index, offsets, ids, allow_nan, name)
+
+
+def to_panel(
+    X: Any,
+    *,
+    columns: Sequence[Hashable] | None = None,
+    id_col: Hashable | None = None,
+    time_col: Hashable | None = None,
+    allow_nan: bool = False,
+    name: str = "X",
+) -> Panel:
+    """Validate user data and convert it to a :class:`Panel`.
+
+    Parameters
+    ----------
+    X : array-like, Series, DataFrame, dict or Panel
+        - a 1-D or 2-D array (rows are time steps, columns features);
+        - a Series or a DataFrame, indexed by a DatetimeIndex (or any increasing
+          numeric index, such as the default RangeIndex);
+        - a long-format DataFrame ``[series_id, time, values...]`` with ``id_col``
+          (and usually ``time_col``), or a DataFrame with a 2-level
+          ``(series_id, time)`` MultiIndex;
+        - a dict ``{series_id: DataFrame | Series | array}``, one entry per series;
+        - a :class:`Panel`, returned as is (after ``columns`` selection and the
+          NaN check).
+    columns : sequence of labels, optional
+        For frames, the value columns to use (default: all, except ``id_col`` and
+        ``time_col``). For arrays, names for the columns (default ``"0"``, ``"1"``...).
+    id_col : label, optional
+        Column of a long-format frame that identifies the series. Rows are grouped
+        by it, series in order of first appearance; each series keeps its rows in
+        their original order.
+    time_col : label, optional
+        Column holding the time stamps (otherwise the frame's index is used for a
+        single frame, or for a long frame when it is a DatetimeIndex; a long frame
+        without time stamps is indexed by position within each series).
+    allow_nan : bool, default=False
+        Let NaN through (for windowing that skips incomplete windows). Infinite
+        values are refused regardless.
+    name : str, default="X"
+        What to call the input in error messages.
+
+    Returns
+    -------
+    Panel
+        float32 values, column names, time index, series offsets, ids and frequency.
+
+    Raises
+    ------
+    TypeError
+        For non-numeric columns or arrays, or an unusable index type.
+    ValueError
+        For empty, 3-D or ragged input, NaN (unless ``allow_nan``) or infinite
+        values, unsorted or duplicate time stamps, or unknown columns. The message
+        names the column, the first offending time stamp and the series.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame(
+    ...     {"Close": [10.0, 10.5, 10.2]},
+    ...     index=pd.bdate_range("2024-01-05", periods=3),
+    ... )
+    >>> panel = to_panel(df)
+    >>> panel.values.dtype, panel.columns, panel.freq
+    (dtype('float32'), ('Close',), 'B')
+    """
+    if X is None:
+        raise TypeError(f"{name} is None; pass an array, a Series or a DataFrame.")
+    if isinstance(X, Panel):
+        panel = X
+        if columns is not None:
+            cols = [str(c) for c in columns]
+            missing = [c for c in cols if c not in panel.columns]
+            if missing:
+                raise ValueError(
+                    f"Column(s) {_fmt_list(missing)} not found in {name}; its columns "
+                    f"are {_fmt_list(panel.columns, limit=20)}."
+                )
+            pos = [panel.columns.index(c) for c in cols]
+            panel = Panel(
+                values=np.ascontiguousarray(panel.values[:, pos]),
+                columns=tuple(cols),
+                index=panel.index,
+                offsets=panel.offsets,
+                series_ids=panel.series_ids,
+                freq=panel.freq,
+            )
+        _check_finite(
+            panel.values,
+            panel.columns,
+            panel.index,
+            panel.offsets,
+            panel.series_ids,
+            allow_nan,
+            name,
+        )
+        return panel
+    if isinstance(X, Mapping):
+        if id_col is not None or time_col is not None:
+            raise TypeError(
+                "id_col and time_col apply to a long-format DataFrame only."
+            )
+        return _from_mapping(X, columns, allow_nan, name)
+    if isinstance(X, pd.DataFrame) and (
+        id_col is not None or isinstance(X.index, pd.MultiIndex)
+    ):
+        return _from_long(X, columns, id_col, time_col, allow_nan, name)
+    if id_col is not None or (time_col is not None and not isinstance(X, pd.DataFrame)):
+        raise TypeError(
+            f"id_col and time_col apply to a DataFrame; {name} is a {type(X).__name__}."
+        )
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        values, names, index = _frame_parts(X, columns, time_col, name)
+    else:
+        values, names, index = _array_parts(X, columns, name)
+    offsets = np.array([0, values.shape[0]], dtype=np.int64)
+    return _finish(values, names, index, offsets, ("0",), allow_nan, name)
+
+
+def align_targets(
+    X_panel: Panel, y: Any, *, allow_nan: bool = True, name: str = "y"
+) -> Panel:
+    """Convert targets ``y`` to a :class:`Panel` row-aligned with ``X_panel``.
+
+    Parameters
+    ----------
+    X_panel : Panel
+        The converted inputs.
+    y : array-like, Series, DataFrame or dict
+        One row of targets per row of ``X`` (stacked in the panel's series order),
+        or a dict ``{series_id: targets}`` for a panel. A pandas ``y`` whose index
+        holds time stamps must carry the same stamps as ``X``; any other index is
+        matched by position.
+    allow_nan : bool, default=True
+        Targets are often unknown at the end of a series (``shift(-h)``), so NaN is
+        allowed by default; infinite values never are.
+    name : str, default="y"
+        What to call the targets in error messages.
+
+    Returns
+    -------
+    Panel
+        The targets, with ``X_panel``'s index, offsets, series ids and frequency.
+
+    Raises
+    ------
+    ValueError
+        When the number of rows differs from ``X``, the time stamps disagree, or the
+        dict keys differ from the panel's series ids.
+    """
+    if not isinstance(X_panel, Panel):
+        raise TypeError(
+            f"X_panel must be a Panel (from to_panel); got {type(X_panel).__name__}."
+        )
+    if y is None:
+        raise TypeError(f"{name} is None; pass one row of targets per row of X.")
+    if isinstance(y, Mapping):
+        if set(y.keys()) != set(X_panel.series_ids) or len(y) != X_panel.n_series:
+            raise ValueError(
+                f"The keys of {name} {_fmt_list(list(y.keys()))} differ from the "
+                f"series ids of X {_fmt_list(X_panel.series_ids)}; give targets for "
+                "exactly the series of X."
+            )
+        for k, sid in enumerate(X_panel.series_ids):
+            n_y = len(y[sid])
+            n_x = int(X_panel.lengths[k])
+            if n_y != n_x:
+                raise ValueError(
+                    f"X and {name} have different numbers of rows for series {sid!r}: "
+                    f"{n_x} and {n_y}. {name} must hold one row of targets per row "
+                    "of X (use NaN where a target is unknown)."
+                )
+        y = {sid: y[sid] for sid in X_panel.series_ids}
+        converted = _from_mapping(y, None, True, name)
+        values, names, y_index = converted.values, converted.columns, converted.index
+    else:
+        if isinstance(y, (pd.DataFrame, pd.Series)):
+            if isinstance(y.index, pd.MultiIndex):
+                y = y.reset_index(drop=True)
+            values, names, y_index = _frame_parts(y, None, None, name)
+        else:
+            values, names, y_index = _array_parts(y, None, name)
+        if values.shape[0] != len(X_panel):
+            raise ValueError(
+                f"X and {name} have different numbers of rows: len(X) = "
+                f"{len(X_panel)}, len({name}) = {values.shape[0]}. {name} must hold "
+                "one row of targets per row of X (use NaN where a target is unknown, "
+                "e.g. at the end)."
+            )
+    timed = (pd.DatetimeIndex, pd.PeriodIndex)
+    if isinstance(y_index, timed) and isinstance(X_panel.index, timed):
+        same = y_index.equals(X_panel.index)
+        if not same:
+            mismatch = np.flatnonzero(np.asarray(y_index != X_panel.index, dtype=bool))
+            row = int(mismatch[0]) if mismatch.size else 0
+            raise ValueError(
+                f"The time index of {name} does not match X's: row {row} of X is "
+                f"{_fmt_stamp(X_panel.index[row])} but row {row} of {name} is "
+                f"{_fmt_stamp(y_index[row])}. Align them first (e.g. "
+                f"{name} = {name}.reindex(X.index))."
+            )
+    _check_finite(
+        values,
+        names,
+        X_panel.index,
+        X_panel.offsets,
+        X_panel.series_ids,
+        allow_nan,
+        name,
+    )
+    return Panel(
+        values=values,
+        columns=names,
+        index=X_panel.index,
+        offsets=X_panel.offsets,
+        series_ids=X_panel.series_ids,
+        freq=X_panel.freq,
+    )
+
+
+def _check_count(value: Any, what: str, minimum: int) -> int:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{what} must be an int >= {minimum}. Got {value!r} instead.")
+    if value < minimum:
+        raise ValueError(f"{what} must be an int >= {minimum}. Got {value} instead.")
+    return int(value)
+
+
+def check_min_length(
+    panel: Panel, *, window_length: int, horizon: int, name: str = "X"
+) -> None:
+    """Check that every series holds at least ``window_length + horizon`` rows.
+
+    Parameters
+    ----------
+    panel : Panel
+        The converted data.
+    window_length : int
+        Lookback length, >= 1.
+    horizon : int
+        Number of steps ahead, >= 0.
+    name : str, default="X"
+        What to call the data in error messages.
+
+    Raises
+    ------
+    ValueError
+        Naming the required and the actual lengths (and the short series of a panel).
+    """
+    window_length = _check_count(window_length, "window_length", 1)
+    horizon = _check_count(horizon, "horizon", 0)
+    need = window_length + horizon
+    lengths = panel.lengths
+    short = np.flatnonzero(lengths < need)
+    if short.size == 0:
+        return
+    if panel.n_series == 1:
+        raise ValueError(
+            f"window_length + horizon (= {need}) exceeds len({name}) (= {lengths[0]}). "
+            "Pass a longer series or reduce window_length / horizon."
+        )
+    listed = ", ".join(
+        f"{panel.series_ids[i]!r} ({lengths[i]} rows)" for i in short[:5]
+    ) + (", ..." if short.size > 5 else "")
+    raise ValueError(
+        f"window_length + horizon (= {need}) exceeds the length of {short.size} of "
+        f"{panel.n_series} series in {name}: {listed}. Drop those series, pass longer "
+        "ones, or reduce window_length / horizon."
+    )
+
+
+# --------------------------------------------------------------------------- #
+# frequency and future index
+# --------------------------------------------------------------------------- #
+
+
+def _pandas_infer_freq(index: pd.DatetimeIndex) -> str | None:
+    try:
+        with pd.option_context("future.infer_freq_returns_offset", True):
+            found = pd.infer_freq(index)
+    except pd.errors.OptionError:  # pandas < 3 returns a string already
+        found = pd.infer_freq(index)
+    if found is None:
+        return None
+    return found if isinstance(found, str) else found.freqstr
+
+
+def infer_freq(index: pd.Index) -> str | None:
+    """Infer the frequency alias of a time index.
+
+    Regular indexes get pandas' answer. Daily stamps that fall on weekdays only
+    are business days (``"B"``), including daily stock data with holiday gaps.
+    Otherwise an index where most steps are equal gets that step (e.g. ``"h"`` for
+    hourly bars with overnight gaps).
+
+    Parameters
+    ----------
+    index : pandas.Index
+        The time index.
+
+    Returns
+    -------
+    str or None
+        A pandas frequency alias, or None for non-datetime indexes, fewer than three
+        stamps, or irregular stamps.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> infer_freq(pd.DatetimeIndex(["2024-01-04", "2024-01-05", "2024-01-08"]))
+    'B'
+    >>> infer_freq(pd.date_range("2024-01-01", periods=4, freq="h"))
+    'h'
+    """
+    if isinstance(index, pd.PeriodIndex):
+        return index.freqstr
+    if not isinstance(index, pd.DatetimeIndex):
+        return None
+    if index.freq is not None:
+        return index.freqstr
+    if len(index) < 3 or index.hasnans or not index.is_monotonic_increasing:
+        return None
+    freq = _pandas_infer_freq(index)
+    midnight = bool((index == index.normalize()).all())
+    weekdays = bool((index.day_of_week < 5).all())
+    if freq == "D" and weekdays:
+        return "B"
+    if freq is not None:
+        return freq
+    if midnight and weekdays:
+        days = index.tz_localize(None) if index.tz is not None else index
+        gaps = np.busday_count(
+            days[:-1].values.astype("datetime64[D]"),
+            days[1:].values.astype("datetime64[D]"),
+        )
+        if gaps.min() >= 1 and np.mean(gaps == 1) >= 0.5:
+            return "B"
+    steps = np.diff(index.asi8)
+    values, counts = np.unique(steps, return_counts=True)
+    best = int(np.argmax(counts))
+    if counts[best] * 2 >= steps.size and values[best] > 0:
+        unit = np.datetime_data(index.values.dtype)[0]
+        return to_offset(pd.Timedelta(int(values[best]), unit=unit)).freqstr
+    return None
+
+
+def future_index(
+    index: pd.Index, steps: int, *, freq: str | pd.DateOffset | int | None = None
+) -> pd.Index:
+    """Return the ``steps`` time stamps that follow ``index[-1]``.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        A DatetimeIndex, PeriodIndex or integer index, in increasing order.
+    steps : int
+        Number of future stamps, >= 1.
+    freq : str, DateOffset or int, optional
+        The step. Default: the index's own ``freq``, else :func:`infer_freq` (which
+        gives business days for weekday-only daily data); for integer indexes the
+        common step of the index (a RangeIndex's ``step``).
+
+    Returns
+    -------
+    pandas.Index
+        A DatetimeIndex (same time zone and name), PeriodIndex or RangeIndex.
+
+    Raises
+    ------
+    ValueError
+        For an empty index, a bad ``steps``, or a frequency that cannot be inferred.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> friday = pd.bdate_range("2024-01-01", "2024-01-05")
+    >>> list(future_index(friday, 2).strftime("%a %d"))
+    ['Mon 08', 'Tue 09']
+    >>> list(future_index(pd.RangeIndex(5), 3))
+    [5, 6, 7]
+    """
+    steps = _check_count(steps, "steps", 1)
+    if not isinstance(index, pd.Index):
+        raise TypeError(f"index must be a pandas Index; got {type(index).__name__}.")
+    if len(index) == 0:
+        raise ValueError("index is empty; there is no last time stamp to continue.")
+    if isinstance(index, pd.DatetimeIndex):
+        if pd.isna(index[-1]):
+            raise ValueError("The last stamp of index is NaT; cannot continue it.")
+        found = freq if freq is not None else infer_freq(index)
+        if found is None:
+            tail = ", ".join(_fmt_stamp(t) for t in index[-3:])
+            raise ValueError(
+                f"Could not infer the frequency of the index (last stamps: {tail}). "
+                "Pass freq explicitly, e.g. freq='B' for business days or 'h' for "
+                "hourly data."
+            )
+        offset = to_offset(found)
+        return pd.date_range(
+            index[-1] + offset, periods=steps, freq=offset, name=index.name
+        )
+    if isinstance(index, pd.PeriodIndex):
+        step_freq = freq if freq is not None else index.freq
+        return pd.period_range(
+            index[-1] + 1, periods=steps, freq=step_freq, name=index.name
+        )
+    if pd.api.types.is_integer_dtype(index.dtype):
+        if freq is not None:
+            step = _check_count(freq, "freq (the integer step)", 1)
+        elif isinstance(index, pd.RangeIndex):
+            step = index.step
+        elif len(index) == 1:
+            step = 1
+        else:
+            diffs = np.unique(np.diff(np.asarray(index)))
+            if diffs.size != 1 or diffs[0] <= 0:
+                raise ValueError(
+                    "The integer index has no constant positive step; pass freq=<int> "
+                    "to say how far apart the future rows are."
+                )
+            step = int(diffs[0])
+        last = int(index[-1])
+        return pd.RangeIndex(
+            last + step, last + step * (steps + 1), step, name=index.name
+        )
+    raise TypeError(
+        f"Cannot continue an index of dtype {index.dtype}; use a DatetimeIndex, "
+        "PeriodIndex or integer index."
+    )

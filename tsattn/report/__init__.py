@@ -1,0 +1,186 @@
+"""Self-contained HTML backtesting reports rendered from a results frame."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tsattn.report._render import build_html, detect_comparisons
+
+__all__ = ["detect_comparisons", "render_report", "save_report"]
+
+
+def render_report(
+    results: pd.DataFrame,
+    *,
+    title: str = "tsattn backtest report",
+    baseline: str | None = "naive",
+    attention: Mapping[str, Any] | None = None,
+    comparisons: Sequence[tuple[str, str, str]] | None = None,
+    notes: str | None = None,
+    forecast_folds: int = 3,
+    max_series: int = 6,
+) -> str:
+    """Render a backtest results frame as one self-contained HTML page.
+
+    The page reads top to bottom: a headline that says in words whether any
+    model beats the baseline (and by how much, with a Diebold–Mariano test), a
+    leaderboard of every model, forecasts against actuals, error by horizon step,
+    cumulative error over time, cost per model, head-to-head comparisons,
+    attention heatmaps and notes. Figures are embedded PNGs and the stylesheet is
+    inlined, so the file needs no network and runs no scripts. All user text
+    (model and series names, title, notes) is HTML-escaped.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Tidy backtest results, one row per model × series × cutoff × step, as
+        returned by :func:`tsattn.backtest.backtest`. Required columns:
+        ``model``, ``series``, ``fold``, ``cutoff``, ``step`` (1..H),
+        ``timestamp``, ``y_true``, ``y_pred``. Optional: quantile columns named
+        ``q<level>`` (e.g. ``q0.05``, ``q0.95``; the outermost pair gives the
+        interval), ``fit_seconds`` and ``predict_seconds`` (per fold, repeated on
+        its rows), ``n_params`` and ``peak_memory_mb`` (NaN allowed). NaN
+        forecasts are counted and shown, never dropped silently; metrics use the
+        rows where both actual and forecast are finite.
+    title : str, default="tsattn backtest report"
+        Page title and main heading.
+    baseline : str or None, default="naive"
+        Model the others are measured against (MASE, Diebold–Mariano test,
+        relative plots). When it is absent from ``results`` (or None) the report
+        says so and leaves those columns blank.
+    attention : mapping, optional
+        Attention weights of one forecast, drawn as one heatmap per head. Keys:
+
+        - ``"model"`` (str): the model the weights come from.
+        - ``"timestamps"`` (sequence of length ``Lk``): the time of each key
+          position (the window's rows), used as axis labels.
+        - ``"weights"`` (array of shape ``(n_layers, n_heads, Lq, Lk)``, or
+          ``(n_heads, Lq, Lk)`` for one layer): softmax weights in [0, 1].
+        - ``"query_timestamps"`` (optional, length ``Lq``): labels of the query
+          positions; defaults to ``timestamps`` when ``Lq == Lk``.
+        - ``"series"``, ``"cutoff"`` (optional): where the forecast was made, for
+          the caption.
+        - ``"all_layers"`` (optional bool, default False): draw every layer
+          instead of only the last.
+    comparisons : list of (str, str, str), optional
+        ``(title, model_a, model_b)`` pairs compared head to head (accuracy, cost
+        and a Diebold–Mariano test between the two). By default pairs are found
+        by name (see :func:`detect_comparisons`): ``sa`` with ``mha`` and
+        single with multi output-head variants. Pass ``[]`` for none.
+    notes : str, optional
+        Free text shown at the end (e.g. data provenance); blank lines separate
+        paragraphs.
+    forecast_folds : int, default=3
+        Number of most recent folds drawn in the forecast plots.
+    max_series : int, default=6
+        Largest number of series given a forecast plot.
+
+    Returns
+    -------
+    str
+        The HTML document.
+
+    Raises
+    ------
+    ValueError
+        If required columns are missing, the frame is empty or has duplicate
+        forecasts, or ``comparisons`` / ``attention`` do not match the data.
+    TypeError
+        If an argument has the wrong type.
+
+    See Also
+    --------
+    save_report : Render and write the page to a file atomically.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from tsattn.report import render_report
+    >>> idx = pd.bdate_range("2024-01-01", periods=12)
+    >>> rows = []
+    >>> for model, noise in (("naive", 0.0), ("mha", 0.5)):
+    ...     for fold, c in enumerate(range(2, 10, 2)):
+    ...         for step in (1, 2):
+    ...             rows.append(dict(model=model, series="close", fold=fold,
+    ...                 cutoff=idx[c], step=step, timestamp=idx[c + step],
+    ...                 y_true=100.0 + c + step, y_pred=100.0 + c + noise * step))
+    >>> html = render_report(pd.DataFrame(rows), comparisons=[])
+    >>> html.startswith("<!DOCTYPE html>")
+    True
+    """
+    return build_html(
+        results,
+        title=title,
+        baseline=baseline,
+        attention=attention,
+        comparisons=comparisons,
+        notes=notes,
+        forecast_folds=forecast_folds,
+        max_series=max_series,
+    )
+
+
+def save_report(results: pd.DataFrame, path: str | os.PathLike, **kwargs: Any) -> Path:
+    """Render a report and write it to ``path`` atomically.
+
+    The page is written to a temporary file in the same directory and moved
+    over ``path`` with :func:`os.replace`, so readers never see a half-written
+    file and an existing report is replaced in one step.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Backtest results, as for :func:`render_report`.
+    path : str or os.PathLike
+        Destination file; its directory must exist.
+    **kwargs
+        Keyword arguments of :func:`render_report`.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the destination directory does not exist.
+    IsADirectoryError
+        If ``path`` is a directory.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise FileNotFoundError(
+            f"Cannot write the report to {str(target)!r}: directory "
+            f"{str(directory)!r} does not exist. Create it first."
+        )
+    if target.is_dir():
+        raise IsADirectoryError(
+            f"Cannot write the report to {str(target)!r}: it is a directory. "
+            "Pass a file name such as report.html."
+        )
+    page = render_report(results, **kwargs)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=directory
+    )
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(page)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp creates 0600 files: keep the mode of the file being replaced,
+        # else use the usual 0644.
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

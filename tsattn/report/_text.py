@@ -1,0 +1,268 @@
+"""Number formatting and the plain-words sentences of the report (HTML-escaped)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+import numpy as np
+import pandas as pd
+
+from tsattn.report._stats import DMResult
+
+__all__ = [
+    "ALPHA",
+    "Verdict",
+    "column_decimals",
+    "comparison_sentence",
+    "fmt_num",
+    "fmt_p",
+    "fmt_pct",
+    "is_attention_model",
+    "significance_marker",
+    "verdict",
+]
+
+# Significance level used in the report's sentences.
+ALPHA = 0.05
+MINUS = "\u2212"
+_ATTENTION_TOKENS = {"mha", "sa", "attention", "attn", "transformer"}
+
+
+def _tokens(name: str) -> list[str]:
+    return [t for t in re.split(r"[^a-z0-9]+", name.lower()) if t]
+
+
+def is_attention_model(name: str) -> bool:
+    """Whether a model name denotes an attention model (``mha``, ``sa``, ...)."""
+    return bool(_ATTENTION_TOKENS.intersection(_tokens(name)))
+
+
+def column_decimals(values: Sequence[float] | np.ndarray, significant: int) -> int:
+    """Decimals that give the largest finite value ``significant`` digits."""
+    arr = np.asarray(values, dtype="float64")
+    arr = np.abs(arr[np.isfinite(arr)])
+    arr = arr[arr > 0]
+    if arr.size == 0:
+        return 2
+    exponent = math.floor(math.log10(float(arr.max())))
+    return int(min(8, max(0, significant - 1 - exponent)))
+
+
+def fmt_num(value: float, decimals: int, *, thousands: bool = False) -> str:
+    """Format a number for a table cell; missing values become an em dash."""
+    if value is None or not np.isfinite(value):
+        return "—"
+    text = f"{value:,.{decimals}f}" if thousands else f"{value:.{decimals}f}"
+    if text.startswith("-"):
+        text = MINUS + text[1:]
+    if text in (f"{MINUS}0", f"{MINUS}0." + "0" * decimals):
+        text = text[1:]
+    return text
+
+
+def fmt_pct(value: float, decimals: int = 1) -> str:
+    """Format a fraction as a percentage; missing values become an em dash."""
+    if value is None or not np.isfinite(value):
+        return "—"
+    return f"{100.0 * value:.{decimals}f}%"
+
+
+def fmt_p(pvalue: float) -> str:
+    """Format a p-value (``<0.001`` below one in a thousand)."""
+    if pvalue is None or not np.isfinite(pvalue):
+        return "—"
+    if pvalue < 0.001:
+        return "<0.001"
+    return f"{pvalue:.3f}"
+
+
+def significance_marker(pvalue: float) -> str:
+    """Stars for a p-value: ``***`` < 0.001, ``**`` < 0.01, ``*`` < 0.05."""
+    if pvalue is None or not np.isfinite(pvalue):
+        return ""
+    for cut, stars in ((0.001, "***"), (0.01, "**"), (0.05, "*")):
+        if pvalue < cut:
+            return stars
+    return ""
+
+
+def _times(x: float) -> str:
+    if x >= 10:
+        return f"{x:,.0f}"
+    return f"{x:.1f}" if x >= 1 else f"{x:.2f}"
+
+
+def _dm_words(statistic: float, pvalue: float) -> str:
+    p = fmt_p(pvalue)
+    return f"DM = {fmt_num(statistic, 2)}, p {'<' if p[0] == '<' else '='} " + (
+        p.lstrip("<")
+    )
+
+
+def _relative(ratio: float) -> tuple[str, str]:
+    """``(amount, direction)`` for an MAE ratio, e.g. ``("4.1%", "lower")``."""
+    change = ratio - 1.0
+    amount = f"{abs(change) * 100:.1f}%"
+    return amount, ("lower" if change < 0 else "higher")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The report's headline.
+
+    Attributes
+    ----------
+    kind : str
+        ``"wins"`` (a model significantly beats the baseline), ``"tie"`` (better
+        but not significantly), ``"loses"`` (no model beats the baseline) or
+        ``"none"`` (no baseline to compare with).
+    lead : str
+        One HTML sentence (escaped) that answers the question.
+    details : list of str
+        Further HTML sentences (escaped): attention models, missing forecasts.
+    """
+
+    kind: str
+    lead: str
+    details: list[str]
+
+
+def _model_vs_baseline(model: str, row: pd.Series, baseline: str) -> str:
+    amount, direction = _relative(float(row["mase"]))
+    name, base = escape(model), escape(baseline)
+    p, stat = float(row["dm_pvalue"]), float(row["dm_stat"])
+    if not np.isfinite(p):
+        reason = row.get("dm_reason") or "not computable"
+        sig = f"significance unknown: {escape(str(reason))}"
+    elif p < ALPHA:
+        sig = f"significant, {_dm_words(stat, p)}"
+    else:
+        sig = f"not significant, {_dm_words(stat, p)}"
+    if direction == "lower":
+        verb = f"beats {base}"
+    else:
+        verb = f"<strong>loses to {base}</strong>"
+    return f"<b>{name}</b> {verb}: MAE {amount} {direction} ({sig})."
+
+
+def verdict(board: pd.DataFrame, baseline: str | None, requested: str | None) -> Verdict:
+    """Say in words whether any model beats the baseline, and by how much."""
+    details: list[str] = []
+    for model, row in board.iterrows():
+        if row["n_missing"] > 0:
+            details.append(
+                f"<b>{escape(str(model))}</b> has {int(row['n_missing'])} missing "
+                f"(NaN) forecasts out of {int(row['n_rows'])}; its accuracy is "
+                f"measured on the other {int(row['n_rows'] - row['n_missing'])}."
+            )
+    if baseline is None:
+        if requested is None:
+            lead = (
+                "No baseline was chosen, so this report cannot say whether any "
+                "model beats a random walk."
+            )
+        else:
+            lead = (
+                f"No baseline: the results have no model named "
+                f"“{escape(requested)}”, so this report cannot say whether any "
+                "model beats a random walk. Add the naive forecaster to the "
+                "backtest to get that answer."
+            )
+        return Verdict("none", lead, details)
+
+    base = escape(baseline)
+    contenders = board[(board.index != baseline) & np.isfinite(board["mase"])]
+    if contenders.empty:
+        return Verdict(
+            "none", f"Only the baseline ({base}) has forecasts to compare.", details
+        )
+    best_model = str(contenders["mase"].idxmin())
+    best = contenders.loc[best_model]
+    amount, direction = _relative(float(best["mase"]))
+    name = escape(best_model)
+    p, stat = float(best["dm_pvalue"]), float(best["dm_stat"])
+    if direction == "lower" and np.isfinite(p) and p < ALPHA:
+        kind = "wins"
+        lead = (
+            f"<strong>{name} beats the {base} baseline</strong>: its MAE is "
+            f"{amount} lower, and the difference is statistically significant "
+            f"({_dm_words(stat, p)})."
+        )
+    elif direction == "lower":
+        kind = "tie"
+        why = (
+            f"not statistically significant ({_dm_words(stat, p)})"
+            if np.isfinite(p)
+            else f"untested ({escape(str(best['dm_reason']))})"
+        )
+        lead = (
+            f"<strong>No model reliably beats the {base} baseline.</strong> "
+            f"The best, {name}, has {amount} lower MAE, but the difference is "
+            f"{why}: on these folds it cannot be told apart from {base}."
+        )
+    else:
+        kind = "loses"
+        lead = (
+            f"<strong>No model beats the {base} baseline.</strong> The closest, "
+            f"{name}, has {amount} higher MAE than {base}"
+            + (
+                f" ({_dm_words(stat, p)})."
+                if np.isfinite(p)
+                else f" (no significance test: {escape(str(best['dm_reason']))})."
+            )
+        )
+    attention = [
+        m for m in contenders.index if is_attention_model(str(m)) and m != best_model
+    ]
+    details[:0] = [
+        _model_vs_baseline(str(m), contenders.loc[m], baseline) for m in attention
+    ]
+    return Verdict(kind, lead, details)
+
+
+def comparison_sentence(
+    a: str, b: str, ratio: float, dm: DMResult, cost: pd.DataFrame
+) -> str:
+    """Which of two models is more accurate, whether it is significant, and cost.
+
+    ``ratio`` is MAE(a) / MAE(b) on common rows; ``cost`` is indexed by model.
+    """
+    if not np.isfinite(ratio):
+        return (
+            f"{escape(a)} and {escape(b)} have no forecasts in common, so they "
+            "cannot be compared."
+        )
+    if ratio == 1.0:
+        text = f"{escape(a)} and {escape(b)} have the same MAE"
+    else:
+        better, worse = (a, b) if ratio < 1.0 else (b, a)
+        r = ratio if ratio < 1.0 else 1.0 / ratio
+        text = (
+            f"<strong>{escape(better)}</strong> is more accurate: its MAE is "
+            f"{(1.0 - r) * 100:.1f}% lower than {escape(worse)}’s"
+        )
+    if np.isfinite(dm.pvalue) and dm.pvalue < ALPHA:
+        text += (
+            f", and the difference is statistically significant "
+            f"({_dm_words(dm.statistic, dm.pvalue)})."
+        )
+    elif np.isfinite(dm.pvalue):
+        text += (
+            f", but the difference is not statistically significant "
+            f"({_dm_words(dm.statistic, dm.pvalue)}): on these folds the two are "
+            "equally accurate."
+        )
+    else:
+        text += f" (no significance test: {escape(dm.reason)})."
+    costs = []
+    for column, noun in (("n_params", "parameters"), ("fit_seconds", "fit time")):
+        va, vb = (float(cost.loc[m, column]) for m in (b, a))
+        if np.isfinite(va) and np.isfinite(vb) and va > 0 and vb > 0:
+            costs.append(f"{_times(va / vb)}× the {noun}")
+    if costs:
+        text += f" {escape(b)} has {' and '.join(costs)} of {escape(a)}."
+    return text
