@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from tsattn import metrics
 from tsattn.report import detect_comparisons, render_report, save_report
 from tsattn.report._frame import prepare_results
-from tsattn.report._stats import diebold_mariano, leaderboard
+from tsattn.report._stats import leaderboard
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -151,6 +152,13 @@ class Page(HTMLParser):
         return self.tables["leaderboard-table"]["rows"]
 
 
+def small(names=("naive", "mha"), **kw):
+    """A quick frame: few models, one series, few folds."""
+    kw.setdefault("series", ("EURUSD",))
+    kw.setdefault("n_folds", 3)
+    return make_results({k: NAIVE_WINS[k] for k in names}, **kw)
+
+
 def render(results, **kw):
     kw.setdefault("comparisons", None)
     return Page(render_report(results, **kw))
@@ -196,7 +204,8 @@ def test_page_is_self_contained(naive_wins):
         for key in ("src", "href"):
             value = attrs.get(key) or ""
             assert not re.match(r"(?i)(https?:)?//", value), value
-    assert "<style>" in html and "--column" in html  # package CSS inlined
+    assert "<style>" in html
+    assert "--column" in html  # the package stylesheet, inlined
     csp = [a for t, a in page.tags if a.get("http-equiv") == "Content-Security-Policy"]
     assert "default-src 'none'" in csp[0]["content"]
 
@@ -223,15 +232,26 @@ def test_leaderboard_has_one_row_per_model(naive_wins):
     rows = page.leaderboard()
     assert sorted(r["model"] for r in rows) == sorted(results.model.unique())
     # sorted by MAE, as computed by hand
-    assert [r["model"] for r in rows] == list(reference_mae(results).sort_values().index)
+    assert [r["model"] for r in rows] == list(
+        reference_mae(results).sort_values().index
+    )
 
 
 def test_leaderboard_values_match_reference(naive_wins):
     results, _, page = naive_wins
     mae = reference_mae(results)
+    e = results.y_pred - results.y_true
+    smape = (
+        (200 * e.abs() / (results.y_true.abs() + results.y_pred.abs()))
+        .groupby(results.model)
+        .mean()
+    )
     for row in page.leaderboard():
         shown = float(row["cells"]["mae"]["text"])
         assert shown == pytest.approx(mae[row["model"]], abs=5e-6)
+        text = row["cells"]["smape"]["text"]
+        assert text.endswith("%")
+        assert float(text[:-1]) == pytest.approx(smape[row["model"]], abs=0.005)
 
 
 def test_best_value_is_marked(naive_wins):
@@ -248,13 +268,17 @@ def test_best_value_is_marked(naive_wins):
 
 def test_dm_column_against_naive(naive_wins):
     _, _, page = naive_wins
-    head = [c["attrs"].get("data-col") for c in page.tables["leaderboard-table"]["head"]]
-    assert "dm" in head and "dm_pvalue" in head
+    head = [
+        c["attrs"].get("data-col") for c in page.tables["leaderboard-table"]["head"]
+    ]
+    assert "dm" in head
+    assert "dm_pvalue" in head
     rows = {r["model"]: r for r in page.leaderboard()}
     assert rows["naive"]["cells"]["dm"]["text"] == "—"
     # mha is much worse than naive on this fixture: positive and significant
     dm_text = rows["mha"]["cells"]["dm"]["text"]
-    assert float(dm_text.rstrip("*")) > 0 and dm_text.endswith("*")
+    assert float(dm_text.rstrip("*")) > 0
+    assert dm_text.endswith("*")
     assert "sig-worse" in rows["mha"]["cells"]["dm"]["attrs"]["class"]
 
 
@@ -267,9 +291,13 @@ def test_images_are_valid_pngs(naive_wins):
         assert src.startswith("data:image/png;base64,")
         data = base64.b64decode(src.split(",", 1)[1], validate=True)
         assert data[:8] == PNG_SIGNATURE
-        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        width, height = (
+            int.from_bytes(data[16:20], "big"),
+            int.from_bytes(data[20:24], "big"),
+        )
         # drawn at twice the displayed size for sharp high-density screens
-        assert width == 2 * int(img["width"]) and height == 2 * int(img["height"])
+        assert width == 2 * int(img["width"])
+        assert height == 2 * int(img["height"])
         assert img["alt"]
 
 
@@ -290,7 +318,9 @@ def test_headline_says_attention_wins(attention_wins):
     assert page.verdict == "wins"
     ratio = reference_mae(results)
     gain = (1 - ratio["mha"] / ratio["naive"]) * 100
-    assert f"mha beats the naive baseline: its MAE is {gain:.1f}% lower" in page.all_text
+    assert (
+        f"mha beats the naive baseline: its MAE is {gain:.1f}% lower" in page.all_text
+    )
 
 
 def test_verdict_tie_when_not_significant():
@@ -298,7 +328,7 @@ def test_verdict_tie_when_not_significant():
 
     board = pd.DataFrame(
         {
-            "mase": [1.0, 0.98],
+            "rel_mae": [1.0, 0.98],
             "dm_stat": [np.nan, -0.6],
             "dm_pvalue": [np.nan, 0.55],
             "dm_reason": ["", ""],
@@ -310,7 +340,8 @@ def test_verdict_tie_when_not_significant():
     v = verdict(board, "naive", "naive")
     assert v.kind == "tie"
     assert "No model reliably beats the naive baseline" in v.lead
-    assert "2.0% lower MAE" in v.lead and "not statistically significant" in v.lead
+    assert "2.0% lower MAE" in v.lead
+    assert "not statistically significant" in v.lead
 
 
 # ---------------------------------------------------------------------------
@@ -318,70 +349,72 @@ def test_verdict_tie_when_not_significant():
 # ---------------------------------------------------------------------------
 def test_leaderboard_metrics_match_numpy():
     results = make_results(NAIVE_WINS, n_folds=6)
-    board = leaderboard(prepare_results(results, "naive"))
+    board = leaderboard(prepare_results(results, "naive"), "absolute")
     naive = results[results.model == "naive"].set_index(["series", "cutoff", "step"])
+    naive_mae = (naive.y_pred - naive.y_true).abs().mean()
+    origin = naive.xs(1, level="step").y_pred  # random walk = last observed value
     for model, grp in results.groupby("model"):
         e = grp.y_pred - grp.y_true
         row = board.loc[model]
         assert row.mae == pytest.approx(e.abs().mean())
         assert row.rmse == pytest.approx(np.sqrt((e**2).mean()))
-        smape = (2 * e.abs() / (grp.y_true.abs() + grp.y_pred.abs())).mean()
+        smape = 200 * (e.abs() / (grp.y_true.abs() + grp.y_pred.abs())).mean()
         assert row.smape == pytest.approx(smape)
-        assert row.mase == pytest.approx(e.abs().mean() / (naive.y_pred - naive.y_true).abs().mean())
+        assert row.mase == pytest.approx(e.abs().mean() / naive_mae)
+        assert row.rel_mae == pytest.approx(e.abs().mean() / naive_mae)
         if grp["q0.05"].notna().any():
             inside = (grp["q0.05"] <= grp.y_true) & (grp.y_true <= grp["q0.95"])
             assert row.coverage == pytest.approx(inside.mean())
         else:
             assert np.isnan(row.coverage)
-        if model != "naive":
-            origin = naive.xs(1, level="step").y_pred  # random walk = last value
-            ref = origin.reindex(pd.MultiIndex.from_frame(grp[["series", "cutoff"]])).to_numpy()
-            hit = np.sign(grp.y_pred.to_numpy() - ref) == np.sign(grp.y_true.to_numpy() - ref)
-            assert row.dir_acc == pytest.approx(hit.mean())
-        else:
-            assert np.isnan(row.dir_acc)  # no change forecast: no directional call
+        index = pd.MultiIndex.from_frame(grp[["series", "cutoff"]])
+        ref = origin.reindex(index).to_numpy()
+        up_true = grp.y_true.to_numpy() > ref
+        up_pred = grp.y_pred.to_numpy() > ref
+        assert row.dir_acc == pytest.approx(np.mean(up_true == up_pred))
         per_fold = grp.groupby(["series", "fold"]).fit_seconds.first().mean()
         assert row.fit_seconds == pytest.approx(per_fold)
         assert row.n_params == NAIVE_WINS[model][2]
 
 
-def test_dm_without_overlap_is_a_t_test():
-    # Non-overlapping windows: lag 0, and the HLN-corrected DM statistic equals the
-    # one-sample t statistic of the per-cutoff loss differentials.
-    rng = np.random.default_rng(5)
-    cutoffs = pd.bdate_range("2023-01-02", periods=12, freq="5B")
-    rows = []
-    for c in cutoffs:
-        for h in range(1, 6):
-            rows.append({"series": "a", "cutoff": c, "timestamp": c + pd.offsets.BDay(h), "d": rng.normal(0.2, 1)})
-    frame = pd.DataFrame(rows)
-    dm = diebold_mariano(frame)
-    d = frame.groupby("cutoff").d.mean()
+def test_mase_uses_in_sample_scale_when_given():
+    results = small(series=("EURUSD", "GBPUSD"))
+    results[metrics.SCALE_COLUMN] = results.series.map({"EURUSD": 0.01, "GBPUSD": 0.02})
+    board = leaderboard(prepare_results(results, "naive"), "absolute")
+    mha = results[results.model == "mha"]
+    expected = ((mha.y_pred - mha.y_true).abs() / mha[metrics.SCALE_COLUMN]).mean()
+    assert board.loc["mha", "mase"] == pytest.approx(expected)
+    page = render(results, comparisons=[])
+    assert f"in-sample naive MAE ({metrics.SCALE_COLUMN})" in page.all_text
+
+
+def test_dm_matches_tsattn_metrics(naive_wins):
+    results, _, page = naive_wins
+    table = metrics.evaluate(
+        results, by="model", metrics=["mae"], baseline="naive", dm_loss="absolute"
+    ).set_index("model")
+    for row in page.leaderboard():
+        if row["model"] == "naive":
+            continue
+        shown = float(row["cells"]["dm"]["text"].rstrip("*").replace("\u2212", "-"))
+        assert shown == pytest.approx(table.loc[row["model"], "dm_stat"], abs=0.005)
+
+
+def test_dm_with_horizon_one_is_a_t_test():
+    # With one step per origin the HLN-corrected DM statistic is the one-sample t
+    # statistic of the loss differentials: an independent reference.
+    results = make_results(
+        {k: NAIVE_WINS[k] for k in ("naive", "arima")}, n_folds=15, horizon=1, step=1
+    )
+    board = leaderboard(prepare_results(results, "naive"), "absolute")
+    wide = results.pivot_table(
+        index=["series", "cutoff"], columns="model", values=["y_true", "y_pred"]
+    )
+    loss = (wide["y_pred"] - wide["y_true"]).abs()
+    d = (loss["arima"] - loss["naive"]).groupby(level="cutoff").mean()
     ref = stats.ttest_1samp(d, 0.0)
-    assert dm.lag == 0
-    assert dm.statistic == pytest.approx(ref.statistic)
-    assert dm.pvalue == pytest.approx(ref.pvalue)
-
-
-def test_dm_with_overlap_uses_newey_west():
-    rng = np.random.default_rng(6)
-    cutoffs = pd.bdate_range("2023-01-02", periods=15)  # one day apart, horizon 3
-    rows = [
-        {"series": "a", "cutoff": c, "timestamp": c + pd.offsets.BDay(h), "d": rng.normal()}
-        for c in cutoffs
-        for h in range(1, 4)
-    ]
-    frame = pd.DataFrame(rows)
-    dm = diebold_mariano(frame)
-    assert dm.lag == 2
-    d = frame.groupby("cutoff").d.mean().to_numpy()
-    n, h = len(d), 3
-    c = d - d.mean()
-    gamma = [np.sum(c[k:] * c[: n - k]) / n for k in range(h)]
-    lrv = (gamma[0] + 2 * sum(gamma[1:])) / n
-    expected = d.mean() / np.sqrt(lrv) * np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
-    assert dm.statistic == pytest.approx(expected)
-    assert dm.pvalue == pytest.approx(2 * stats.t.sf(abs(expected), n - 1))
+    assert board.loc["arima", "dm_stat"] == pytest.approx(ref.statistic)
+    assert board.loc["arima", "dm_pvalue"] == pytest.approx(ref.pvalue)
 
 
 # ---------------------------------------------------------------------------
@@ -389,7 +422,10 @@ def test_dm_with_overlap_uses_newey_west():
 # ---------------------------------------------------------------------------
 def test_user_text_is_escaped():
     evil = "<script>alert(1)</script>"
-    models = {"naive": NAIVE_WINS["naive"], '<img src=x onerror="alert(2)">': NAIVE_WINS["sa"]}
+    models = {
+        "naive": NAIVE_WINS["naive"],
+        '<img src=x onerror="alert(2)">': NAIVE_WINS["sa"],
+    }
     results = make_results(models, series=(evil, "ok"), n_folds=3)
     html = render_report(
         results,
@@ -411,10 +447,9 @@ def test_user_text_is_escaped():
 # edge cases
 # ---------------------------------------------------------------------------
 def test_no_naive_model():
-    models = {k: v for k, v in NAIVE_WINS.items() if k in ("arima", "mha")}
-    page = render(make_results(models, n_folds=3), comparisons=[])
+    page = render(small(("arima", "mha")), comparisons=[])
     assert page.verdict == "none"
-    assert "No baseline" in page.all_text and "naive" in page.all_text
+    assert "No baseline: the results have no model named “naive”" in page.all_text
     for row in page.leaderboard():
         assert row["cells"]["dm"]["text"] == "—"
         assert row["cells"]["dm_pvalue"]["text"] == "—"
@@ -422,14 +457,13 @@ def test_no_naive_model():
 
 
 def test_baseline_none_is_allowed():
-    page = render(make_results(n_folds=2), baseline=None, comparisons=[])
+    page = render(small(), baseline=None, comparisons=[])
     assert page.verdict == "none"
     assert "No baseline was chosen" in page.all_text
 
 
 def test_single_fold():
-    results = make_results({k: NAIVE_WINS[k] for k in ("naive", "mha")}, n_folds=1)
-    page = render(results, comparisons=[])
+    page = render(small(n_folds=1), comparisons=[])
     rows = {r["model"]: r for r in page.leaderboard()}
     assert rows["mha"]["cells"]["dm"]["text"] == "—"
     assert "2 forecast origins" in page.all_text
@@ -438,7 +472,7 @@ def test_single_fold():
 
 
 def test_nan_predictions_are_counted_and_shown():
-    results = make_results({k: NAIVE_WINS[k] for k in ("naive", "mha")}, n_folds=4)
+    results = small(n_folds=4, series=("EURUSD", "GBPUSD"))
     hole = results.index[(results.model == "mha")][[0, 3, 7]]
     results.loc[hole, "y_pred"] = np.nan
     page = render(results, comparisons=[])
@@ -453,7 +487,9 @@ def test_nan_predictions_are_counted_and_shown():
 
 def test_missing_columns_error():
     results = make_results(n_folds=2).drop(columns=["y_pred", "cutoff"])
-    with pytest.raises(ValueError, match=re.escape("missing required column(s) ['cutoff', 'y_pred']")):
+    with pytest.raises(
+        ValueError, match=re.escape("missing required column(s) ['cutoff', 'y_pred']")
+    ):
         render_report(results)
 
 
@@ -485,16 +521,27 @@ def test_attention_errors():
         render_report(results, attention={**spec, "weights": spec["weights"] * 5})
     with pytest.raises(ValueError, match="did you mean 'weights'"):
         render_report(results, attention={**spec, "weight": 1})
-    with pytest.raises(ValueError, match="must have shape \\(n_layers, n_heads, Lq, Lk\\)"):
+    with pytest.raises(
+        ValueError, match="must have shape \\(n_layers, n_heads, Lq, Lk\\)"
+    ):
         render_report(results, attention={**spec, "weights": np.ones((2, 2))})
 
 
 def test_attention_heatmaps_per_head():
-    results = make_results({"naive": NAIVE_WINS["naive"]}, n_folds=2)
-    page = render(results, attention=attention_spec(n_layers=3, n_heads=2, length=8))
+    from tsattn.report._attention import attention_section, check_attention
+
+    html = attention_section(check_attention(attention_spec(3, 2, 8)))
+    page = Page(html)
     assert "one panel per head (2) of the last layer of 3" in page.all_text
-    page = render(results, attention={**attention_spec(2, 2, 8), "all_layers": True})
+    assert len(page.images) == 1
+    spec = {**attention_spec(2, 2, 8), "all_layers": True}
+    page = Page(attention_section(check_attention(spec)))
     assert "every layer (2)" in page.all_text
+    # a single layer may be passed as (n_heads, Lq, Lk)
+    spec = {**attention_spec(1, 3, 8)}
+    spec["weights"] = spec["weights"][0]
+    page = Page(attention_section(check_attention(spec)))
+    assert "one panel per head (3) of the last layer of 1" in page.all_text
 
 
 # ---------------------------------------------------------------------------
@@ -524,7 +571,7 @@ def test_comparison_section_says_which_is_better(attention_wins):
 
 
 def test_explicit_comparisons_are_checked():
-    results = make_results({k: NAIVE_WINS[k] for k in ("naive", "mha")}, n_folds=2)
+    results = small()
     with pytest.raises(ValueError, match="not in the results; models present"):
         render_report(results, comparisons=[("x", "mha", "sa")])
     with pytest.raises(TypeError, match="\\(title, model_a, model_b\\)"):
@@ -537,14 +584,15 @@ def test_explicit_comparisons_are_checked():
 # saving
 # ---------------------------------------------------------------------------
 def test_save_report_is_atomic(tmp_path):
-    results = make_results({k: NAIVE_WINS[k] for k in ("naive", "arima")}, n_folds=2)
+    results = small(("naive", "arima"))
     target = tmp_path / "report.html"
     target.write_text("old report")
     os.chmod(target, 0o640)
     out = save_report(results, target, title="New")
     assert out == target
     text = target.read_text(encoding="utf-8")
-    assert text.startswith("<!DOCTYPE html>") and "<title>New</title>" in text
+    assert text.startswith("<!DOCTYPE html>")
+    assert "<title>New</title>" in text
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
     # a failing render leaves the old file alone and no temporary file behind
@@ -566,7 +614,7 @@ def test_no_global_matplotlib_state(naive_wins):
     import matplotlib
 
     before = dict(matplotlib.rcParams)
-    render_report(make_results({"naive": NAIVE_WINS["naive"]}, n_folds=2))
+    render_report(small(("naive",)))
     assert dict(matplotlib.rcParams) == before
     import sys
 

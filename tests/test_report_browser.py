@@ -26,7 +26,12 @@ from tsattn.report import save_report
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_NAMES = (
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+)
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -179,7 +184,10 @@ def _problems(events):
     found = []
     for event in events:
         method, params = event.get("method"), event.get("params", {})
-        if method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert"):
+        if method == "Runtime.consoleAPICalled" and params["type"] in (
+            "error",
+            "assert",
+        ):
             found.append(f"console.{params['type']}: {params['args']}")
         elif method == "Runtime.exceptionThrown":
             found.append(f"exception: {params['exceptionDetails']}")
@@ -247,8 +255,9 @@ def test_report_renders_in_chromium(chromium, tmp_path):
             """(() => {
                 const table = document.querySelector('#leaderboard-table');
                 const wrap = table && table.parentElement;
+                const rows = document.querySelectorAll('#leaderboard-table tbody tr');
                 return {
-                    rows: document.querySelectorAll('#leaderboard-table tbody tr').length,
+                    rows: rows.length,
                     tableWidth: table ? table.scrollWidth : -1,
                     wrapWidth: wrap ? wrap.clientWidth : -1,
                     pageWidth: document.documentElement.scrollWidth,
@@ -283,7 +292,8 @@ def test_report_renders_in_chromium(chromium, tmp_path):
         browser.close()
 
     assert problems == []
-    assert images and all(i["ok"] and i["w"] > 0 and i["h"] > 0 for i in images), images
+    assert images
+    assert all(i["ok"] and i["w"] > 0 and i["h"] > 0 for i in images), images
     assert len(images) == results["series"].nunique() + 4
     assert layout["rows"] == n_models
     assert layout["title"] == "tsattn backtest report"

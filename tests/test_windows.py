@@ -1,11 +1,14 @@
+import contextlib
 import itertools
 import os
 import re
 import subprocess
 import sys
 import textwrap
+from unittest import mock
 
 import hypothesis.extra.numpy as hnp
+import numba
 import numpy as np
 import pytest
 from hypothesis import given
@@ -13,6 +16,7 @@ from hypothesis import strategies as st
 
 from tsattn.windows import (
     WindowSet,
+    _flags,
     _numba,
     _reference,
     gather,
@@ -76,6 +80,13 @@ def gather_cases(draw):
     first = draw(st.lists(st.integers(0, n - length), max_size=12))
     starts = np.asarray(first, dtype=np.int64) - offset
     return values, starts, length, offset
+
+
+@contextlib.contextmanager
+def threads(on: bool):
+    """Route every batch to the prange kernels (on) or to the serial ones (off)."""
+    with mock.patch.object(_flags, "PARALLEL_MIN_ELEMENTS", 0 if on else 1 << 62):
+        yield
 
 
 def _rows_touched(s, window_length, horizon, target_offset):
@@ -150,20 +161,24 @@ def test_nan_row_counts_matches_reference(panel):
 @given(case=gather_cases())
 def test_gather_matches_reference(case):
     values, starts, length, offset = case
-    got = gather(values, starts, length, offset=offset)
     want = _reference.gather(values, starts, length, offset)
-    assert got.dtype == np.float32
-    assert got.shape == (starts.shape[0], length, values.shape[1])
-    np.testing.assert_array_equal(got, want)
+    for on in (False, True):
+        with threads(on):
+            got = gather(values, starts, length, offset=offset)
+        assert got.dtype == np.float32
+        assert got.shape == (starts.shape[0], length, values.shape[1])
+        np.testing.assert_array_equal(got, want)
 
 
 @given(batch=batches(), eps=st.sampled_from([0.0, 1e-5, 1e-2]))
 def test_window_stats_matches_reference(batch, eps):
-    mean, std = window_stats(batch, eps=eps)
     want_mean, want_std = _reference.window_stats(batch, eps=eps)
-    assert mean.dtype == std.dtype == np.float32
-    np.testing.assert_allclose(mean, want_mean, rtol=1e-6, atol=1e-4)
-    np.testing.assert_allclose(std, want_std, rtol=1e-5, atol=1e-6)
+    for on in (False, True):
+        with threads(on):
+            mean, std = window_stats(batch, eps=eps)
+        assert mean.dtype == std.dtype == np.float32
+        np.testing.assert_allclose(mean, want_mean, rtol=1e-6, atol=1e-4)
+        np.testing.assert_allclose(std, want_std, rtol=1e-5, atol=1e-6)
 
 
 @given(case=gather_cases(), eps=st.sampled_from([1e-5, 1e-2]), nan_at=st.data())
@@ -173,13 +188,17 @@ def test_gather_scaled_matches_reference(case, eps, nan_at):
     i = nan_at.draw(st.integers(-1, values.shape[0] - 1))
     if i >= 0:
         values[i, 0] = np.nan
-    batch, mean, std = gather_scaled(values, starts, length, offset=offset, eps=eps)
     want_batch, want_mean, want_std = _reference.gather_scaled(
         values, starts, length, offset, eps
     )
-    np.testing.assert_allclose(mean, want_mean, rtol=1e-6, atol=1e-4)
-    np.testing.assert_allclose(std, want_std, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(batch, want_batch, rtol=1e-4, atol=1e-4)
+    for on in (True, False):
+        with threads(on):
+            batch, mean, std = gather_scaled(
+                values, starts, length, offset=offset, eps=eps
+            )
+        np.testing.assert_allclose(mean, want_mean, rtol=1e-6, atol=1e-4)
+        np.testing.assert_allclose(std, want_std, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(batch, want_batch, rtol=1e-4, atol=1e-4)
     # The returned statistics map scaled windows back to the data.
     raw = gather(values, starts, length, offset=offset)
     back = batch * std[:, None, :] + mean[:, None, :]
@@ -313,10 +332,12 @@ def test_large_panel_matches_reference():
     np.testing.assert_array_equal(
         starts, _reference.window_starts(offsets, 64, 8, 0, 3, values)
     )
-    got = gather_scaled(values, starts, 64)
     want = _reference.gather_scaled(values, starts, 64)
-    for g, w in zip(got, want):
-        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4)
+    for on in (False, True):
+        with threads(on):
+            got = gather_scaled(values, starts, 64)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4)
     one = values[:, :1].copy()
     np.testing.assert_allclose(
         gather_scaled(one, starts, 64)[0],
@@ -324,6 +345,35 @@ def test_large_panel_matches_reference():
         rtol=1e-4,
         atol=1e-4,
     )
+
+
+def test_only_large_batches_use_threads():
+    values = np.ones((64, 2), dtype=np.float32)
+    small = [0, 1, 2]
+    calls = {}
+    names = ("gather", "gather_scaled", "window_stats")
+    spies = {
+        name + suffix: mock.patch.object(
+            _numba, name + suffix, wraps=getattr(_numba, name + suffix)
+        )
+        for name in names
+        for suffix in ("", "_parallel")
+    }
+    with contextlib.ExitStack() as stack:
+        calls = {key: stack.enter_context(spy) for key, spy in spies.items()}
+        gather(values, small, 8)
+        gather_scaled(values, small, 8)
+        window_stats(np.ones((3, 8, 2), np.float32))
+        for name in names:
+            assert calls[name].call_count == 1
+            assert calls[name + "_parallel"].call_count == 0
+        if numba.config.NUMBA_NUM_THREADS > 1:
+            with mock.patch.object(_flags, "PARALLEL_MIN_ELEMENTS", 3 * 8 * 2):
+                gather(values, small, 8)
+                gather_scaled(values, small, 8)
+                window_stats(np.ones((3, 8, 2), np.float32))
+            for name in names:
+                assert calls[name + "_parallel"].call_count == 1
 
 
 # ------------------------------------------------------------------ out buffers
@@ -599,7 +649,8 @@ def test_import_compiles_nothing_and_needs_no_torch_or_pandas():
         compiled = [k.py_func.__name__ for k in kernels if k.signatures]
         assert not compiled, compiled
         print("ok")
-        """
+        """,
+        NUMBA_DISABLE_JIT="0",
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
@@ -612,11 +663,12 @@ def test_kernels_run_as_plain_python_with_jit_disabled():
         import numpy as np
         import numba
         assert numba.config.DISABLE_JIT
-        from tsattn.windows import (_reference as R, gather, gather_scaled,
+        from tsattn.windows import (_flags, _reference as R, gather, gather_scaled,
                                     window_starts, window_stats)
         rng = np.random.default_rng(1)
         offsets = np.array([0, 30, 31, 70])
-        for n_features in (1, 3):
+        for n_features, threshold in ((1, 0), (3, 0), (1, 1 << 62), (3, 1 << 62)):
+            _flags.PARALLEL_MIN_ELEMENTS = threshold
             x = rng.standard_normal((70, n_features)).astype(np.float32)
             x[[5, 50], 0] = np.nan
             y = rng.standard_normal((70, 2)).astype(np.float32)

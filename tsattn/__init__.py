@@ -1,5 +1,10 @@
 """Temporal multi-head attention forecasting for stock-like series."""
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
 
 
@@ -7,4 +12,45 @@ class TsattnWarning(UserWarning):
     """Warning category for recoverable problems detected by tsattn."""
 
 
-__all__ = ["TsattnWarning", "__version__"]
+# Public names and the module that defines each. They are imported on first
+# use so that ``import tsattn`` stays fast (torch and statsmodels are heavy).
+_LAZY = {
+    "AttentionForecaster": "tsattn.estimators",
+    "SelfAttentionForecaster": "tsattn.estimators",
+    "NaiveForecaster": "tsattn.baselines",
+    "SeasonalNaiveForecaster": "tsattn.baselines",
+    "DriftForecaster": "tsattn.baselines",
+    "MeanForecaster": "tsattn.baselines",
+    "ARIMAForecaster": "tsattn.baselines",
+    "ETSForecaster": "tsattn.baselines",
+    "ThetaForecaster": "tsattn.baselines",
+    "EWMAVolatilityForecaster": "tsattn.baselines",
+    "backtest": "tsattn.backtest",
+    "BacktestSplitter": "tsattn.splitters",
+    "evaluate": "tsattn.metrics",
+    "make_targets": "tsattn.targets",
+    "TargetMaker": "tsattn.targets",
+    "load": "tsattn.persistence",
+    "save": "tsattn.persistence",
+    "render_report": "tsattn.report",
+    "save_report": "tsattn.report",
+    "load_exchange_rate": "tsattn.datasets",
+    "make_stock_like": "tsattn.datasets",
+    "load_ohlcv_csv": "tsattn.datasets",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tsattn' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
+
+__all__ = ["TsattnWarning", "__version__", *_LAZY]

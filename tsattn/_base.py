@@ -14,7 +14,6 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
 FloatArray = npt.NDArray[np.float64]
@@ -566,6 +565,8 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             prediction are finite (the last ``horizon`` rows have no future in
             ``X``; the first rows may lack history).
         """
+        from sklearn.metrics import r2_score
+
         pred = np.asarray(self.predict(X), dtype=np.float64)
         if y is None:
             values, _, _ = self._check_new(X, "X")

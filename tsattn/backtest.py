@@ -662,8 +662,12 @@ def backtest(
     >>> from tsattn.baselines import NaiveForecaster
     >>> y = pd.Series(np.arange(10.0), name="price")
     >>> res = backtest({"naive": NaiveForecaster()}, y, horizon=2, initial=6)
-    >>> res[["cutoff", "step", "y_true", "y_pred"]].to_numpy().tolist()
-    [[5.0, 1.0, 6.0, 5.0], [5.0, 2.0, 7.0, 5.0], [7.0, 1.0, 8.0, 7.0], [7.0, 2.0, 9.0, 7.0]]
+    >>> res[["cutoff", "step", "y_true", "y_pred"]]
+       cutoff  step  y_true  y_pred
+    0       5     1     6.0     5.0
+    1       5     2     7.0     5.0
+    2       7     1     8.0     7.0
+    3       7     2     9.0     7.0
     """
     pairs = _name_models(models)
     splitter = BacktestSplitter(

@@ -407,7 +407,7 @@ class EWMAVolatilityForecaster(UnivariateForecaster):
     >>> from tsattn.baselines import EWMAVolatilityForecaster
     >>> f = EWMAVolatilityForecaster(decay=0.5, init_window=1)
     >>> f.fit([0.1, 0.2]).forecast()["y"].round(4).tolist()
-    [0.0225]
+    [0.025]
     """
 
     def __init__(

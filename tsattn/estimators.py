@@ -398,10 +398,7 @@ class AttentionForecaster(BaseForecaster):
         self.target_names_ = [str(c) for c in self.columns_]
         self.config_ = self._net_config(values.shape[1], self._forecast_tasks(values.shape[1]))
         self._train(values, values, horizon=self.horizon, target_offset=0)
-        self._context = values[-(self.window_length - 1) :].astype(np.float32) if (
-            self.window_length > 1
-        ) else values[:0].astype(np.float32)
-        self._last_row = values[-1:].astype(np.float32)
+        self._reset(values, index)
 
     def _history_tail(self) -> np.ndarray:
         return np.vstack([self._context, self._last_row])[-self.window_length :]
@@ -438,17 +435,14 @@ class AttentionForecaster(BaseForecaster):
         return mean, quantiles
 
     def _update(self, values: np.ndarray, index: pd.Index) -> None:
-        if self.mode_ == "supervised":
-            self._append_supervised(values)
-            return
         joined = np.vstack([self._context, self._last_row, values.astype(np.float32)])
-        self._context = joined[-self.window_length : -1]
-        self._last_row = joined[-1:]
+        self._reset(joined, index)
 
     def _reset(self, values: np.ndarray, index: pd.Index) -> None:
-        values = values.astype(np.float32)
-        self._context = values[-self.window_length : -1]
-        self._last_row = values[-1:]
+        # The last window_length rows: the context plus the newest row.
+        values = np.asarray(values, dtype=np.float32)
+        self._context = values[-self.window_length : -1].copy()
+        self._last_row = values[-1:].copy()
 
     def _predict_path(
         self, values: np.ndarray, index: pd.Index, continuing: bool
@@ -512,10 +506,7 @@ class AttentionForecaster(BaseForecaster):
         self.config_ = self._net_config(values.shape[1], tuple(t for t, _ in specs))
         scaled = (y_ordered - self._y_shift) / self._y_scale
         self._train(values, scaled, horizon=1, target_offset=-1)
-        self._context = values[-(self.window_length - 1) :].astype(np.float32)[
-            : max(self.window_length - 1, 0)
-        ]
-        self._last_row = values[-1:].astype(np.float32)
+        self._reset(values, index)
         self._is_fitted = True
         return self
 
@@ -565,11 +556,6 @@ class AttentionForecaster(BaseForecaster):
             )
         return specs
 
-    def _append_supervised(self, values: np.ndarray) -> None:
-        joined = np.vstack([self._context, self._last_row, values.astype(np.float32)])
-        self._context = joined[-self.window_length : -1]
-        self._last_row = joined[-1:]
-
     def _supervised_predict(self, values: np.ndarray, continuing: bool) -> np.ndarray:
         context = self._history_tail() if continuing else values[:0]
         out = self._run(_windows_ending_at_rows(context, values, self.window_length))
@@ -618,6 +604,36 @@ class AttentionForecaster(BaseForecaster):
         if is_pandas:
             return pd.DataFrame(pred, index=index, columns=self.target_names_)
         return pred[:, 0] if self._y_1d else pred
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """R^2 of the predictions.
+
+        Parameters
+        ----------
+        X : pandas DataFrame or Series, or array-like
+            As in :meth:`predict`.
+        y : array-like, optional
+            Supervised mode: the per-row targets (rows with a NaN target are
+            left out). Forecasting mode: as in
+            :meth:`tsattn._base.BaseForecaster.score`.
+        sample_weight : array-like of shape (n,), optional
+            Row weights.
+
+        Returns
+        -------
+        float
+            Uniformly averaged R^2.
+        """
+        check_is_fitted(self)
+        if self.mode_ == "forecast":
+            return super().score(X, y, sample_weight)
+        from sklearn.metrics import r2_score
+
+        pred = np.asarray(self.predict(X), dtype=np.float64).reshape(len(X), -1)
+        target, _, _, _ = _as_targets(y, len(pred))
+        keep = np.isfinite(target).all(axis=1)
+        weights = None if sample_weight is None else np.asarray(sample_weight)[keep]
+        return float(r2_score(target[keep], pred[keep], sample_weight=weights))
 
     def forecast(self, steps: int | None = None) -> pd.DataFrame:
         """Forecast the steps after the end of the data seen.

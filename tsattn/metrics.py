@@ -765,6 +765,19 @@ def evaluate(
     pandas.DataFrame
         One row per group: the ``by`` columns, ``n`` (rows scored) and one
         column per metric (plus ``dm_stat`` and ``dm_pvalue``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from tsattn.metrics import evaluate
+    >>> results = pd.DataFrame({
+    ...     "model": ["naive"] * 3 + ["arima"] * 3, "series": "s",
+    ...     "cutoff": [0, 1, 2] * 2, "step": 1,
+    ...     "y_true": [1.0, 2.0, 3.0] * 2, "y_pred": [0.0, 1.0, 2.0, 1.5, 2.5, 2.0]})
+    >>> evaluate(results, metrics=["mae", "rmse"])[["model", "mae", "rmse"]]
+       model       mae      rmse
+    0  arima  0.666667  0.707107
+    1  naive  1.000000  1.000000
     """
     if not isinstance(results, pd.DataFrame):
         raise TypeError(f"results must be a pandas DataFrame; got {type(results)}.")

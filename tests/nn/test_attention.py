@@ -104,6 +104,8 @@ def test_fast_and_explicit_paths_agree(n_heads, causal, masked):
     ref, ref_w = _reference(m, x, key_padding_mask=mask, causal=causal)
     finite = torch.isfinite(ref).all(-1)  # rows with no visible key are NaN here
     torch.testing.assert_close(slow[finite], ref[finite], rtol=1e-5, atol=1e-5)
+    rows = finite[:, None, :].expand(-1, n_heads, -1)
+    torch.testing.assert_close(w[rows], ref_w[rows], rtol=1e-5, atol=1e-6)
     # Gradients agree too.
     (g_fast,) = torch.autograd.grad(fast.square().sum(), x)
     (g_slow,) = torch.autograd.grad(slow.square().sum(), x)
@@ -113,7 +115,9 @@ def test_fast_and_explicit_paths_agree(n_heads, causal, masked):
 def test_masked_keys_get_zero_weight():
     m = _mha(8, 2)
     x = torch.randn(2, 6, 8)
-    mask = torch.tensor([[True, True, False, False, False, False], [False] * 5 + [True]])
+    mask = torch.tensor(
+        [[True, True, False, False, False, False], [False] * 5 + [True]]
+    )
     _, w = m(x, key_padding_mask=mask, need_weights=True)
     assert torch.all(w[0, :, :, :2] == 0)
     assert torch.all(w[1, :, :, 5] == 0)
@@ -182,7 +186,10 @@ def test_attention_dropout_only_in_training():
 
 
 def test_parameter_count_independent_of_heads():
-    counts = {h: sum(p.numel() for p in MultiHeadAttention(32, h).parameters()) for h in (1, 2, 4, 8)}
+    counts = {
+        h: sum(p.numel() for p in MultiHeadAttention(32, h).parameters())
+        for h in (1, 2, 4, 8)
+    }
     assert len(set(counts.values())) == 1
     assert counts[1] == 4 * 32 * 32 + 4 * 32
 
@@ -197,7 +204,9 @@ def test_bad_arguments():
     m = MultiHeadAttention(8, 2)
     with pytest.raises(ValueError, match=re.escape("expects x of shape (B, L, 8)")):
         m(torch.randn(2, 3, 4))
-    with pytest.raises(ValueError, match=re.escape("key_padding_mask must have shape (B, L) = (2, 3)")):
+    with pytest.raises(
+        ValueError, match=re.escape("key_padding_mask must have shape (B, L) = (2, 3)")
+    ):
         m(torch.randn(2, 3, 8), key_padding_mask=torch.zeros(2, 4, dtype=torch.bool))
     with pytest.raises(TypeError, match="must be a bool tensor"):
         m(torch.randn(2, 3, 8), key_padding_mask=torch.zeros(2, 3))

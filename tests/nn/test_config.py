@@ -57,16 +57,32 @@ def test_outputs_per_target():
     [
         ({"loss": "mes"}, ValueError, "Did you mean 'mse'?"),
         ({"loss": "pinball"}, ValueError, "gives no quantiles"),
-        ({"loss": "pinball", "quantiles": (0.5, 0.1)}, ValueError, "strictly increasing"),
-        ({"loss": "pinball", "quantiles": (0.0, 0.5)}, ValueError, "strictly between 0 and 1"),
+        (
+            {"loss": "pinball", "quantiles": (0.5, 0.1)},
+            ValueError,
+            "strictly increasing",
+        ),
+        (
+            {"loss": "pinball", "quantiles": (0.0, 0.5)},
+            ValueError,
+            "strictly between 0 and 1",
+        ),
         ({"quantiles": (0.5,)}, ValueError, "only used with loss='pinball'"),
-        ({"horizon": 0}, ValueError, "'horizon' parameter of TaskSpec must be an int >= 1"),
+        (
+            {"horizon": 0},
+            ValueError,
+            "'horizon' parameter of TaskSpec must be an int >= 1",
+        ),
         ({"n_targets": 1.5}, TypeError, "'n_targets' parameter"),
         ({"weight": -1.0}, ValueError, "must be >= 0"),
         ({"huber_delta": 0.0}, ValueError, "huber_delta"),
         ({"target_channels": (0, 1)}, ValueError, "give one channel per target column"),
         ({"target_channels": (0, 0), "n_targets": 2}, ValueError, "repeat a channel"),
-        ({"loss": "bce", "target_channels": (0,)}, ValueError, "target_channels cannot be used"),
+        (
+            {"loss": "bce", "target_channels": (0,)},
+            ValueError,
+            "target_channels cannot be used",
+        ),
         ({"name": ""}, ValueError, "non-empty string"),
     ],
 )
@@ -79,20 +95,36 @@ def test_task_spec_errors(kwargs, error, match):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"d_model": 30, "n_heads": 4}, ValueError, "d_model (= 30) must be divisible by n_heads (= 4); try d_model=32."),
+        (
+            {"d_model": 30, "n_heads": 4},
+            ValueError,
+            "d_model (= 30) must be divisible by n_heads (= 4); try d_model=32.",
+        ),
         ({"patch_len": 17}, ValueError, "exceeds window_length"),
         ({"positional": "sinusoid"}, ValueError, "Did you mean 'sinusoidal'?"),
         ({"output_head": "multiple"}, ValueError, "Did you mean 'multi'?"),
         ({"dropout": 1.0}, ValueError, "dropout must be in [0, 1)"),
-        ({"attention_dropout": -0.1}, ValueError, "attention_dropout must be in [0, 1)"),
-        ({"n_layers": 0}, ValueError, "'n_layers' parameter of NetConfig must be an int >= 1"),
+        (
+            {"attention_dropout": -0.1},
+            ValueError,
+            "attention_dropout must be in [0, 1)",
+        ),
+        (
+            {"n_layers": 0},
+            ValueError,
+            "'n_layers' parameter of NetConfig must be an int >= 1",
+        ),
         ({"window_length": True}, TypeError, "'window_length' parameter"),
         ({"revin": 1}, TypeError, "'revin' parameter of NetConfig must be a bool"),
         ({"tasks": ()}, ValueError, "tasks is empty"),
         ({"tasks": ("y",)}, TypeError, "must contain TaskSpec objects"),
         ({"tasks": (TaskSpec("y"), TaskSpec("y"))}, ValueError, "repeated: ['y']"),
         ({"tasks": (TaskSpec("y", weight=0),)}, ValueError, "Every task has weight 0"),
-        ({"tasks": (TaskSpec("y", target_channels=(2,)),)}, ValueError, "out of range for n_features=2"),
+        (
+            {"tasks": (TaskSpec("y", target_channels=(2,)),)},
+            ValueError,
+            "out of range for n_features=2",
+        ),
     ],
 )
 def test_net_config_errors(kwargs, error, match):

@@ -40,13 +40,18 @@ def _patch_reference(a, P, S):
     return np.stack([a[:, i * S : i * S + P].transpose(0, 2, 1) for i in range(n)], 1)
 
 
-@pytest.mark.parametrize(("L", "P", "S"), [(12, 1, 1), (12, 4, 4), (13, 4, 4), (10, 4, 2), (7, 7, 7), (9, 3, 1)])
+@pytest.mark.parametrize(
+    ("L", "P", "S"),
+    [(12, 1, 1), (12, 4, 4), (13, 4, 4), (10, 4, 2), (7, 7, 7), (9, 3, 1)],
+)
 def test_patchify_matches_reference(L, P, S):
     a = np.arange(2 * L * 2, dtype=np.float32).reshape(2, L, 2)
     got = patchify(torch.from_numpy(a), P, S).numpy()
     ref = _patch_reference(a, P, S)
     np.testing.assert_array_equal(got, ref)
-    assert got.shape[1] == _config(window_length=L, patch_len=P, patch_stride=S).n_tokens
+    assert (
+        got.shape[1] == _config(window_length=L, patch_len=P, patch_stride=S).n_tokens
+    )
 
 
 def test_patchify_pads_with_last_value():
@@ -63,7 +68,9 @@ def test_sinusoidal_table_values():
     for i in range(3):
         freq = 10000 ** (-2 * i / 6)
         assert tab[pos, 2 * i].item() == pytest.approx(math.sin(pos * freq), abs=1e-6)
-        assert tab[pos, 2 * i + 1].item() == pytest.approx(math.cos(pos * freq), abs=1e-6)
+        assert tab[pos, 2 * i + 1].item() == pytest.approx(
+            math.cos(pos * freq), abs=1e-6
+        )
     assert sinusoidal_table(4, 5).shape == (4, 5)  # odd width
 
 
@@ -165,7 +172,9 @@ def test_padded_tokens_are_zero_and_ignored():
 
 
 def test_config_errors_for_patching():
-    with pytest.raises(ValueError, match=re.escape("patch_len (= 13) exceeds window_length (= 12)")):
+    with pytest.raises(
+        ValueError, match=re.escape("patch_len (= 13) exceeds window_length (= 12)")
+    ):
         _config(patch_len=13)
     with pytest.raises(ValueError, match="would skip time steps"):
         _config(patch_len=4, patch_stride=5)

@@ -25,9 +25,13 @@ def _t(*values):
 
 def test_point_losses_hand_computed():
     pred, y = _t(1.0, 2.0, 5.0), _t(0.0, 4.0, 5.5)
-    assert task_loss(TaskSpec("a", horizon=3), pred, y).item() == pytest.approx((1 + 4 + 0.25) / 3)
-    assert task_loss(TaskSpec("a", "mae", horizon=3), pred, y).item() == pytest.approx((1 + 2 + 0.5) / 3)
-    # Huber with delta 1: |e| = 1 -> 0.5; |e| = 2 -> 1 * (2 - 0.5) = 1.5; |e| = 0.5 -> 0.125
+    assert task_loss(TaskSpec("a", horizon=3), pred, y).item() == pytest.approx(
+        (1 + 4 + 0.25) / 3
+    )
+    assert task_loss(TaskSpec("a", "mae", horizon=3), pred, y).item() == pytest.approx(
+        (1 + 2 + 0.5) / 3
+    )
+    # Huber, delta 1: |e| = 1 -> 0.5; |e| = 2 -> 1 * (2 - 0.5); |e| = 0.5 -> 0.125
     spec = TaskSpec("a", "huber", horizon=3)
     assert task_loss(spec, pred, y).item() == pytest.approx((0.5 + 1.5 + 0.125) / 3)
     spec = TaskSpec("a", "huber", horizon=3, huber_delta=0.25)
@@ -52,7 +56,10 @@ def test_pinball_hand_computed():
     spec = TaskSpec("q", "pinball", quantiles=(0.1, 0.9))
     assert task_loss(spec, pred, y).item() == pytest.approx(0.1)
     # The median quantile is half the absolute error.
-    assert pinball(torch.tensor([[[[1.0]]]]), torch.tensor([[[4.0]]]), (0.5,)).item() == 1.5
+    assert (
+        pinball(torch.tensor([[[[1.0]]]]), torch.tensor([[[4.0]]]), (0.5,)).item()
+        == 1.5
+    )
 
 
 def test_gaussian_nll_hand_computed():
@@ -61,15 +68,21 @@ def test_gaussian_nll_hand_computed():
     expected = 0.5 * (math.log(4.0) + 4.0 / 4.0)
     assert gaussian_nll(pred, y).item() == pytest.approx(expected)
     ref = torch.nn.functional.gaussian_nll_loss(pred[..., 0], y, pred[..., 1])
-    assert task_loss(TaskSpec("g", "gaussian_nll"), pred, y).item() == pytest.approx(ref.item())
+    assert task_loss(TaskSpec("g", "gaussian_nll"), pred, y).item() == pytest.approx(
+        ref.item()
+    )
 
 
 def test_bce_hand_computed():
     logits = torch.tensor([[[0.0], [2.0]]])
     y = torch.tensor([[[1.0], [0.0]]])
     expected = (math.log(2.0) + math.log(1 + math.exp(2.0))) / 2
-    assert task_loss(TaskSpec("d", "bce", horizon=2), logits, y).item() == pytest.approx(expected)
-    assert bce(torch.tensor([0.0]), torch.tensor([0.0])).item() == pytest.approx(math.log(2))
+    assert task_loss(
+        TaskSpec("d", "bce", horizon=2), logits, y
+    ).item() == pytest.approx(expected)
+    assert bce(torch.tensor([0.0]), torch.tensor([0.0])).item() == pytest.approx(
+        math.log(2)
+    )
 
 
 def test_qlike_hand_computed():
@@ -94,12 +107,20 @@ def test_missing_targets_are_skipped():
     assert loss.item() == pytest.approx((1 + 4) / 2)
     loss.backward()
     assert pred.grad.view(-1).tolist() == [1.0, 0.0, -2.0]
-    all_nan = task_loss(TaskSpec("a", "qlike", horizon=3), pred.detach().abs() + 1, _t(*[float("nan")] * 3))
+    all_nan = task_loss(
+        TaskSpec("a", "qlike", horizon=3),
+        pred.detach().abs() + 1,
+        _t(*[float("nan")] * 3),
+    )
     assert all_nan.item() == 0.0
 
 
 def test_total_loss_weights_tasks():
-    specs = (TaskSpec("a", weight=2.0), TaskSpec("b", "mae", weight=0.5), TaskSpec("c", weight=0.0))
+    specs = (
+        TaskSpec("a", weight=2.0),
+        TaskSpec("b", "mae", weight=0.5),
+        TaskSpec("c", weight=0.0),
+    )
     out = {k: torch.tensor([[[1.0]]]) for k in "abc"}
     tgt = {k: torch.tensor([[[3.0]]]) for k in "abc"}
     total, per = total_loss(specs, out, tgt)
@@ -114,7 +135,9 @@ def test_shape_and_key_errors():
         task_loss(spec, torch.zeros(4, 2, 3), torch.zeros(4, 3, 2))
     with pytest.raises(ValueError, match="does not match targets"):
         task_loss(spec, torch.zeros(5, 2, 3), torch.zeros(4, 2, 3))
-    with pytest.raises(ValueError, match=re.escape("targets has no entry for task(s) ['a']")):
+    with pytest.raises(
+        ValueError, match=re.escape("targets has no entry for task(s) ['a']")
+    ):
         total_loss((spec,), {"a": torch.zeros(1, 2, 3)}, {"b": torch.zeros(1, 2, 3)})
 
 
@@ -122,7 +145,9 @@ ALL_TASKS = (
     TaskSpec("point", horizon=3),
     TaskSpec("mae", "mae", n_targets=2),
     TaskSpec("hub", "huber", horizon=2),
-    TaskSpec("q", "pinball", quantiles=(0.1, 0.5, 0.9), horizon=2, target_channels=(0,)),
+    TaskSpec(
+        "q", "pinball", quantiles=(0.1, 0.5, 0.9), horizon=2, target_channels=(0,)
+    ),
     TaskSpec("g", "gaussian_nll", target_channels=(1,)),
     TaskSpec("dir", "bce", horizon=2),
     TaskSpec("vol", "qlike"),
@@ -144,7 +169,17 @@ def _targets(specs, B, gen):
 @pytest.mark.parametrize("head", ["single", "multi"])
 @pytest.mark.parametrize("ci", [False, True])
 def test_gradients_reach_every_head(head, ci):
-    cfg = NetConfig(window_length=8, n_features=2, tasks=ALL_TASKS, d_model=8, n_heads=2, n_layers=1, output_head=head, channel_independent=ci, dropout=0.0)
+    cfg = NetConfig(
+        window_length=8,
+        n_features=2,
+        tasks=ALL_TASKS,
+        d_model=8,
+        n_heads=2,
+        n_layers=1,
+        output_head=head,
+        channel_independent=ci,
+        dropout=0.0,
+    )
     gen = torch.Generator().manual_seed(0)
     net = TemporalAttentionNet(cfg, generator=gen)
     # An odd batch: the mae bias gradient, a mean of signs, cannot cancel out.
@@ -160,7 +195,16 @@ def test_gradients_reach_every_head(head, ci):
 
 def test_zero_weight_task_gets_no_gradient_and_stops_learning():
     tasks = (TaskSpec("main", horizon=2), TaskSpec("off", horizon=2, weight=0.0))
-    cfg = NetConfig(window_length=8, n_features=1, tasks=tasks, d_model=8, n_heads=2, n_layers=1, output_head="multi", dropout=0.0)
+    cfg = NetConfig(
+        window_length=8,
+        n_features=1,
+        tasks=tasks,
+        d_model=8,
+        n_heads=2,
+        n_layers=1,
+        output_head="multi",
+        dropout=0.0,
+    )
     gen = torch.Generator().manual_seed(1)
     net = TemporalAttentionNet(cfg, generator=gen)
     off_head = net.heads.heads[1]

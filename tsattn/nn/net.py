@@ -34,7 +34,8 @@ class TemporalAttentionNet(nn.Module):
         Architecture and tasks.
     generator : torch.Generator or None
         Source of randomness for the initial weights; with a seeded generator
-        two networks start identical. ``None`` uses torch's global generator.
+        two networks start identical and torch's global generator is left
+        untouched. ``None`` uses torch's global generator.
 
     Attributes
     ----------
@@ -72,9 +73,13 @@ class TemporalAttentionNet(nn.Module):
                 "NetConfig.from_dict(d)."
             )
         self.config = config
-        self.revin = RevIN(config.n_features) if config.revin else None
-        self.encoder = TemporalEncoder(config)
-        self.heads = TaskHeads(config)
+        # With a generator, leave torch's global generator untouched: the
+        # submodules' default initialisation (overwritten below) would draw from it.
+        fork = torch.random.fork_rng(devices=[], enabled=generator is not None)
+        with fork:
+            self.revin = RevIN(config.n_features) if config.revin else None
+            self.encoder = TemporalEncoder(config)
+            self.heads = TaskHeads(config)
         self.reset_parameters(generator)
 
     @property

@@ -10,7 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from tsattn.report._render import build_html, detect_comparisons
+from tsattn.report._compare import detect_comparisons
+from tsattn.report._render import build_html
 
 __all__ = ["detect_comparisons", "render_report", "save_report"]
 
@@ -25,6 +26,7 @@ def render_report(
     notes: str | None = None,
     forecast_folds: int = 3,
     max_series: int = 6,
+    dm_loss: str = "absolute",
 ) -> str:
     """Render a backtest results frame as one self-contained HTML page.
 
@@ -45,7 +47,9 @@ def render_report(
         ``timestamp``, ``y_true``, ``y_pred``. Optional: quantile columns named
         ``q<level>`` (e.g. ``q0.05``, ``q0.95``; the outermost pair gives the
         interval), ``fit_seconds`` and ``predict_seconds`` (per fold, repeated on
-        its rows), ``n_params`` and ``peak_memory_mb`` (NaN allowed). NaN
+        its rows), ``n_params`` and ``peak_memory_mb`` (NaN allowed), and
+        ``y_insample_naive_scale`` (the MASE denominator; without it MASE is the
+        MAE relative to the baseline on the same forecasts). NaN
         forecasts are counted and shown, never dropped silently; metrics use the
         rows where both actual and forecast are finite.
     title : str, default="tsattn backtest report"
@@ -80,6 +84,9 @@ def render_report(
         Number of most recent folds drawn in the forecast plots.
     max_series : int, default=6
         Largest number of series given a forecast plot.
+    dm_loss : {"absolute", "squared"}, default="absolute"
+        Loss of the Diebold–Mariano tests (see :func:`tsattn.metrics.evaluate`).
+        Absolute error matches the MAE the headline speaks of.
 
     Returns
     -------
@@ -123,6 +130,7 @@ def render_report(
         notes=notes,
         forecast_folds=forecast_folds,
         max_series=max_series,
+        dm_loss=dm_loss,
     )
 
 
@@ -167,9 +175,7 @@ def save_report(results: pd.DataFrame, path: str | os.PathLike, **kwargs: Any) -
             "Pass a file name such as report.html."
         )
     page = render_report(results, **kwargs)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=directory
-    )
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(page)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tsattn.metrics import SCALE_COLUMN
+
 __all__ = [
     "COST_COLUMNS",
     "KEY",
@@ -160,7 +162,7 @@ def prepare_results(results: pd.DataFrame, baseline: str | None) -> PreparedResu
     quantiles = _quantile_columns(frame.columns)
     for _, col in quantiles:
         frame[col] = _numeric(frame, col)
-    for col in COST_COLUMNS:
+    for col in (*COST_COLUMNS, SCALE_COLUMN):
         if col in frame.columns:
             frame[col] = _numeric(frame, col)
 

@@ -29,7 +29,7 @@ __all__ = [
 
 # Displayed width of a full-column figure in CSS pixels; PNGs are drawn at twice
 # this resolution so that they stay sharp on high-density screens.
-COLUMN_PX = 880
+COLUMN_PX = 920
 _DPI = 100
 _SCALE = 2
 _INK = "#1f2328"
@@ -65,6 +65,8 @@ def model_colors(models: Sequence[str], baseline: str | None) -> dict[str, str]:
 
 
 def _figure(width_px: float, height_px: float) -> Figure:
+    # Whole CSS pixels, so that the PNG is exactly twice the displayed size.
+    width_px, height_px = round(width_px), round(height_px)
     return Figure(
         figsize=(width_px / _DPI, height_px / _DPI), dpi=_DPI, layout="constrained"
     )
@@ -115,7 +117,7 @@ def to_data_uri(fig: Figure) -> tuple[str, int, int]:
         facecolor="white",
         metadata={"Software": None},
     )
-    width, height = (int(round(v * _DPI)) for v in fig.get_size_inches())
+    width, height = (round(float(v) * _DPI) for v in fig.get_size_inches())
     payload = base64.b64encode(buf.getvalue()).decode("ascii")
     return f"data:image/png;base64,{payload}", width, height
 
@@ -157,8 +159,9 @@ def forecast_figure(
     any_missing = False
     for ax, model in zip(axes.flat, models):
         _style(ax)
-        ax.set_title(model, loc="left", fontsize=10, color=colors[model],
-                     fontweight="bold")
+        ax.set_title(
+            model, loc="left", fontsize=10, color=colors[model], fontweight="bold"
+        )
         ax.plot(actual["timestamp"], actual["y_true"], color=_INK, linewidth=1.1)
         mine = recent[recent["model"] == model]
         for cutoff, grp in mine.groupby("cutoff", sort=True):
@@ -201,17 +204,39 @@ def forecast_figure(
             axes.flat[i - ncols].xaxis.set_tick_params(labelbottom=True)
     handles = [
         Line2D([], [], color=_INK, linewidth=1.1, label="actual"),
-        Line2D([], [], color=_MUTED, linewidth=1.7, marker="o", markersize=2.5,
-               label="forecast"),
+        Line2D(
+            [],
+            [],
+            color=_MUTED,
+            linewidth=1.7,
+            marker="o",
+            markersize=2.5,
+            label="forecast",
+        ),
     ]
     if lo_hi is not None:
-        handles.append(Patch(color=_MUTED, alpha=0.25, label=f"{lo_hi[2]:.0%} interval"))
+        handles.append(
+            Patch(color=_MUTED, alpha=0.25, label=f"{lo_hi[2]:.0%} interval")
+        )
     if any_missing:
-        handles.append(Line2D([], [], linestyle="none", marker="x", color="#cf222e",
-                              label="missing forecast"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="x",
+                color="#cf222e",
+                label="missing forecast",
+            )
+        )
     handles.append(Line2D([], [], color="#afb8c1", linestyle=":", label="cutoff"))
-    fig.legend(handles=handles, loc="outside upper left", ncols=len(handles),
-               frameon=False, fontsize=8.5)
+    fig.legend(
+        handles=handles,
+        loc="outside upper left",
+        ncols=len(handles),
+        frameon=False,
+        fontsize=8.5,
+    )
     return fig
 
 

@@ -77,9 +77,7 @@ def _dm_table(
     return table.set_index("model")[["dm_stat", "dm_pvalue"]]
 
 
-def _dm_result(
-    prep: PreparedResults, table: pd.DataFrame, a: str, b: str
-) -> DMResult:
+def _dm_result(prep: PreparedResults, table: pd.DataFrame, a: str, b: str) -> DMResult:
     common = _common(prep, a, b)
     stat = float(table["dm_stat"].get(a, math.nan))
     pvalue = float(table["dm_pvalue"].get(a, math.nan))
@@ -145,7 +143,9 @@ def _direction(rows: pd.DataFrame, origins: pd.Series) -> float:
     )
 
 
-def _coverage(rows: pd.DataFrame, interval: tuple[str, str, float]) -> tuple[float, int, int]:
+def _coverage(
+    rows: pd.DataFrame, interval: tuple[str, str, float]
+) -> tuple[float, int, int]:
     """Coverage, rows with an interval, and rows whose bounds cross."""
     lo, hi = rows[interval[0]].to_numpy(), rows[interval[1]].to_numpy()
     y = rows["y_true"].to_numpy()

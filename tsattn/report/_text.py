@@ -132,7 +132,7 @@ class Verdict:
 
 
 def _model_vs_baseline(model: str, row: pd.Series, baseline: str) -> str:
-    amount, direction = _relative(float(row["mase"]))
+    amount, direction = _relative(float(row["rel_mae"]))
     name, base = escape(model), escape(baseline)
     p, stat = float(row["dm_pvalue"]), float(row["dm_stat"])
     if not np.isfinite(p):
@@ -149,7 +149,9 @@ def _model_vs_baseline(model: str, row: pd.Series, baseline: str) -> str:
     return f"<b>{name}</b> {verb}: MAE {amount} {direction} ({sig})."
 
 
-def verdict(board: pd.DataFrame, baseline: str | None, requested: str | None) -> Verdict:
+def verdict(
+    board: pd.DataFrame, baseline: str | None, requested: str | None
+) -> Verdict:
     """Say in words whether any model beats the baseline, and by how much."""
     details: list[str] = []
     for model, row in board.iterrows():
@@ -175,14 +177,14 @@ def verdict(board: pd.DataFrame, baseline: str | None, requested: str | None) ->
         return Verdict("none", lead, details)
 
     base = escape(baseline)
-    contenders = board[(board.index != baseline) & np.isfinite(board["mase"])]
+    contenders = board[(board.index != baseline) & np.isfinite(board["rel_mae"])]
     if contenders.empty:
         return Verdict(
             "none", f"Only the baseline ({base}) has forecasts to compare.", details
         )
-    best_model = str(contenders["mase"].idxmin())
+    best_model = str(contenders["rel_mae"].idxmin())
     best = contenders.loc[best_model]
-    amount, direction = _relative(float(best["mase"]))
+    amount, direction = _relative(float(best["rel_mae"]))
     name = escape(best_model)
     p, stat = float(best["dm_pvalue"]), float(best["dm_stat"])
     if direction == "lower" and np.isfinite(p) and p < ALPHA:

@@ -11,10 +11,11 @@ materialised all at once; batches are gathered by start into reusable buffers.
 
 from numbers import Integral, Real
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
-from tsattn.windows import _numba
+from tsattn.windows import _flags, _numba
 
 __all__ = [
     "WindowSet",
@@ -174,6 +175,14 @@ def _check_starts(
     return arr
 
 
+def _use_threads(n_elements: int) -> bool:
+    """Whether a batch of ``n_elements`` floats is worth the prange kernels."""
+    return (
+        n_elements >= _flags.PARALLEL_MIN_ELEMENTS
+        and numba.config.NUMBA_NUM_THREADS > 1
+    )
+
+
 def _span(window_length: int, horizon: int, target_offset: int) -> int:
     """Rows one window touches: lookback and target block together."""
     target_start = window_length + target_offset
@@ -312,7 +321,8 @@ def gather(
     if buf is None:
         buf = np.empty(shape, dtype=np.float32)
     if starts.shape[0]:
-        _numba.gather(values, starts, length, offset, buf)
+        kernel = _numba.gather_parallel if _use_threads(buf.size) else _numba.gather
+        kernel(values, starts, length, offset, buf)
     return buf
 
 
@@ -355,7 +365,10 @@ def window_stats(
     mean = np.empty((arr.shape[0], arr.shape[2]), dtype=np.float32)
     std = np.empty_like(mean)
     if arr.shape[0]:
-        _numba.window_stats(arr, eps, mean, std)
+        if _use_threads(arr.size):
+            _numba.window_stats_parallel(arr, eps, mean, std)
+        else:
+            _numba.window_stats(arr, eps, mean, std)
     return mean, std
 
 
@@ -418,7 +431,12 @@ array([1., 1.], dtype=float32))
     mean = np.empty((n_windows, n_features), dtype=np.float32)
     std = np.empty_like(mean)
     if n_windows:
-        _numba.gather_scaled(values, starts, length, offset, eps, buf, mean, std)
+        kernel = (
+            _numba.gather_scaled_parallel
+            if _use_threads(buf.size)
+            else _numba.gather_scaled
+        )
+        kernel(values, starts, length, offset, eps, buf, mean, std)
     return buf, mean, std
 
 

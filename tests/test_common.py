@@ -1,0 +1,48 @@
+"""scikit-learn's own estimator checks, run on every sklearn-shaped tsattn estimator."""
+
+from __future__ import annotations
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from tsattn.estimators import AttentionForecaster, SelfAttentionForecaster
+
+TINY = dict(
+    window_length=4,
+    horizon=2,
+    d_model=8,
+    n_layers=1,
+    patch_len=1,
+    max_epochs=2,
+    batch_size=32,
+    random_state=0,
+)
+
+# Checks that assume rows are exchangeable samples. A forecaster's row t is
+# predicted from the rows before it, so reordering or subsetting rows changes
+# the predictions by design.
+TIME_ORDER = {
+    "check_methods_sample_order_invariance": (
+        "rows are time steps: each prediction uses the rows before it, so "
+        "reordering rows changes predictions by design"
+    ),
+    "check_methods_subset_invariance": (
+        "rows are time steps: predicting a subset removes the history the "
+        "later rows are predicted from"
+    ),
+}
+
+
+def _expected_failures(estimator):
+    return TIME_ORDER
+
+
+@parametrize_with_checks(
+    [
+        AttentionForecaster(n_heads=2, **TINY),
+        SelfAttentionForecaster(**TINY),
+        AttentionForecaster(n_heads=2, output_head="multi", **TINY),
+    ],
+    expected_failed_checks=_expected_failures,
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)

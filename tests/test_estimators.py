@@ -1,0 +1,215 @@
+"""Tests for AttentionForecaster and SelfAttentionForecaster."""
+
+from __future__ import annotations
+
+import re
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from tsattn.datasets import make_stock_like
+from tsattn.estimators import AttentionForecaster, SelfAttentionForecaster
+from tsattn.targets import make_targets
+
+TINY = dict(
+    window_length=16,
+    horizon=3,
+    d_model=8,
+    n_heads=2,
+    n_layers=1,
+    patch_len=4,
+    max_epochs=2,
+    batch_size=64,
+    random_state=0,
+)
+
+
+@pytest.fixture(scope="module")
+def prices() -> pd.DataFrame:
+    return make_stock_like("gbm", n_steps=400, random_state=1)
+
+
+@pytest.fixture(scope="module")
+def fitted(prices):
+    return AttentionForecaster(quantiles=(0.1, 0.9), **TINY).fit(prices[["Close"]])
+
+
+def test_not_fitted_raises():
+    with pytest.raises(NotFittedError):
+        AttentionForecaster().forecast()
+
+
+def test_forecast_frame_on_business_days(fitted, prices):
+    fc = fitted.forecast()
+    assert list(fc.columns) == ["Close", "Close_q0.1", "Close_q0.9"]
+    assert len(fc) == 3
+    assert fc.index[0] > prices.index[-1]
+    assert (fc.index.day_of_week < 5).all()
+    assert (fc["Close_q0.1"] <= fc["Close_q0.9"]).all()
+    # In the data's units: near the last price, not near zero.
+    assert abs(fc["Close"].iloc[0] / prices["Close"].iloc[-1] - 1) < 0.2
+
+
+def test_forecast_beyond_horizon_is_recursive_without_quantiles(fitted):
+    fc = fitted.forecast(5)
+    assert len(fc) == 5
+    assert fc["Close"].notna().all()
+    assert fc["Close_q0.1"].iloc[:3].notna().all()
+    assert fc["Close_q0.1"].iloc[3:].isna().all()
+
+
+def test_predict_last_row_matches_forecast(fitted, prices):
+    # forecast() after fit equals the row-wise prediction for the last row
+    # when predict is given the full history as a fresh series.
+    X = prices[["Close"]]
+    path = fitted.predict(X.to_numpy())
+    fc = fitted.forecast()
+    np.testing.assert_allclose(path[-1], fc["Close"].to_numpy(), rtol=1e-5)
+
+
+def test_no_look_ahead(prices):
+    model = AttentionForecaster(**TINY).fit(prices[["Close"]].iloc[:300])
+    X = prices[["Close"]].to_numpy()
+    changed = X.copy()
+    cutoff = 350
+    changed[cutoff + 1 :] *= 3.0
+    a = model.predict(X)
+    b = model.predict(changed)
+    np.testing.assert_array_equal(a[: cutoff + 1], b[: cutoff + 1])
+    assert not np.array_equal(a[cutoff + 1 :], b[cutoff + 1 :])
+
+
+def test_same_seed_same_predictions(prices):
+    X = prices[["Close"]]
+    a = AttentionForecaster(**TINY).fit(X).forecast()
+    b = clone(AttentionForecaster(**TINY)).fit(X).forecast()
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_update_moves_origin(prices):
+    X = prices[["Close"]]
+    model = AttentionForecaster(**TINY).fit(X.iloc[:300])
+    model.update(X.iloc[300:320])
+    fc = model.forecast()
+    assert fc.index[0] > X.index[319]
+    fresh = model.predict(X.iloc[:320].to_numpy())[-1]
+    np.testing.assert_allclose(fc["Close"].to_numpy(), fresh, rtol=1e-5)
+
+
+def test_self_attention_has_one_head_and_no_n_heads_param(prices):
+    model = SelfAttentionForecaster(**{k: v for k, v in TINY.items() if k != "n_heads"})
+    assert "n_heads" not in model.get_params()
+    model.fit(prices[["Close"]])
+    assert model.config_.n_heads == 1
+    maps = model.attention_weights()
+    assert maps["weights"].shape[:2] == (1, 1)
+
+
+def test_attention_weights_rows_sum_to_one(fitted):
+    out = fitted.attention_weights()
+    w = out["weights"]
+    assert w.shape[0] == 1 and w.shape[1] == 2
+    np.testing.assert_allclose(w.sum(axis=-1), 1.0, rtol=1e-4)
+    assert len(out["timestamps"]) == w.shape[-1]
+
+
+def test_supervised_multitask_direction_probabilities(prices):
+    y = make_targets(prices["Close"], kind=["log_return", "direction"], horizon=2)
+    X = prices[["Close", "Volume"]]
+    model = AttentionForecaster(
+        tasks={"up_h1": "bce", "up_h2": {"loss": "bce", "weight": 0.5}},
+        output_head="multi",
+        **TINY,
+    ).fit(X, y)
+    pred = model.predict(X)
+    assert list(pred.columns) == list(y.columns)
+    assert len(pred) == len(X)
+    up = pred[["up_h1", "up_h2"]].to_numpy()
+    assert ((up > 0) & (up < 1)).all()
+    fc = model.forecast()
+    # log returns are mapped back to prices of the Close column
+    assert list(fc.columns) == ["Close"]
+    assert len(fc) == 2
+
+
+def test_supervised_skips_nan_targets_instead_of_filling(prices):
+    X = prices[["Close"]]
+    y = make_targets(prices["Close"], kind="log_return", horizon=1)
+    assert y.iloc[-1].isna().all()
+    model = AttentionForecaster(**TINY).fit(X, y)
+    assert np.isfinite(model.predict(X.to_numpy())).all()
+
+
+def test_unknown_task_column_is_named(prices):
+    y = make_targets(prices["Close"], kind="log_return", horizon=1)
+    with pytest.raises(ValueError, match=re.escape("tasks names column(s) ['nope']")):
+        AttentionForecaster(tasks={"nope": "mse"}, **TINY).fit(prices[["Close"]], y)
+
+
+def test_bad_parameters_have_clear_errors(prices):
+    X = prices[["Close"]]
+    with pytest.raises(ValueError, match="divisible"):
+        AttentionForecaster(**{**TINY, "d_model": 10, "n_heads": 4}).fit(X)
+    with pytest.raises(ValueError, match="'output_head' parameter"):
+        AttentionForecaster(**{**TINY, "output_head": "many"}).fit(X)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        AttentionForecaster(**{**TINY, "validation_fraction": 1.5}).fit(X)
+    with pytest.raises(ValueError, match="needs at least"):
+        AttentionForecaster(**TINY).fit(X.iloc[:10])
+    with pytest.raises(ValueError, match="y has 5 rows but X has 400"):
+        AttentionForecaster(**TINY).fit(X, np.zeros(5))
+
+
+def test_pipeline_and_grid_search(prices):
+    X = prices[["Close", "Volume"]].to_numpy()
+    y = make_targets(prices["Close"], kind="log_return", horizon=1).to_numpy()[:, 0]
+    X, y = X[:-1], y[:-1]
+    pipe = Pipeline(
+        [("scale", StandardScaler()), ("model", AttentionForecaster(**TINY))]
+    )
+    pred = pipe.fit(X, y).predict(X)
+    assert pred.shape == (len(X),)
+    grid = GridSearchCV(
+        AttentionForecaster(**TINY),
+        {"n_heads": [1, 2], "output_head": ["single", "multi"]},
+        cv=TimeSeriesSplit(n_splits=3),
+        scoring="neg_mean_squared_error",
+    ).fit(X, y)
+    assert grid.best_params_["n_heads"] in (1, 2)
+    assert len(grid.cv_results_["mean_test_score"]) == 4
+    scores = cross_val_score(
+        AttentionForecaster(**TINY), X, y, cv=TimeSeriesSplit(n_splits=2)
+    )
+    assert np.isfinite(scores).all()
+
+
+def test_joblib_round_trip(tmp_path, fitted, prices):
+    path = tmp_path / "model.joblib"
+    joblib.dump(fitted, path)
+    loaded = joblib.load(path)
+    pd.testing.assert_frame_equal(loaded.forecast(), fitted.forecast())
+    X = prices[["Close"]].to_numpy()
+    np.testing.assert_array_equal(loaded.predict(X), fitted.predict(X))
+
+
+def test_learns_a_deterministic_signal():
+    # A clean sine wave is forecast far better than by the last value.
+    t = np.arange(600)
+    X = pd.DataFrame({"s": np.sin(2 * np.pi * t / 24)})
+    model = AttentionForecaster(
+        window_length=48, horizon=4, d_model=16, n_heads=2, n_layers=1,
+        patch_len=4, max_epochs=15, learning_rate=3e-3, random_state=0,
+    ).fit(X.iloc[:500])
+    pred = model.predict(X)[500:590]
+    truth = np.stack([X["s"].to_numpy()[i + 1 : i + 5] for i in range(500, 590)])
+    naive = np.repeat(X["s"].to_numpy()[500:590, None], 4, axis=1)
+    mse_model = np.mean((pred - truth) ** 2)
+    mse_naive = np.mean((naive - truth) ** 2)
+    assert mse_model < 0.2 * mse_naive

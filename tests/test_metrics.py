@@ -1,0 +1,465 @@
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from scipy.stats import t as student_t
+
+from tsattn.metrics import (
+    METRICS,
+    coverage,
+    diebold_mariano,
+    directional_accuracy,
+    evaluate,
+    interval_width,
+    mae,
+    mape,
+    mase,
+    mse,
+    naive_scale,
+    pinball_loss,
+    qlike,
+    rmse,
+    sign_mcc,
+    smape,
+    strategy_returns,
+)
+
+Y = np.array([1.0, 2.0, 4.0, -1.0])
+F = np.array([2.0, 2.0, 1.0, 1.0])  # errors y - f: -1, 0, 3, -2
+
+
+# -- element-level metrics against hand-computed values -----------------------------
+
+
+def test_point_metrics_hand_computed():
+    assert mae(Y, F) == pytest.approx(6 / 4)
+    assert mse(Y, F) == pytest.approx(14 / 4)
+    assert rmse(Y, F) == pytest.approx(math.sqrt(3.5))
+    assert mape(Y, F) == pytest.approx(100 * (1 / 1 + 0 + 3 / 4 + 2 / 1) / 4)
+    assert smape(Y, F) == pytest.approx(200 * (1 / 3 + 0 + 3 / 5 + 2 / 2) / 4)
+    assert smape([0.0, 1.0], [0.0, 1.0]) == 0.0
+
+
+def test_mase_and_naive_scale():
+    scale = naive_scale([1.0, 3.0, 2.0, 6.0])  # |2|, |-1|, |4| -> 7/3
+    assert scale == pytest.approx(7 / 3)
+    assert naive_scale([1.0, 3.0, 2.0, 6.0], season_length=2) == pytest.approx(2.0)
+    assert mase(Y, F, scale) == pytest.approx(1.5 / (7 / 3))
+    per_row = [1.0, 1.0, 3.0, 2.0]
+    assert mase(Y, F, per_row) == pytest.approx((1 + 0 + 1 + 1) / 4)
+
+
+def test_interval_metrics_hand_computed():
+    y = [1.0, 2.0, 3.0, 4.0]
+    lower, upper = [0.0, 2.5, 3.0, 0.0], [2.0, 3.0, 3.5, 3.9]
+    assert coverage(y, lower, upper) == pytest.approx(0.5)  # bounds inclusive
+    assert interval_width(lower, upper) == pytest.approx((2 + 0.5 + 0.5 + 3.9) / 4)
+    # q = 0.9: under-forecasts cost 0.9 per unit, over-forecasts 0.1
+    assert pinball_loss([3.0, 1.0], [1.0, 2.0], 0.9) == pytest.approx((1.8 + 0.1) / 2)
+
+
+def test_qlike_hand_computed():
+    r, f = np.array([1.0, 4.0]), np.array([2.0, 2.0])
+    expected = np.mean([0.5 - math.log(0.5) - 1, 2 - math.log(2) - 1])
+    assert qlike(r, f) == pytest.approx(expected)
+    assert qlike(f, f) == 0.0
+
+
+def test_direction_metrics_hand_computed():
+    y = [0.5, -0.2, 0.1, -0.3, 0.0]
+    f = [0.1, 0.3, 0.2, -0.1, -0.5]
+    # up/up, down/up, up/up, down/down, flat(not up)/down
+    assert directional_accuracy(y, f) == pytest.approx(4 / 5)
+    tp, tn, fp, fn = 2, 2, 1, 0
+    expected = (tp * tn - fp * fn) / math.sqrt(
+        (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)
+    )
+    assert sign_mcc(y, f) == pytest.approx(expected)
+    assert sign_mcc([1.0, 2.0], [1.0, -1.0]) == 0.0  # one class only
+    # levels with a reference: directions are relative to the last value
+    assert (
+        directional_accuracy([11.0, 9.0], [10.5, 10.5], reference=[10.0, 10.0]) == 0.5
+    )
+
+
+def test_strategy_returns_hand_computed():
+    r = [0.10, -0.05, 0.02]
+    out = strategy_returns(r, [1.0, -1.0, 1.0], cost_per_trade=0.01)
+    strat = np.array([0.10 - 0.01, 0.05 - 0.02, 0.02 - 0.02])  # turnover 1, 2, 2
+    assert out["total_return"] == pytest.approx(np.prod(1 + strat) - 1)
+    assert out["sharpe"] == pytest.approx(
+        strat.mean() / strat.std(ddof=1) * math.sqrt(252)
+    )
+    assert out["max_drawdown"] == 0.0
+    out = strategy_returns([0.1, -0.5, 0.2], [1.0, 1.0, 1.0], long_only=True)
+    assert out["total_return"] == pytest.approx(1.1 * 0.5 * 1.2 - 1)
+    assert out["max_drawdown"] == pytest.approx(0.5)  # 1.1 -> 0.55
+    flat = strategy_returns([0.1, 0.2], [-1.0, -1.0], long_only=True)
+    assert flat["total_return"] == 0.0
+    assert math.isnan(flat["sharpe"])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (
+            lambda: mae([1.0, 2.0], [1.0]),
+            ValueError,
+            r"len\(y_true\) = 2, len\(y_pred\) = 1",
+        ),
+        (lambda: mae([], []), ValueError, "is empty"),
+        (lambda: rmse([1.0, np.nan], [1.0, 2.0]), ValueError, "NaN or infinite"),
+        (lambda: mae(["a"], ["b"]), TypeError, "must be numeric"),
+        (lambda: mape([0.0, 1.0], [1.0, 1.0]), ValueError, "MAPE is undefined"),
+        (lambda: mase([1.0], [2.0], 0.0), ValueError, "scale must be positive"),
+        (
+            lambda: mase([1.0, 2.0], [2.0, 2.0], [1.0, 1.0, 1.0]),
+            ValueError,
+            "one per element",
+        ),
+        (lambda: naive_scale([1.0]), ValueError, "more than season_length"),
+        (lambda: pinball_loss([1.0], [1.0], 1.0), ValueError, r"q must be in \(0, 1\)"),
+        (lambda: coverage([1.0], [2.0], [0.0]), ValueError, "upper < lower"),
+        (lambda: qlike([1.0], [0.0]), ValueError, "strictly positive"),
+        (
+            lambda: strategy_returns([0.1], [1.0], cost_per_trade=-1),
+            ValueError,
+            "cost_per_trade",
+        ),
+    ],
+)
+def test_element_metric_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+# -- Diebold-Mariano ------------------------------------------------------------------
+
+
+def test_diebold_mariano_hand_computed_h1():
+    # absolute loss differentials d = |e1| - |e2| = 1, -1, 2, 0, 3
+    e1, e2 = [1.0, 0.0, 2.0, 1.0, 3.0], [0.0, 1.0, 0.0, 1.0, 0.0]
+    stat, p = diebold_mariano(e1, e2, h=1, loss="absolute")
+    # mean 1, variance (0 + 4 + 1 + 1 + 4) / 5 = 2; HLN factor sqrt(4/5)
+    expected = 1.0 / math.sqrt(2.0 / 5) * math.sqrt(4 / 5)
+    assert stat == pytest.approx(expected)
+    assert stat == pytest.approx(math.sqrt(2))
+    assert p == pytest.approx(2 * student_t.sf(math.sqrt(2), 4))
+
+
+def test_diebold_mariano_hand_computed_h2():
+    e1, e2 = [1.0, 0.0, 2.0, 1.0, 3.0], [0.0, 1.0, 0.0, 1.0, 0.0]
+    stat, _ = diebold_mariano(e1, e2, h=2, loss="absolute")
+    c = np.array([0.0, -2.0, 1.0, -1.0, 2.0])  # d - mean(d)
+    gamma1 = (0 * -2 + -2 * 1 + 1 * -1 + -1 * 2) / 5  # = -1
+    var = 2.0 + 2 * 0.5 * gamma1  # Bartlett weight 1 - 1/2
+    assert gamma1 == pytest.approx((c[1:] @ c[:-1]) / 5)
+    hln = math.sqrt((5 + 1 - 4 + 2 * 1 / 5) / 5)
+    assert stat == pytest.approx(1.0 / math.sqrt(var / 5) * hln)
+
+
+def test_diebold_mariano_squared_loss_and_alternatives():
+    rng = np.random.default_rng(0)
+    e1, e2 = rng.normal(size=50) * 1.3, rng.normal(size=50)
+    d = e1**2 - e2**2
+    stat, p = diebold_mariano(e1, e2)
+    hln = math.sqrt((50 + 1 - 2) / 50)
+    assert stat == pytest.approx(d.mean() / math.sqrt(d.var() / 50) * hln)
+    _, p_less = diebold_mariano(e1, e2, alternative="less")
+    _, p_greater = diebold_mariano(e1, e2, alternative="greater")
+    assert p_less + p_greater == pytest.approx(1.0)
+    assert p == pytest.approx(2 * min(p_less, p_greater))
+
+
+def test_diebold_mariano_degenerate_and_errors():
+    stat, p = diebold_mariano([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])
+    assert math.isnan(stat)
+    assert math.isnan(p)
+    stat, p = diebold_mariano([2.0, 2.0, 2.0], [1.0, 1.0, 1.0], loss="absolute")
+    assert stat == math.inf
+    assert p == 0.0
+    with pytest.raises(ValueError, match="needs more loss differentials for h = 3"):
+        diebold_mariano([1.0, 2.0, 3.0], [0.0, 1.0, 0.0], h=3)
+    with pytest.raises(ValueError, match="loss must be one of"):
+        diebold_mariano([1.0, 2.0], [0.0, 1.0], loss="huber")
+    with pytest.raises(ValueError, match="alternative must be"):
+        diebold_mariano([1.0, 2.0], [0.0, 1.0], alternative="bigger")
+    with pytest.raises(ValueError, match="h must be an int >= 1"):
+        diebold_mariano([1.0, 2.0], [0.0, 1.0], h=0)
+
+
+# -- property tests --------------------------------------------------------------------
+
+finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
+pairs = st.integers(2, 40).flatmap(
+    lambda n: st.tuples(
+        hnp.arrays(np.float64, n, elements=finite),
+        hnp.arrays(np.float64, n, elements=finite),
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pairs)
+def test_point_metric_properties(arrays):
+    y, f = arrays
+    assert mae(y, f) <= rmse(y, f) + 1e-9
+    assert rmse(y, f) ** 2 == pytest.approx(mse(y, f), rel=1e-9, abs=1e-9)
+    assert pinball_loss(y, f, 0.5) == pytest.approx(mae(y, f) / 2, rel=1e-9, abs=1e-12)
+    assert 0.0 <= smape(y, f) <= 200.0 + 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(pairs, st.floats(0.0, 5.0))
+def test_coverage_is_a_share(arrays, half_width):
+    y, f = arrays
+    c = coverage(y, f - half_width, f + half_width)
+    assert 0.0 <= c <= 1.0
+    assert coverage(y, f - 2e3 - half_width, f + 2e3 + half_width) == 1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(3, 30).flatmap(
+        lambda n: hnp.arrays(np.float64, (2, n), elements=st.floats(1e-3, 1e3))
+    )
+)
+def test_qlike_is_non_negative(arrays):
+    assert qlike(arrays[0], arrays[1]) >= -1e-12
+
+
+@settings(max_examples=60, deadline=None)
+@given(pairs, st.integers(1, 3), st.sampled_from(["squared", "absolute"]))
+def test_diebold_mariano_antisymmetry(arrays, h, loss):
+    e1, e2 = arrays
+    if len(e1) + 1 - 2 * h + h * (h - 1) / len(e1) <= 0:
+        return
+    s12, p12 = diebold_mariano(e1, e2, h=h, loss=loss)
+    s21, p21 = diebold_mariano(e2, e1, h=h, loss=loss)
+    if math.isnan(s12):
+        assert math.isnan(s21)
+    else:
+        assert s12 == pytest.approx(-s21)
+        assert p12 == pytest.approx(p21)
+        assert 0.0 <= p12 <= 1.0
+
+
+# -- frame-level evaluate --------------------------------------------------------------
+
+
+def results_frame(n_cutoffs=25, seed=0):
+    rng = np.random.default_rng(seed)
+    rows = []
+    truth = {
+        (s, c, k): rng.normal() for s in "AB" for c in range(n_cutoffs) for k in (1, 2)
+    }
+    for model, noise in (("naive", 1.0), ("arima", 0.6)):
+        for (s, c, k), y in truth.items():
+            pred = y + noise * rng.normal()
+            rows.append(
+                {
+                    "model": model,
+                    "series": s,
+                    "cutoff": pd.Timestamp("2024-01-01") + pd.Timedelta(days=c),
+                    "step": k,
+                    "timestamp": pd.Timestamp("2024-01-01") + pd.Timedelta(days=c + k),
+                    "y_true": y,
+                    "y_pred": pred,
+                    "q0.05": pred - 1.5,
+                    "q0.95": pred + 1.5,
+                    "y_insample_naive_scale": 0.8 if s == "A" else 1.2,
+                    "fit_seconds": 0.01,
+                    "predict_seconds": 0.001,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_evaluate_default_metrics_match_element_functions():
+    res = results_frame()
+    table = evaluate(res)
+    assert list(table.columns[:4]) == ["model", "series", "step", "n"]
+    assert {
+        "mae",
+        "rmse",
+        "smape",
+        "mase",
+        "pinball",
+        "coverage_0.9",
+        "interval_width_0.9",
+    } <= set(table.columns)
+    assert len(table) == 2 * 2 * 2
+    row = table[
+        (table.model == "arima") & (table.series == "B") & (table.step == 2)
+    ].iloc[0]
+    g = res[(res.model == "arima") & (res.series == "B") & (res.step == 2)]
+    assert row["n"] == len(g) == 25
+    assert row["mae"] == pytest.approx(mae(g.y_true, g.y_pred))
+    assert row["rmse"] == pytest.approx(rmse(g.y_true, g.y_pred))
+    assert row["mase"] == pytest.approx(mae(g.y_true, g.y_pred) / 1.2)
+    pin = (
+        pinball_loss(g.y_true, g["q0.05"], 0.05)
+        + pinball_loss(g.y_true, g["q0.95"], 0.95)
+    ) / 2
+    assert row["pinball"] == pytest.approx(pin)
+    assert row["coverage_0.9"] == pytest.approx(
+        coverage(g.y_true, g["q0.05"], g["q0.95"])
+    )
+    assert row["interval_width_0.9"] == pytest.approx(3.0)
+
+
+def test_evaluate_dm_against_baseline_on_matched_rows():
+    res = results_frame()
+    table = evaluate(res, metrics=["mae"])
+    naive_rows = table[table.model == "naive"]
+    assert naive_rows["dm_stat"].isna().all()
+    row = table[
+        (table.model == "arima") & (table.series == "A") & (table.step == 2)
+    ].iloc[0]
+    a = res[(res.model == "arima") & (res.series == "A") & (res.step == 2)].sort_values(
+        "cutoff"
+    )
+    b = res[(res.model == "naive") & (res.series == "A") & (res.step == 2)].sort_values(
+        "cutoff"
+    )
+    stat, p = diebold_mariano(a.y_true - a.y_pred, b.y_true - b.y_pred, h=2)
+    assert row["dm_stat"] == pytest.approx(stat)
+    assert row["dm_pvalue"] == pytest.approx(p)
+    # swapping the roles flips the statistic
+    swapped = evaluate(res, metrics=["mae"], baseline="arima")
+    other = swapped[
+        (swapped.model == "naive") & (swapped.series == "A") & (swapped.step == 2)
+    ]
+    assert other["dm_stat"].iloc[0] == pytest.approx(-stat)
+    # unmatched rows of a model are ignored by the test, not by the metrics
+    extra = res[res.model == "arima"].assign(cutoff=pd.Timestamp("2030-01-01"))
+    table2 = evaluate(pd.concat([res, extra.iloc[:1]]), metrics=["mae"])
+    r2 = table2[
+        (table2.model == "arima") & (table2.series == "A") & (table2.step == 1)
+    ].iloc[0]
+    r1 = table[
+        (table.model == "arima") & (table.series == "A") & (table.step == 1)
+    ].iloc[0]
+    assert r2["dm_stat"] == pytest.approx(r1["dm_stat"])
+    assert r2["n"] == r1["n"] + 1
+
+
+def test_evaluate_pooled_over_steps_averages_per_cutoff():
+    res = results_frame()
+    table = evaluate(res, by="model", metrics="mse")
+    a = res[res.model == "arima"].sort_values(["cutoff", "series", "step"])
+    b = res[res.model == "naive"].sort_values(["cutoff", "series", "step"])
+    d = (a.y_true - a.y_pred).to_numpy() ** 2 - (b.y_true - b.y_pred).to_numpy() ** 2
+    d_cut = pd.Series(d).groupby(a.cutoff.to_numpy()).mean().to_numpy()
+    # e1 = sqrt(d+) ... build errors whose squared difference is d_cut
+    e1, e2 = np.sqrt(np.maximum(d_cut, 0)), np.sqrt(np.maximum(-d_cut, 0))
+    stat, _ = diebold_mariano(e1, e2, h=2)
+    assert table.set_index("model").loc["arima", "dm_stat"] == pytest.approx(stat)
+    overall = evaluate(res, by=(), metrics=["mae"], baseline=None)
+    assert overall["n"].iloc[0] == len(res)
+    assert overall["mae"].iloc[0] == pytest.approx(mae(res.y_true, res.y_pred))
+
+
+def test_evaluate_direction_and_trading_metrics():
+    res = results_frame()
+    names = [
+        "directional_accuracy",
+        "sign_mcc",
+        "total_return",
+        "sharpe",
+        "max_drawdown",
+    ]
+    res = res.assign(y_true=res.y_true * 0.01, y_pred=res.y_pred * 0.01)
+    table = evaluate(res, metrics=names, baseline=None, cost_per_trade=0.001)
+    row = table[
+        (table.model == "arima") & (table.series == "A") & (table.step == 1)
+    ].iloc[0]
+    g = res[(res.model == "arima") & (res.series == "A") & (res.step == 1)]
+    g = g.sort_values("timestamp")
+    assert row["directional_accuracy"] == pytest.approx(
+        directional_accuracy(g.y_true, g.y_pred)
+    )
+    assert row["sign_mcc"] == pytest.approx(sign_mcc(g.y_true, g.y_pred))
+    expected = strategy_returns(g.y_true, g.y_pred, cost_per_trade=0.001)
+    for key in ("total_return", "sharpe", "max_drawdown"):
+        assert row[key] == pytest.approx(expected[key])
+    with pytest.raises(ValueError, match="include 'step' in by"):
+        evaluate(res, by=("model", "series"), metrics=["sharpe"], baseline=None)
+
+
+def test_evaluate_qlike_and_scale_argument():
+    res = results_frame().assign(
+        y_true=lambda d: d.y_true**2 + 0.1, y_pred=lambda d: d.y_pred**2 + 0.1
+    )
+    res = res.drop(columns="y_insample_naive_scale")
+    table = evaluate(
+        res, metrics=["qlike", "mase"], scale={"A": 2.0, "B": 4.0}, baseline=None
+    )
+    row = table[
+        (table.model == "naive") & (table.series == "B") & (table.step == 1)
+    ].iloc[0]
+    g = res[(res.model == "naive") & (res.series == "B") & (res.step == 1)]
+    assert row["qlike"] == pytest.approx(qlike(g.y_true, g.y_pred))
+    assert row["mase"] == pytest.approx(mae(g.y_true, g.y_pred) / 4.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "frame_fn", "error", "match"),
+    [
+        ({}, lambda r: r.iloc[:0], ValueError, "results is empty"),
+        (
+            {},
+            lambda r: r.drop(columns="y_pred"),
+            ValueError,
+            re.escape("missing column(s) ['y_pred']"),
+        ),
+        ({"metrics": ["maee"]}, None, ValueError, "Did you mean 'mae'"),
+        ({"baseline": "naiv"}, None, ValueError, "Did you mean 'naive'"),
+        ({"by": ("series",)}, None, ValueError, "include 'model' in by"),
+        (
+            {"metrics": ["mase"]},
+            lambda r: r.drop(columns="y_insample_naive_scale"),
+            ValueError,
+            "mase needs",
+        ),
+        (
+            {"metrics": ["pinball"]},
+            lambda r: r.drop(columns=["q0.05", "q0.95"]),
+            ValueError,
+            "quantile columns",
+        ),
+        (
+            {"metrics": ["coverage"]},
+            lambda r: r.drop(columns=["q0.95"]),
+            ValueError,
+            "symmetric pair",
+        ),
+        (
+            {"scale": {"A": 1.0}},
+            None,
+            ValueError,
+            re.escape("no value for series ['B']"),
+        ),
+        ({"dm_loss": "squred"}, None, ValueError, "Did you mean 'squared'"),
+        ({}, lambda r: r.to_numpy(), TypeError, "must be a pandas DataFrame"),
+    ],
+)
+def test_evaluate_errors(kwargs, frame_fn, error, match):
+    res = results_frame(5)
+    if frame_fn is not None:
+        res = frame_fn(res)
+    with pytest.raises(error, match=match):
+        evaluate(res, **kwargs)
+
+
+def test_metric_names_are_all_supported():
+    res = results_frame(6)
+    res = res.assign(y_true=res.y_true.abs() + 0.1, y_pred=res.y_pred.abs() + 0.1)
+    table = evaluate(res, metrics=METRICS, baseline="naive")
+    for name in METRICS:
+        assert any(col.startswith(name) for col in table.columns), name

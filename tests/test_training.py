@@ -1,0 +1,487 @@
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from tsattn.nn.config import NetConfig, TaskSpec
+from tsattn.nn.net import TemporalAttentionNet
+from tsattn.training import (
+    TrainResult,
+    fit_module,
+    predict_module,
+    resolve_device,
+    split_targets_by_columns,
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # The networks here are tiny: one intra-op thread is faster, and steady on a
+    # shared machine.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+class FakeWindows:
+    """Plain-numpy windows over one series: the protocol fit_module relies on."""
+
+    def __init__(self, values, targets, window_length, horizon, starts=None):
+        self.values = np.asarray(values, dtype=np.float32).reshape(len(values), -1)
+        self.targets = np.asarray(targets, dtype=np.float32).reshape(len(targets), -1)
+        self.L, self.H = window_length, horizon
+        n = len(values) - window_length - horizon + 1
+        self.starts = np.arange(n) if starts is None else np.asarray(starts)
+        self.calls = 0
+
+    def __len__(self):
+        return len(self.starts)
+
+    def get_batch(self, idx):
+        self.calls += 1
+        s = self.starts[np.asarray(idx)]
+        x = self.values[s[:, None] + np.arange(self.L)]
+        y = self.targets[s[:, None] + self.L + np.arange(self.H)]
+        return x, y
+
+
+class BufferedWindows(FakeWindows):
+    """Also accepts reusable output buffers, like tsattn.windows.WindowSet."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.buffer_ids = set()
+
+    def get_batch(self, idx, *, out_x=None, out_y=None):
+        x, y = super().get_batch(idx)
+        if out_x is None:
+            return x, y
+        self.buffer_ids.add(out_x.__array_interface__["data"][0])
+        out_x[...] = x
+        out_y[...] = y
+        return out_x, out_y
+
+
+def _sine(n=400, seed=0):
+    t = np.arange(n)
+    rng = np.random.default_rng(seed)
+    phase = rng.uniform(0, 2 * np.pi)
+    return (np.sin(2 * np.pi * t / 20 + phase) + 0.5 * np.sin(2 * np.pi * t / 7))[
+        :, None
+    ]
+
+
+L, H = 20, 3
+TASKS = (TaskSpec("y", horizon=H, target_channels=(0,)),)
+
+
+def _net(n_heads=2, seed=0, tasks=TASKS, **kw):
+    base = {
+        "window_length": L,
+        "n_features": 1,
+        "tasks": tasks,
+        "d_model": 16,
+        "n_heads": n_heads,
+        "n_layers": 1,
+        "dropout": 0.0,
+    }
+    base.update(kw)
+    return TemporalAttentionNet(
+        NetConfig(**base), generator=torch.Generator().manual_seed(seed)
+    )
+
+
+def _windows(cls=FakeWindows, n=400, **kw):
+    v = _sine(n)
+    return cls(v, v, L, H, **kw)
+
+
+def _mse(module, windows):
+    x, y = windows.get_batch(np.arange(len(windows)))
+    pred = predict_module(module, x)["y"]
+    return float(np.mean((pred - y) ** 2))
+
+
+@pytest.mark.parametrize("n_heads", [1, 4])
+def test_learns_a_sine_wave_to_near_zero_loss(n_heads):
+    w = _windows()
+    net = _net(n_heads=n_heads)
+    baseline = _mse(net, w)
+    result = fit_module(
+        net,
+        w,
+        max_epochs=12,
+        batch_size=32,
+        learning_rate=3e-3,
+        random_state=0,
+        n_iter_no_change=None,
+    )
+    assert isinstance(result, TrainResult)
+    assert result.n_epochs == 12
+    assert result.stopped_reason == "max_epochs"
+    final = _mse(net, w)
+    assert baseline > 0.05
+    assert final < 2e-3, (baseline, final)
+    assert result.loss_curve[-1] < result.loss_curve[0] / 20
+    assert not net.training
+
+
+def test_learns_a_linear_target_without_channel_residual():
+    rng = np.random.default_rng(1)
+    v = rng.normal(size=(300, 2)).astype(np.float32)
+    target = (0.7 * v[:, :1] - 0.3 * v[:, 1:]).astype(np.float32)
+    # y at step s + L equals a linear function of the last input step, s + L - 1.
+    target = np.roll(target, 1, axis=0)
+    w = FakeWindows(v, target, L, 1)
+    net = _net(n_heads=1, tasks=(TaskSpec("y"),), n_features=2, revin=False)
+    fit_module(
+        net,
+        w,
+        max_epochs=25,
+        batch_size=32,
+        learning_rate=3e-3,
+        random_state=0,
+        n_iter_no_change=None,
+    )
+    x, y = w.get_batch(np.arange(len(w)))
+    err = np.mean((predict_module(net, x)["y"] - y) ** 2)
+    assert err < 1e-2 * np.var(y)
+
+
+def test_same_seed_gives_identical_predictions_on_cpu():
+    w = _windows()
+    preds, curves = [], []
+    for _ in range(2):
+        net = _net(seed=3, dropout=0.2, attention_dropout=0.1)
+        r = fit_module(net, w, max_epochs=2, batch_size=16, random_state=7)
+        x, _ = w.get_batch(np.arange(len(w)))
+        preds.append(predict_module(net, x)["y"])
+        curves.append(r.loss_curve)
+    np.testing.assert_array_equal(preds[0], preds[1])
+    assert curves[0] == curves[1]
+    net = _net(seed=3, dropout=0.2, attention_dropout=0.1)
+    fit_module(net, w, max_epochs=2, batch_size=16, random_state=8)
+    assert not np.array_equal(predict_module(net, x)["y"], preds[0])
+
+
+def test_global_random_state_and_threads_untouched():
+    net = _net(dropout=0.1)
+    torch_state = torch.get_rng_state()
+    np_state = np.random.get_state()[1].copy()
+    threads = torch.get_num_threads()
+    fit_module(
+        net, _windows(), max_epochs=1, batch_size=64, random_state=0, n_threads=2
+    )
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert np.array_equal(np.random.get_state()[1], np_state)
+    assert torch.get_num_threads() == threads
+
+
+def test_early_stopping_restores_best_weights():
+    train, val = _windows(n=300), _windows(n=400, starts=np.arange(320, 378))
+    net = _net()
+    # tol so large that nothing after the first epoch counts as an improvement.
+    r = fit_module(
+        net,
+        train,
+        val_windows=val,
+        max_epochs=10,
+        batch_size=32,
+        n_iter_no_change=2,
+        tol=1e9,
+        random_state=0,
+    )
+    assert r.stopped_reason == "early_stopping"
+    assert (r.n_epochs, r.best_epoch) == (3, 1)
+    assert len(r.validation_scores) == 3
+    assert r.best_validation == r.validation_scores[0]
+    assert _mse(net, val) == pytest.approx(r.validation_scores[0], rel=1e-4)
+
+
+def test_validation_picks_the_best_epoch():
+    train, val = _windows(n=300), _windows(n=400, starts=np.arange(320, 378))
+    net = _net()
+    r = fit_module(
+        net,
+        train,
+        val_windows=val,
+        max_epochs=4,
+        batch_size=32,
+        n_iter_no_change=None,
+        random_state=0,
+    )
+    assert r.stopped_reason == "max_epochs"
+    best = int(np.argmin(r.validation_scores))
+    assert r.best_epoch == best + 1
+    assert r.best_validation == min(r.validation_scores)
+    assert _mse(net, val) == pytest.approx(r.best_validation, rel=1e-4)
+
+
+def test_training_loss_plateau_without_validation():
+    r = fit_module(
+        _net(),
+        _windows(),
+        max_epochs=10,
+        batch_size=64,
+        n_iter_no_change=1,
+        tol=1e9,
+        random_state=0,
+    )
+    assert r.stopped_reason == "training_loss_plateau"
+    assert (r.n_epochs, r.best_epoch, r.best_validation) == (2, 2, None)
+
+
+class ExplodingWindows(FakeWindows):
+    """Puts an inf into the inputs of one batch."""
+
+    def __init__(self, *args, bad_call, **kw):
+        super().__init__(*args, **kw)
+        self.bad_call = bad_call
+
+    def get_batch(self, idx):
+        x, y = super().get_batch(idx)
+        if self.calls == self.bad_call:
+            x = x.copy()
+            x[0, 3, 0] = np.inf
+        return x, y
+
+
+def test_non_finite_loss_stops_with_clear_error_and_keeps_last_good_weights():
+    v = _sine()
+    bad = ExplodingWindows(v, v, L, H, bad_call=3)
+    net = _net()
+    with pytest.raises(FloatingPointError, match=re.escape("epoch 1, batch 3")) as info:
+        fit_module(
+            net,
+            bad,
+            max_epochs=2,
+            batch_size=32,
+            shuffle=False,
+            lr_schedule="none",
+            random_state=0,
+        )
+    assert "keeps the weights from before this batch" in str(info.value)
+    assert all(torch.isfinite(p).all() for p in net.parameters())
+    # Same as training on the first two batches only.
+    ref = _net()
+    fit_module(
+        ref,
+        _windows(),
+        max_epochs=1,
+        max_steps_per_epoch=2,
+        batch_size=32,
+        shuffle=False,
+        lr_schedule="none",
+        random_state=0,
+    )
+    for (k, a), b in zip(net.state_dict().items(), ref.state_dict().values()):
+        assert torch.equal(a, b), k
+
+
+class InterruptingWindows(FakeWindows):
+    def __init__(self, *args, interrupt_call, **kw):
+        super().__init__(*args, **kw)
+        self.interrupt_call = interrupt_call
+
+    def get_batch(self, idx):
+        if self.calls + 1 == self.interrupt_call:
+            self.calls += 1
+            raise KeyboardInterrupt
+        return super().get_batch(idx)
+
+
+def test_keyboard_interrupt_returns_best_model_so_far():
+    v = _sine(300)
+    # 281 windows / 64 = 5 batches per epoch; interrupt in epoch 3.
+    train = InterruptingWindows(v, v, L, H, interrupt_call=12)
+    val = _windows(n=400, starts=np.arange(320, 378))
+    net = _net()
+    r = fit_module(
+        net,
+        train,
+        val_windows=val,
+        max_epochs=10,
+        batch_size=64,
+        n_iter_no_change=None,
+        random_state=0,
+    )
+    assert r.stopped_reason == "interrupted"
+    assert r.n_epochs == 2
+    assert r.best_validation == min(r.validation_scores)
+    assert _mse(net, val) == pytest.approx(r.best_validation, rel=1e-4)
+
+
+def test_uses_reusable_buffers_when_offered():
+    w = _windows(BufferedWindows)
+    fit_module(_net(), w, max_epochs=2, batch_size=64, random_state=0)
+    assert len(w.buffer_ids) == 1
+
+
+def test_nan_steps_in_inputs_are_masked():
+    v = _sine()
+    x = v.copy()
+    x[:15] = np.nan  # short history for the first windows
+    w = FakeWindows(x, v, L, H)
+    net = _net()
+    r = fit_module(net, w, max_epochs=2, batch_size=64, random_state=0)
+    assert all(np.isfinite(r.loss_curve))
+    xb, _ = w.get_batch(np.arange(5))
+    assert np.isfinite(predict_module(net, xb)["y"]).all()
+
+
+def test_max_steps_per_epoch_and_schedule():
+    w = _windows()
+    r = fit_module(
+        _net(), w, max_epochs=3, batch_size=16, max_steps_per_epoch=2, random_state=0
+    )
+    assert r.n_steps == 6
+    assert r.fit_time_s > 0
+
+
+def test_verbose_prints_epochs_when_not_a_terminal(capsys):
+    fit_module(
+        _net(), _windows(), max_epochs=2, batch_size=128, verbose=1, random_state=0
+    )
+    out = capsys.readouterr().out
+    assert "epoch 1/2" in out
+    assert "epoch 2/2" in out
+    fit_module(
+        _net(), _windows(), max_epochs=1, batch_size=128, verbose=0, random_state=0
+    )
+    assert capsys.readouterr().out == ""
+
+
+def test_multi_task_targets_split_by_columns():
+    y = torch.arange(2 * 4 * 3, dtype=torch.float32).view(2, 4, 3)
+    tasks = (TaskSpec("a", horizon=4, n_targets=2), TaskSpec("b", horizon=1))
+    parts = split_targets_by_columns(y, tasks)
+    assert torch.equal(parts["a"], y[:, :, :2])
+    assert torch.equal(parts["b"], y[:, :1, 2:])
+    with pytest.raises(ValueError, match=re.escape("expected (B, >= 4, 3)")):
+        split_targets_by_columns(y[:, :, :2], tasks)
+
+
+def test_multi_task_training_with_custom_split():
+    tasks = (
+        TaskSpec("level", horizon=H, target_channels=(0,)),
+        TaskSpec("up", "bce", weight=0.5),
+    )
+    v = _sine()
+    w = FakeWindows(v, v, L, H)
+
+    def split(y):
+        return {"level": y, "up": (y[:, :1] > 0).float()}
+
+    net = _net(tasks=tasks, output_head="multi")
+    r = fit_module(
+        net, w, max_epochs=2, batch_size=64, split_targets=split, random_state=0
+    )
+    assert r.loss_curve[-1] < r.loss_curve[0]
+    x, _ = w.get_batch(np.arange(10))
+    out = predict_module(net, x)
+    assert out["up"].shape == (10, 1, 1)
+    assert ((out["up"] > 0) & (out["up"] < 1)).all()  # probabilities
+    logits = predict_module(net, x, link=False)["up"]
+    np.testing.assert_allclose(out["up"], 1 / (1 + np.exp(-logits)), rtol=1e-5)
+
+
+def test_predict_module_batches_match_one_pass():
+    net = _net().eval()
+    w = _windows()
+    x, _ = w.get_batch(np.arange(50))
+    a = predict_module(net, x, batch_size=7)["y"]
+    with torch.no_grad():
+        b = net(torch.from_numpy(x))["y"].numpy()
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    c = predict_module(net, _windows(starts=np.arange(50)), batch_size=16)["y"]
+    np.testing.assert_allclose(c, b, rtol=1e-5, atol=1e-6)
+    mask = np.zeros((50, L), dtype=bool)
+    mask[:, :4] = True
+    d = predict_module(net, x, key_padding_mask=mask)["y"]
+    e = predict_module(net, np.where(mask[..., None], np.nan, x))["y"]
+    np.testing.assert_allclose(d, e, rtol=1e-6)
+    assert net.training is False
+
+
+def test_with_real_window_set():
+    windows = pytest.importorskip("tsattn.windows")
+    v = _sine().astype(np.float32)
+    ws = windows.make_windows(v, v, window_length=L, horizon=H)
+    net = _net()
+    r = fit_module(
+        net, ws, max_epochs=3, batch_size=32, learning_rate=3e-3, random_state=0
+    )
+    assert r.loss_curve[-1] < r.loss_curve[0]
+    x, _ = ws.get_batch(np.arange(len(ws)))
+    np.testing.assert_allclose(
+        predict_module(net, ws)["y"], predict_module(net, x)["y"], rtol=1e-6
+    )
+
+
+def test_resolve_device():
+    assert resolve_device("cpu") == torch.device("cpu")
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert resolve_device("auto").type == expected
+    assert resolve_device(None).type == expected
+    with pytest.raises(ValueError, match="Unknown device 'gpu'"):
+        resolve_device("gpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            resolve_device("cuda")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"max_epochs": 0}, ValueError, "max_epochs must be an int >= 1. Got 0."),
+        ({"batch_size": 2.0}, TypeError, "batch_size must be an int >= 1"),
+        (
+            {"learning_rate": 0.0},
+            ValueError,
+            "learning_rate must be a finite number > 0",
+        ),
+        (
+            {"weight_decay": -1.0},
+            ValueError,
+            "weight_decay must be a finite number >= 0",
+        ),
+        ({"grad_clip": 0}, ValueError, "grad_clip must be a finite number > 0"),
+        (
+            {"lr_schedule": "linear"},
+            ValueError,
+            "lr_schedule must be one of cosine, none",
+        ),
+        ({"n_iter_no_change": 0}, ValueError, "n_iter_no_change must be an int >= 1"),
+        ({"random_state": "seed"}, TypeError, "random_state must be None, an int"),
+        ({"random_state": -1}, ValueError, "random_state must be >= 0"),
+        ({"device": "tpu"}, ValueError, "Unknown device 'tpu'"),
+        (
+            {"val_windows": [1, 2]},
+            TypeError,
+            "val_windows must provide __len__() and get_batch",
+        ),
+        (
+            {"tasks": (TaskSpec("y", weight=0.0),)},
+            ValueError,
+            "Every task has weight 0",
+        ),
+    ],
+)
+def test_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=re.escape(match)):
+        fit_module(_net(), _windows(), **kwargs)
+
+
+def test_bad_windows():
+    with pytest.raises(
+        TypeError, match=re.escape("train_windows must provide __len__()")
+    ):
+        fit_module(_net(), np.zeros((3, L, 1)))
+    with pytest.raises(ValueError, match="train_windows holds no windows"):
+        fit_module(_net(), _windows(starts=np.arange(0)))
+    v = _sine()
+    w = FakeWindows(v, np.hstack([v, v]), L, H)  # two target columns, one task target
+    with pytest.raises(ValueError, match=re.escape("do not fit the tasks (y: 3x1")):
+        fit_module(_net(), w, max_epochs=1)

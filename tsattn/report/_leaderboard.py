@@ -1,0 +1,204 @@
+"""The leaderboard table: every model's accuracy, significance and cost."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tsattn.metrics import SCALE_COLUMN
+from tsattn.report._frame import PreparedResults
+from tsattn.report._html import model_name, num_cell
+from tsattn.report._text import (
+    ALPHA,
+    column_decimals,
+    fmt_num,
+    fmt_p,
+    fmt_pct,
+    significance_marker,
+)
+
+__all__ = ["best_mask", "format_column", "leaderboard_section"]
+
+_ACCURACY = [
+    ("mae", "MAE", "mean absolute error", 4),
+    ("rmse", "RMSE", "root mean squared error", 4),
+    ("mase", "MASE", "MAE divided by the baseline's MAE on the same forecasts", 3),
+    ("smape", "sMAPE", "symmetric mean absolute percentage error", "points"),
+    ("dir_acc", "Direction", "share of forecasts with the right direction", "pct"),
+    ("coverage", "Coverage", "share of actuals inside the interval", "pct"),
+]
+_COST = [
+    ("n_params", "Params", "number of fitted parameters", "int"),
+    ("fit_seconds", "Fit s", "mean fit time per fold, seconds", 3),
+    ("predict_seconds", "Predict&nbsp;s", "mean predict time per fold, seconds", 3),
+    ("peak_memory_mb", "Peak&nbsp;MB", "peak memory while fitting, MiB", 3),
+]
+
+
+def best_mask(values: np.ndarray, column: str, nominal: float | None) -> np.ndarray:
+    finite = np.isfinite(values)
+    if not finite.any():
+        return np.zeros_like(finite)
+    if column == "coverage" and nominal is not None:
+        score = np.abs(values - nominal)
+    elif column == "dir_acc":
+        score = -values
+    else:
+        score = values
+    best = np.nanmin(np.where(finite, score, np.nan))
+    return finite & np.isclose(score, best, rtol=1e-9, atol=0.0)
+
+
+def format_column(board: pd.DataFrame, column: str, kind: Any) -> list[str]:
+    values = board[column].to_numpy(dtype="float64")
+    if kind == "pct":
+        return [fmt_pct(v) for v in values]
+    if kind == "points":  # already in percent
+        decimals = column_decimals(values, 3)
+        return [fmt_num(v, decimals) + ("%" if np.isfinite(v) else "") for v in values]
+    if kind == "int":
+        return [fmt_num(v, 0, thousands=True) for v in values]
+    return [fmt_num(v, column_decimals(values, kind)) for v in values]
+
+
+def leaderboard_section(
+    board: pd.DataFrame, prep: PreparedResults, dm_loss: str
+) -> str:
+    base = prep.baseline
+    # MASE stays (blank without a baseline) beside DM; others only with values.
+    accuracy = [
+        c for c in _ACCURACY if c[0] == "mase" or np.isfinite(board[c[0]]).any()
+    ]
+    cost = [c for c in _COST if np.isfinite(board[c[0]]).any()]
+    nominal = prep.interval[2] if prep.interval else None
+    show_missing = bool((board["n_missing"] > 0).any())
+    base_label = escape(base or prep.baseline_requested or "baseline")
+
+    groups = ['<th scope="col"></th>']
+    groups.append(f'<th scope="colgroup" colspan="{len(accuracy)}">Accuracy</th>')
+    groups.append(f'<th scope="colgroup" colspan="2">vs {base_label}</th>')
+    if cost:
+        groups.append(f'<th scope="colgroup" colspan="{len(cost)}">Cost</th>')
+    if show_missing:
+        groups.append('<th scope="col"></th>')
+    head = ['<th scope="col" class="model">Model</th>']
+    for key, label, tip, _ in accuracy:
+        if key == "coverage" and nominal is not None:
+            label = f"Coverage {nominal:.0%}"
+        head.append(
+            f'<th scope="col" data-col="{key}" title="{escape(tip)}">{label}</th>'
+        )
+    head.append(
+        '<th scope="col" data-col="dm" title="Diebold–Mariano statistic '
+        '(negative: more accurate than the baseline)">DM</th>'
+    )
+    head.append('<th scope="col" data-col="dm_pvalue">p</th>')
+    for key, label, tip, _ in cost:
+        head.append(
+            f'<th scope="col" data-col="{key}" title="{escape(tip)}">{label}</th>'
+        )
+    if show_missing:
+        head.append(
+            '<th scope="col" data-col="n_missing" title="forecasts that are NaN '
+            'where an actual exists">Missing</th>'
+        )
+
+    columns: list[tuple[str, list[str], np.ndarray]] = []
+    for key, _, _, kind in [*accuracy, *cost]:
+        cells = format_column(board, key, kind)
+        mask = best_mask(board[key].to_numpy(dtype="float64"), key, nominal)
+        columns.append((key, cells, mask))
+    dm_stat = board["dm_stat"].to_numpy(dtype="float64")
+    dm_best = best_mask(np.where(dm_stat < 0, dm_stat, np.nan), "dm_stat", None)
+
+    body = []
+    for i, (model, row) in enumerate(board.iterrows()):
+        is_base = model == base
+        cls = ' class="baseline"' if is_base else ""
+        tags = ' <span class="tag">baseline</span>' if is_base else ""
+        cells = [f'<th scope="row" class="model">{model_name(str(model))}{tags}</th>']
+        for key, texts, mask in columns[: len(accuracy)]:
+            cells.append(num_cell(key, texts[i], bool(mask[i])))
+        p = float(row["dm_pvalue"])
+        sig = ""
+        if np.isfinite(p) and p < ALPHA:
+            sig = " sig-better" if row["dm_stat"] < 0 else " sig-worse"
+        stars = significance_marker(p)
+        star_html = f'<sup class="stars">{stars}</sup>' if stars else ""
+        dm_text = fmt_num(float(row["dm_stat"]), 2)
+        if not np.isfinite(row["dm_stat"]) and row["dm_reason"]:
+            dm_text = f'<span title="{escape(str(row["dm_reason"]))}">—</span>'
+        cells.append(
+            num_cell("dm", dm_text + star_html, bool(dm_best[i]), extra=sig, raw=True)
+        )
+        cells.append(num_cell("dm_pvalue", fmt_p(p), False, extra=sig))
+        for key, texts, mask in columns[len(accuracy) :]:
+            cells.append(num_cell(key, texts[i], bool(mask[i])))
+        if show_missing:
+            n_miss = int(row["n_missing"])
+            extra = " warn" if n_miss else ""
+            cells.append(num_cell("n_missing", f"{n_miss:,}", False, extra=extra))
+        body.append(f'<tr data-model="{escape(str(model))}"{cls}>{"".join(cells)}</tr>')
+
+    if SCALE_COLUMN in prep.frame.columns:
+        mase_note = f"MASE: MAE scaled by the in-sample naive MAE ({SCALE_COLUMN})."
+    else:
+        mase_note = (
+            "MASE: MAE divided by the baseline’s MAE on the same forecasts "
+            "(below 1: better than the baseline)."
+        )
+    notes = [
+        "Sorted by MAE; <strong>bold</strong> marks the best value in each column.",
+        mase_note,
+        "sMAPE in percent (0–200). Direction: share of forecasts that call the move "
+        "from the last observed value (up / not up) correctly.",
+    ]
+    if prep.interval is not None:
+        lo, hi, cov = prep.interval
+        notes.append(
+            f"Coverage: share of actuals inside [{escape(lo)}, {escape(hi)}] "
+            f"(nominal {cov:.0%}; best is closest to it)."
+        )
+    for model, row in board[board["n_crossed"] > 0].iterrows():
+        notes.append(
+            f"{escape(str(model))}: {int(row['n_crossed'])} forecasts have "
+            f"{escape(prep.interval[1])} below {escape(prep.interval[0])} (crossed "
+            "quantiles); their coverage uses the interval the two bounds span."
+        )
+    notes.append(
+        f"DM: Diebold–Mariano test of equal {escape(dm_loss)} error against the "
+        "baseline on the forecasts both made: one loss difference per cutoff "
+        "(averaged over series and steps), Newey–West variance up to lag H−1, "
+        "Harvey–Leybourne–Newbold correction, two-sided p-value. Negative: more "
+        "accurate than the baseline; "
+        '<sup class="stars">*</sup> p&nbsp;&lt;&nbsp;0.05, '
+        '<sup class="stars">**</sup> p&nbsp;&lt;&nbsp;0.01, '
+        '<sup class="stars">***</sup> p&nbsp;&lt;&nbsp;0.001.'
+    )
+    if base is None:
+        notes.append(
+            f"No baseline model ({base_label}) in the results: MASE and DM are blank."
+        )
+    untested = board[(board["dm_reason"] != "") & (board.index != base)]
+    for reason, group in untested.groupby("dm_reason", sort=False):
+        names = ", ".join(escape(str(m)) for m in group.index)
+        notes.append(f"No DM test for {names}: {escape(str(reason))}.")
+    if cost:
+        notes.append(
+            "Fit and predict times are means per fold (folds without a refit "
+            "count as 0 s of fitting)."
+        )
+    table = (
+        '<div class="table-wrap"><table class="leaderboard" id="leaderboard-table">'
+        f'<thead><tr class="groups">{"".join(groups)}</tr>'
+        f"<tr>{''.join(head)}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+    foot = "".join(f"<li>{n}</li>" for n in notes)
+    return (
+        '<section id="leaderboard"><h2>Leaderboard</h2>'
+        f'{table}<ul class="footnotes">{foot}</ul></section>'
+    )
