@@ -79,7 +79,13 @@ def test_as_history_names_and_dtypes():
     [
         (np.zeros((2, 2, 2)), ValueError, "must be 1-D or 2-D"),
         (np.zeros((0, 1)), ValueError, "is empty"),
-        (pd.DataFrame(index=range(3)), ValueError, "no columns"),
+        (
+            pd.DataFrame(index=range(3)),
+            ValueError,
+            re.escape("0 feature(s) (shape=(3, 0))"),
+        ),
+        (np.ones(3) * 1j, ValueError, "Complex data not supported"),
+        (pd.DataFrame({"c": [1j, 2j]}), ValueError, "Complex data not supported"),
         (pd.DataFrame({"s": ["a", "b"]}), TypeError, "column 's' has dtype"),
         (["a", "b"], TypeError, "could not convert"),
         (
@@ -93,6 +99,13 @@ def test_as_history_names_and_dtypes():
 def test_as_history_rejects(bad, error, match):
     with pytest.raises(error, match=match):
         _as_history(bad)
+
+
+def test_sparse_input_is_refused():
+    from scipy import sparse
+
+    with pytest.raises(TypeError, match="sparse input is not supported"):
+        _as_history(sparse.csr_matrix(np.eye(3)))
 
 
 def test_nan_error_names_column_and_index():
@@ -222,7 +235,9 @@ def test_update_rejects_non_continuing_data():
         est.update(X.iloc[12:14])  # skips two days
     with pytest.raises(ValueError, match=re.escape("has columns ['b', 'a']")):
         est.update(X.iloc[10:12][["b", "a"]])
-    with pytest.raises(ValueError, match="has 1 column"):
+    with pytest.raises(
+        ValueError, match="X_new has 1 features, but NaiveForecaster is expecting 2"
+    ):
         est.update(np.ones(3))
 
 

@@ -29,6 +29,13 @@ TIME_ORDER = {
         "rows are time steps: predicting a subset removes the history the "
         "later rows are predicted from"
     ),
+    "check_fit1d": (
+        "a 1-D X is one time series, which every tsattn forecaster accepts on "
+        "purpose (fit(prices['Close']))"
+    ),
+    "check_fit2d_predict1d": (
+        "a 1-D X is one time series, which every tsattn forecaster accepts on purpose"
+    ),
 }
 
 

@@ -115,7 +115,7 @@ def test_self_attention_has_one_head_and_no_n_heads_param(prices):
 def test_attention_weights_rows_sum_to_one(fitted):
     out = fitted.attention_weights()
     w = out["weights"]
-    assert w.shape[0] == 1 and w.shape[1] == 2
+    assert w.shape[:2] == (1, 2)
     np.testing.assert_allclose(w.sum(axis=-1), 1.0, rtol=1e-4)
     assert len(out["timestamps"]) == w.shape[-1]
 
@@ -204,8 +204,15 @@ def test_learns_a_deterministic_signal():
     t = np.arange(600)
     X = pd.DataFrame({"s": np.sin(2 * np.pi * t / 24)})
     model = AttentionForecaster(
-        window_length=48, horizon=4, d_model=16, n_heads=2, n_layers=1,
-        patch_len=4, max_epochs=15, learning_rate=3e-3, random_state=0,
+        window_length=48,
+        horizon=4,
+        d_model=16,
+        n_heads=2,
+        n_layers=1,
+        patch_len=4,
+        max_epochs=15,
+        learning_rate=3e-3,
+        random_state=0,
     ).fit(X.iloc[:500])
     pred = model.predict(X)[500:590]
     truth = np.stack([X["s"].to_numpy()[i + 1 : i + 5] for i in range(500, 590)])

@@ -64,6 +64,17 @@ def saved(forecaster, tmp_path):
     return save(forecaster, tmp_path / "model.safetensors")
 
 
+@pytest.fixture(scope="module")
+def one_model(bars):
+    """A single model for the error tests (they need no second class)."""
+    return tiny(AttentionForecaster).fit(bars[["Close"]].iloc[:80])
+
+
+@pytest.fixture
+def one_file(one_model, tmp_path):
+    return save(one_model, tmp_path / "one.safetensors")
+
+
 def assert_same_state(a, b):
     """Every fitted attribute and every weight of ``b`` equals that of ``a``."""
     assert type(a) is type(b)
@@ -418,16 +429,16 @@ def test_load_missing_file(tmp_path):
 
 
 @pytest.mark.parametrize("keep", [0, 5, 60, -200, -1])
-def test_load_truncated_file(saved, tmp_path, keep):
-    data = saved.read_bytes()
+def test_load_truncated_file(one_file, tmp_path, keep):
+    data = one_file.read_bytes()
     cut = tmp_path / "cut.safetensors"
     cut.write_bytes(data[:keep])
     with pytest.raises(ValueError, match="truncated"):
         load(cut)
 
 
-def test_load_corrupt_tensor_data(saved, tmp_path):
-    data = bytearray(saved.read_bytes())
+def test_load_corrupt_tensor_data(one_file, tmp_path):
+    data = bytearray(one_file.read_bytes())
     data[-3] ^= 0xFF  # inside the last tensor's bytes
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(bytes(data))
@@ -539,14 +550,14 @@ def _set(*path):
         (_set("tensors_sha256", "0" * 64), "does not match the checksum"),
     ],
 )
-def test_load_rejects_bad_headers(saved, tmp_path, edit, match):
-    bad = rewrite(saved, tmp_path / "bad.safetensors", edit)
+def test_load_rejects_bad_headers(one_file, tmp_path, edit, match):
+    bad = rewrite(one_file, tmp_path / "bad.safetensors", edit)
     with pytest.raises(ValueError, match=match):
         load(bad)
 
 
-def test_load_rejects_invalid_json(saved, tmp_path):
-    with safe_open(str(saved), framework="pt", device="cpu") as fh:
+def test_load_rejects_invalid_json(one_file, tmp_path):
+    with safe_open(str(one_file), framework="pt", device="cpu") as fh:
         tensors = {k: fh.get_tensor(k) for k in fh.keys()}
     bad = tmp_path / "bad.safetensors"
     save_file(tensors, str(bad), metadata={"tsattn": '{"format": "tsattn-model",'})
@@ -563,6 +574,6 @@ def test_read_manifest_checks_the_file_too(tmp_path):
         read_manifest(tmp_path / "missing")
 
 
-def test_load_rejects_unknown_device(saved):
+def test_load_rejects_unknown_device(one_file):
     with pytest.raises(ValueError, match="Unknown device 'gpu0'"):
-        load(saved, device="gpu0")
+        load(one_file, device="gpu0")

@@ -425,6 +425,7 @@ def test_user_text_is_escaped():
     models = {
         "naive": NAIVE_WINS["naive"],
         '<img src=x onerror="alert(2)">': NAIVE_WINS["sa"],
+        "cost_$\\frac{1}$": NAIVE_WINS["arima"],  # not matplotlib mathtext either
     }
     results = make_results(models, series=(evil, "ok"), n_folds=3)
     html = render_report(
@@ -483,6 +484,19 @@ def test_nan_predictions_are_counted_and_shown():
     assert float(rows["mha"]["cells"]["mae"]["text"]) == pytest.approx(
         reference_mae(results)["mha"], abs=5e-6
     )
+
+
+def test_model_without_any_forecast():
+    from tsattn.report._text import verdict
+
+    results = small()
+    results.loc[results.model == "mha", "y_pred"] = np.nan
+    board = leaderboard(prepare_results(results, "naive"), "absolute")
+    assert np.isnan(board.loc["mha", "mae"])
+    assert board.loc["mha", "n_missing"] == 15
+    v = verdict(board, "naive", "naive")
+    assert v.kind == "none"
+    assert any("all 15 are missing (NaN)" in d for d in v.details)
 
 
 def test_missing_columns_error():

@@ -485,3 +485,15 @@ def test_bad_windows():
     w = FakeWindows(v, np.hstack([v, v]), L, H)  # two target columns, one task target
     with pytest.raises(ValueError, match=re.escape("do not fit the tasks (y: 3x1")):
         fit_module(_net(), w, max_epochs=1)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no cuda device")
+def test_trains_on_cuda_with_bf16_autocast():
+    w = _windows()
+    net = _net()
+    r = fit_module(net, w, max_epochs=3, batch_size=32, device="cuda", random_state=0)
+    assert next(net.parameters()).is_cuda
+    assert r.loss_curve[-1] < r.loss_curve[0]
+    x, _ = w.get_batch(np.arange(10))
+    assert np.isfinite(predict_module(net, x)["y"]).all()

@@ -350,7 +350,6 @@ def test_large_panel_matches_reference():
 def test_only_large_batches_use_threads():
     values = np.ones((64, 2), dtype=np.float32)
     small = [0, 1, 2]
-    calls = {}
     names = ("gather", "gather_scaled", "window_stats")
     spies = {
         name + suffix: mock.patch.object(
@@ -611,6 +610,27 @@ def test_get_batch_bad_input(idx, kwargs, exc, message):
     ws = make_windows(np.arange(8.0), np.arange(8.0), window_length=3, horizon=1)
     with pytest.raises(exc, match=re.escape(message)):
         ws.get_batch(idx, **kwargs)
+
+
+def test_subset_keeps_geometry_and_shares_arrays():
+    values = np.arange(12, dtype=np.float32)
+    ws = make_windows(values, values, window_length=3, horizon=2, step=2)
+    np.testing.assert_array_equal(ws.starts, [1, 3, 5, 7])
+    sub = ws.subset([1, 3])
+    np.testing.assert_array_equal(sub.starts, [3, 7])
+    assert sub.values is ws.values
+    assert sub.targets is ws.targets
+    assert (sub.window_length, sub.horizon, sub.step) == (3, 2, 2)
+    _, y = sub.get_batch([1])
+    np.testing.assert_array_equal(y[0, :, 0], [10, 11])
+    np.testing.assert_array_equal(ws.subset(ws.starts > 4).starts, [5, 7])
+    assert len(ws.subset([])) == 0
+    with pytest.raises(ValueError, match=re.escape("one entry per window (4)")):
+        ws.subset(np.array([True, False]))
+    with pytest.raises(ValueError, match="out of range for a WindowSet of 4"):
+        ws.subset([4])
+    with pytest.raises(TypeError, match="integer window numbers or booleans"):
+        ws.subset([0.5])
 
 
 def test_get_batch_out_y_without_targets():

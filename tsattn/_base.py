@@ -42,8 +42,16 @@ def _as_history(
     elif isinstance(X, pd.DataFrame):
         named = True
     else:
+        if hasattr(X, "toarray") and hasattr(X, "nnz"):
+            raise TypeError(
+                f"{name} is a sparse matrix; sparse input is not supported. Pass a "
+                f"dense array ({name}.toarray())."
+            )
+        raw = np.asarray(X)
+        if np.iscomplexobj(raw):
+            raise ValueError(f"Complex data not supported: {name} has complex values.")
         try:
-            arr = np.asarray(X, dtype=np.float64)
+            arr = np.asarray(raw, dtype=np.float64)
         except (TypeError, ValueError) as exc:
             raise TypeError(
                 f"{name} must be a pandas Series/DataFrame or a numeric array; "
@@ -64,11 +72,18 @@ def _as_history(
     if X.shape[0] == 0:
         raise ValueError(f"{name} is empty (0 rows); pass at least one time step.")
     if X.shape[1] == 0:
-        raise ValueError(f"{name} has no columns; pass at least one series.")
+        raise ValueError(
+            f"{name} has 0 feature(s) (shape=({X.shape[0]}, 0)) while a minimum of 1 "
+            "is required. Pass at least one series."
+        )
     if not X.columns.is_unique:
         dup = X.columns[X.columns.duplicated()][0]
         raise ValueError(f"{name} has duplicate column {dup!r}; rename it.")
     for col, dtype in X.dtypes.items():
+        if pd.api.types.is_complex_dtype(dtype):
+            raise ValueError(
+                f"Complex data not supported: {name} column {col!r} is complex."
+            )
         if not (
             pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
         ):
@@ -428,8 +443,9 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         need, why = self._min_length()
         if len(values) < need:
             raise ValueError(
-                f"X has {len(values)} row(s), but {type(self).__name__} needs at "
-                f"least {need}{why}. Pass a longer history."
+                f"X has {len(values)} row(s) (n_samples = {len(values)}), but "
+                f"{type(self).__name__} needs at least {need}{why}. Pass a longer "
+                "history."
             )
         self._fit(values, index)
         self._is_fitted = True
@@ -439,9 +455,11 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         """Validate data given after fit; return values, index and is_pandas."""
         values, index, columns, named, is_pandas = _as_history(X, name)
         if values.shape[1] != self.n_features_in_:
+            # sklearn's wording, which its estimator checks look for
             raise ValueError(
-                f"{name} has {values.shape[1]} column(s) but {type(self).__name__} "
-                f"was fitted on {self.n_features_in_} ({self.columns_})."
+                f"{name} has {values.shape[1]} features, but {type(self).__name__} "
+                f"is expecting {self.n_features_in_} features as input (the "
+                f"columns it was fitted on: {self.columns_})."
             )
         if named and list(columns) != list(self.columns_):
             raise ValueError(

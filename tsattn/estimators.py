@@ -1,7 +1,8 @@
-"""AttentionForecaster and SelfAttentionForecaster: scikit-learn shells around the net."""
+"""AttentionForecaster and SelfAttentionForecaster: sklearn shells around the net."""
 
 from __future__ import annotations
 
+import hashlib
 import numbers
 from collections.abc import Mapping
 from typing import Any
@@ -23,7 +24,7 @@ from tsattn._base import (
 from tsattn.nn.config import LOSSES, NetConfig, TaskSpec
 from tsattn.nn.net import TemporalAttentionNet
 from tsattn.training import TrainResult, fit_module, predict_module, resolve_device
-from tsattn.windows import WindowSet, gather, make_windows
+from tsattn.windows import gather, make_windows
 
 __all__ = ["AttentionForecaster", "SelfAttentionForecaster"]
 
@@ -299,7 +300,12 @@ class AttentionForecaster(BaseForecaster):
 
     # -------------------------------------------------------------- training
     def _train(
-        self, values: np.ndarray, targets: np.ndarray, *, horizon: int, target_offset: int
+        self,
+        values: np.ndarray,
+        targets: np.ndarray,
+        *,
+        horizon: int,
+        target_offset: int,
     ) -> None:
         """Build the network and train it on windows of ``values``/``targets``."""
         L = self.window_length
@@ -320,15 +326,15 @@ class AttentionForecaster(BaseForecaster):
                 "reduce window_length."
             )
         train, val = everything, None
-        n_val = int(round(self.validation_fraction * n_windows))
+        n_val = round(self.validation_fraction * n_windows)
         if self.early_stopping and n_val >= 1 and n_windows - n_val >= 2:
             # Validation windows are the last ones in time; training windows
             # end (targets included) before the first validation target.
             first_val_target = everything.starts[n_windows - n_val] + L + target_offset
             keep = everything.starts + L + target_offset + horizon <= first_val_target
             if keep.sum() >= 2:
-                train = _subset(everything, np.flatnonzero(keep))
-                val = _subset(everything, np.arange(n_windows - n_val, n_windows))
+                train = everything.subset(np.flatnonzero(keep))
+                val = everything.subset(np.arange(n_windows - n_val, n_windows))
         seed = self._seed()
         generator = torch.Generator()
         if seed is not None:
@@ -364,6 +370,15 @@ class AttentionForecaster(BaseForecaster):
             sum(p.numel() for p in self.module_.parameters() if p.requires_grad)
         )
 
+    def _record_data_hash(self, *arrays: np.ndarray) -> None:
+        digest = hashlib.sha256()
+        for arr in arrays:
+            arr = np.ascontiguousarray(arr, dtype=np.float64)
+            digest.update(str(arr.shape).encode())
+            digest.update(arr.tobytes())
+        digest.update(np.asarray(self.index_.astype(str)).astype("U").tobytes())
+        self.data_hash_ = "sha256:" + digest.hexdigest()
+
     def _run(self, windows: Any) -> dict[str, np.ndarray]:
         return predict_module(self.module_, windows, device=self.device)
 
@@ -396,14 +411,19 @@ class AttentionForecaster(BaseForecaster):
     def _fit(self, values: np.ndarray, index: pd.Index) -> None:
         self.mode_ = "forecast"
         self.target_names_ = [str(c) for c in self.columns_]
-        self.config_ = self._net_config(values.shape[1], self._forecast_tasks(values.shape[1]))
+        self.config_ = self._net_config(
+            values.shape[1], self._forecast_tasks(values.shape[1])
+        )
         self._train(values, values, horizon=self.horizon, target_offset=0)
         self._reset(values, index)
+        self._record_data_hash(values)
 
     def _history_tail(self) -> np.ndarray:
         return np.vstack([self._context, self._last_row])[-self.window_length :]
 
-    def _outputs_to_path(self, out: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
+    def _outputs_to_path(
+        self, out: dict[str, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """Network outputs -> point (N, H, T) and quantiles (N, H, T, Q) or None."""
         raw = out["forecast"]
         levels = self._quantile_levels()
@@ -480,9 +500,10 @@ class AttentionForecaster(BaseForecaster):
         need = self.window_length + 1
         if len(values) < need:
             raise ValueError(
-                f"X has {len(values)} row(s), but {type(self).__name__} needs at "
-                f"least window_length + 1 = {need} to build two windows. Pass a "
-                "longer history or reduce window_length."
+                f"X has {len(values)} row(s) (n_samples = {len(values)}), but "
+                f"{type(self).__name__} needs at least window_length + 1 = {need} "
+                "to build two windows. Pass a longer history or reduce "
+                "window_length."
             )
         self.n_features_in_ = values.shape[1]
         if named and all(isinstance(c, str) for c in columns):
@@ -507,10 +528,13 @@ class AttentionForecaster(BaseForecaster):
         scaled = (y_ordered - self._y_shift) / self._y_scale
         self._train(values, scaled, horizon=1, target_offset=-1)
         self._reset(values, index)
+        self._record_data_hash(values, y_values)
         self._is_fitted = True
         return self
 
-    def _supervised_tasks(self, y_columns: list[Any]) -> list[tuple[TaskSpec, list[int]]]:
+    def _supervised_tasks(
+        self, y_columns: list[Any]
+    ) -> list[tuple[TaskSpec, list[int]]]:
         spec_by_col: dict[Any, Any] = dict(self.tasks or {})
         unknown = [k for k in spec_by_col if k not in y_columns]
         if unknown:
@@ -601,6 +625,8 @@ class AttentionForecaster(BaseForecaster):
             is None
         )
         pred = self._supervised_predict(values, continuing)
+        if is_pandas and self._y_1d:
+            return pd.Series(pred[:, 0], index=index, name=self.target_names_[0])
         if is_pandas:
             return pd.DataFrame(pred, index=index, columns=self.target_names_)
         return pred[:, 0] if self._y_1d else pred
@@ -701,10 +727,14 @@ class AttentionForecaster(BaseForecaster):
         last_price = float(self._last_row[0, list(self.columns_).index(price_col)])
         prices = target_to_prices(last_price, last[[j for _, j in pairs]], kind)
         index = _future_index(self.index_, len(steps), self.freq_)
-        return pd.DataFrame({price_col: np.asarray(prices, dtype=np.float64)}, index=index)
+        return pd.DataFrame(
+            {price_col: np.asarray(prices, dtype=np.float64)}, index=index
+        )
 
     # ------------------------------------------------------------- explaining
-    def attention_weights(self, X: Any | None = None, *, channel: int | None = None) -> dict[str, Any]:
+    def attention_weights(
+        self, X: Any | None = None, *, channel: int | None = None
+    ) -> dict[str, Any]:
         """Attention maps of every layer and head for the window ending at the last row.
 
         Parameters
@@ -778,7 +808,10 @@ class AttentionForecaster(BaseForecaster):
         module_state = state.pop("_module_state", None)
         self.__dict__.update(state)
         if module_state is not None:
-            self.module_ = TemporalAttentionNet(self.config_)
+            # A private generator keeps torch's global random state untouched.
+            self.module_ = TemporalAttentionNet(
+                self.config_, generator=torch.Generator()
+            )
             self.module_.load_state_dict(module_state)
             self.module_.eval()
 
@@ -844,19 +877,6 @@ class SelfAttentionForecaster(AttentionForecaster):
         return 1
 
 
-def _subset(windows: WindowSet, idx: np.ndarray) -> WindowSet:
-    return WindowSet(
-        windows.values,
-        windows.targets,
-        windows.offsets,
-        np.ascontiguousarray(windows.starts[idx]),
-        window_length=windows.window_length,
-        horizon=windows.horizon,
-        target_offset=windows.target_offset,
-        step=windows.step,
-    )
-
-
 def _recent_index(index: pd.Index, n: int) -> pd.Index:
     return index[-n:]
 
@@ -867,7 +887,8 @@ def _as_targets(y: Any, n_rows: int) -> tuple[np.ndarray, list[Any], bool, dict]
     y_1d = False
     if isinstance(y, pd.Series):
         columns = [y.name if y.name is not None else "y"]
-        frame = y.to_frame()
+        frame = y.to_frame(name=columns[0])
+        y_1d = True
     elif isinstance(y, pd.DataFrame):
         columns = list(y.columns)
         frame = y
@@ -887,8 +908,12 @@ def _as_targets(y: Any, n_rows: int) -> tuple[np.ndarray, list[Any], bool, dict]
         columns = ["y"] if y_1d else [f"y{j}" for j in range(arr.shape[1])]
         frame = pd.DataFrame(arr, columns=columns)
     for col, dtype in frame.dtypes.items():
-        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
-            raise TypeError(f"y column {col!r} has dtype {dtype}; targets must be numeric.")
+        if not (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        ):
+            raise TypeError(
+                f"y column {col!r} has dtype {dtype}; targets must be numeric."
+            )
     values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
     if len(values) != n_rows:
         raise ValueError(

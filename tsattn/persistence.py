@@ -129,7 +129,7 @@ class _Encoder:
             return self._array(value, where)
         if isinstance(value, pd.Index):
             return self._index(value, where)
-        if isinstance(value, pd.DateOffset):
+        if isinstance(value, pd.offsets.BaseOffset):
             return self._offset(value, where)
         if isinstance(value, pd.Timestamp):
             return {
@@ -158,7 +158,7 @@ class _Encoder:
             "shape": list(arr.shape),
         }
 
-    def _offset(self, offset: pd.DateOffset, where: str) -> dict[str, Any]:
+    def _offset(self, offset: pd.offsets.BaseOffset, where: str) -> dict[str, Any]:
         name = offset.freqstr
         try:
             same = to_offset(name) == offset
@@ -564,8 +564,10 @@ def save(model: AttentionForecaster, path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def _read(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any], Any]:
-    """Open ``path``, check it is a tsattn model file, return its header."""
+def _read(
+    path: str | os.PathLike[str], *, with_tensors: bool = True
+) -> tuple[Path, dict[str, Any], dict[str, torch.Tensor]]:
+    """Open ``path``, check it is a tsattn model file, return header and tensors."""
     path = Path(os.fspath(path))
     if not path.exists():
         raise FileNotFoundError(
@@ -600,7 +602,8 @@ def _read(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any], Any]:
     try:
         with safe_open(str(path), framework="pt", device="cpu") as fh:
             metadata = fh.metadata() or {}
-            tensors = {key: fh.get_tensor(key) for key in fh.keys()}
+            keys = fh.keys() if with_tensors else []
+            tensors = {key: fh.get_tensor(key) for key in keys}
     except (SafetensorError, OSError, RuntimeError, ValueError) as exc:
         raise ValueError(
             f"{source} is truncated or corrupt and cannot be read ({exc}). Save the "
@@ -665,7 +668,7 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
         If the file is truncated, corrupt, not a tsattn model file or from a
         newer format version.
     """
-    _, header, _ = _read(path)
+    _, header, _ = _read(path, with_tensors=False)
     manifest = header.get("manifest")
     if not isinstance(manifest, dict):
         raise ValueError(

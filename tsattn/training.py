@@ -379,7 +379,7 @@ def _param_groups(module: nn.Module, weight_decay: float) -> list[dict[str, Any]
 
 
 def _make_optimizer(
-    module: nn.Module, learning_rate: float, weight_decay: float, device: torch.device
+    module: nn.Module, learning_rate: float, weight_decay: float
 ) -> torch.optim.Optimizer:
     groups = _param_groups(module, weight_decay)
     try:
@@ -489,21 +489,19 @@ def fit_module(
     restored on return, also after early stopping or a KeyboardInterrupt.
     The module is left in eval mode.
     """
-    _check_int("max_epochs", max_epochs, 1)
-    _check_int("batch_size", batch_size, 1)
-    _check_real("learning_rate", learning_rate, positive=True)
-    _check_real("weight_decay", weight_decay)
-    _check_real("grad_clip", grad_clip, positive=True, allow_none=True)
-    if lr_schedule not in LR_SCHEDULES:
-        raise ValueError(
-            f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}. "
-            f"Got {lr_schedule!r}."
-        )
-    _check_int("n_iter_no_change", n_iter_no_change, 1, allow_none=True)
-    _check_real("tol", tol)
-    _check_int("verbose", verbose, 0)
-    _check_int("max_steps_per_epoch", max_steps_per_epoch, 1, allow_none=True)
-    _check_int("n_threads", n_threads, 1, allow_none=True)
+    _check_fit_args(
+        max_epochs=max_epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        weight_decay=weight_decay,
+        grad_clip=grad_clip,
+        lr_schedule=lr_schedule,
+        n_iter_no_change=n_iter_no_change,
+        tol=tol,
+        verbose=verbose,
+        max_steps_per_epoch=max_steps_per_epoch,
+        n_threads=n_threads,
+    )
     if not isinstance(module, nn.Module):
         raise TypeError(
             f"module must be a torch.nn.Module. Got {type(module).__name__}."
@@ -517,96 +515,46 @@ def fit_module(
     dev = resolve_device(device)
     rng, seed = _rngs(random_state)
 
-    def split(y: torch.Tensor) -> Mapping[str, torch.Tensor]:
-        if split_targets is None:
-            return split_targets_by_columns(y, tasks)
-        return split_targets(y)
-
     steps_per_epoch = -(-n_train // batch_size)
     if max_steps_per_epoch is not None:
         steps_per_epoch = min(steps_per_epoch, max_steps_per_epoch)
-    total_steps = steps_per_epoch * max_epochs
-
     module.to(dev)
-    optimizer = _make_optimizer(module, learning_rate, weight_decay, dev)
-    scheduler = None
-    if lr_schedule == "cosine":
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer,
-            lambda step: (
-                0.5 * (1.0 + math.cos(math.pi * min(step, total_steps) / total_steps))
-            ),
-        )
-    params = [p for p in module.parameters() if p.requires_grad]
-    clip = math.inf if grad_clip is None else float(grad_clip)
+    loop = _Loop(
+        module,
+        tasks,
+        split_targets,
+        dev,
+        learning_rate=learning_rate,
+        weight_decay=weight_decay,
+        grad_clip=grad_clip,
+        total_steps=steps_per_epoch * max_epochs if lr_schedule == "cosine" else None,
+    )
     train_batches = _Batches(train_windows, batch_size, dev)
     result = TrainResult()
     has_val = val_windows is not None
     best_state: dict[str, torch.Tensor] | None = None
     best = math.inf
     stale = 0
-    show_bar = verbose > 0 and _is_tty()
     bar = None
     start_time = time.perf_counter()
 
     with _threads(n_threads), _seeded(seed, dev):
         try:
-            if show_bar:
+            if verbose > 0 and _is_tty():
                 from tqdm.auto import tqdm
 
                 bar = tqdm(total=max_epochs, desc="fit", unit="epoch", leave=False)
             for epoch in range(1, max_epochs + 1):
-                module.train()
                 order = rng.permutation(n_train) if shuffle else np.arange(n_train)
                 order = order[: steps_per_epoch * batch_size]
-                loss_sum, seen = 0.0, 0
-                for b, lo in enumerate(range(0, len(order), batch_size), start=1):
-                    idx = order[lo : lo + batch_size]
-                    x_np, y_np = train_batches.get(idx, "train_windows")
-                    x, mask, y = train_batches.to_tensors(x_np, y_np)
-                    with _autocast(dev):
-                        outputs = _forward(module, x, mask)
-                        loss, per_task = total_loss(tasks, outputs, split(y))
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    norm = torch.nn.utils.clip_grad_norm_(params, clip)
-                    loss_value, norm_value = torch.stack(
-                        [loss.detach().float(), norm.detach().float()]
-                    ).tolist()
-                    if not (math.isfinite(loss_value) and math.isfinite(norm_value)):
-                        optimizer.zero_grad(set_to_none=True)
-                        detail = ", ".join(
-                            f"{k}={float(v):.4g}" for k, v in per_task.items()
-                        )
-                        what = (
-                            f"loss is {loss_value}"
-                            if not math.isfinite(loss_value)
-                            else f"gradient norm is {norm_value}"
-                        )
-                        raise FloatingPointError(
-                            f"Training stopped at epoch {epoch}, batch {b}: the {what} "
-                            f"(per-task losses: {detail}). The module keeps the "
-                            "weights from before this batch. Check the inputs and "
-                            "targets for inf/NaN, scale the targets, or lower "
-                            f"learning_rate (= {learning_rate})."
-                        )
-                    optimizer.step()
-                    if scheduler is not None:
-                        scheduler.step()
-                    result.n_steps += 1
-                    loss_sum += loss_value * len(idx)
-                    seen += len(idx)
-                train_loss = loss_sum / seen
+                train_loss = loop.train_epoch(train_batches, order, batch_size, epoch)
+                result.n_steps = loop.n_steps
                 result.loss_curve.append(train_loss)
                 result.n_epochs = epoch
+                current = train_loss
                 if has_val:
-                    score = _evaluate(
-                        module, val_windows, tasks, split, batch_size, dev
-                    )
-                    result.validation_scores.append(score)
-                    current = score
-                else:
-                    current = train_loss
+                    current = loop.evaluate(val_windows, batch_size)
+                    result.validation_scores.append(current)
                 if current < best - tol:
                     best, stale = current, 0
                     if has_val:
@@ -627,6 +575,7 @@ def fit_module(
                     break
         except KeyboardInterrupt:
             result.stopped_reason = "interrupted"
+            result.n_steps = loop.n_steps
         finally:
             if bar is not None:
                 bar.close()
@@ -639,6 +588,152 @@ def fit_module(
             result.best_validation = min(result.validation_scores)
     module.eval()
     return result
+
+
+def _check_fit_args(
+    *,
+    max_epochs: object,
+    batch_size: object,
+    learning_rate: object,
+    weight_decay: object,
+    grad_clip: object,
+    lr_schedule: object,
+    n_iter_no_change: object,
+    tol: object,
+    verbose: object,
+    max_steps_per_epoch: object,
+    n_threads: object,
+) -> None:
+    _check_int("max_epochs", max_epochs, 1)
+    _check_int("batch_size", batch_size, 1)
+    _check_real("learning_rate", learning_rate, positive=True)
+    _check_real("weight_decay", weight_decay)
+    _check_real("grad_clip", grad_clip, positive=True, allow_none=True)
+    if lr_schedule not in LR_SCHEDULES:
+        raise ValueError(
+            f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}. "
+            f"Got {lr_schedule!r}."
+        )
+    _check_int("n_iter_no_change", n_iter_no_change, 1, allow_none=True)
+    _check_real("tol", tol)
+    _check_int("verbose", verbose, 0)
+    _check_int("max_steps_per_epoch", max_steps_per_epoch, 1, allow_none=True)
+    _check_int("n_threads", n_threads, 1, allow_none=True)
+
+
+class _Loop:
+    """The optimiser, schedule and one training step / epoch / evaluation."""
+
+    def __init__(
+        self,
+        module: nn.Module,
+        tasks: tuple[TaskSpec, ...],
+        split_targets: Callable[[torch.Tensor], Mapping[str, torch.Tensor]] | None,
+        device: torch.device,
+        *,
+        learning_rate: float,
+        weight_decay: float,
+        grad_clip: float | None,
+        total_steps: int | None,
+    ):
+        self.module = module
+        self.tasks = tasks
+        self.split_targets = split_targets
+        self.device = device
+        self.learning_rate = learning_rate
+        self.optimizer = _make_optimizer(module, learning_rate, weight_decay)
+        self.scheduler = None
+        if total_steps is not None:
+            self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+                self.optimizer,
+                lambda step: (
+                    0.5
+                    * (1.0 + math.cos(math.pi * min(step, total_steps) / total_steps))
+                ),
+            )
+        self.params = [p for p in module.parameters() if p.requires_grad]
+        self.clip = math.inf if grad_clip is None else float(grad_clip)
+        self.n_steps = 0
+
+    def split(self, y: torch.Tensor) -> Mapping[str, torch.Tensor]:
+        """Targets per task name."""
+        if self.split_targets is None:
+            return split_targets_by_columns(y, self.tasks)
+        return self.split_targets(y)
+
+    def train_epoch(
+        self, batches: _Batches, order: np.ndarray, batch_size: int, epoch: int
+    ) -> float:
+        """One pass over ``order`` in batches; returns the mean training loss."""
+        self.module.train()
+        loss_sum, seen = 0.0, 0
+        for b, lo in enumerate(range(0, len(order), batch_size), start=1):
+            idx = order[lo : lo + batch_size]
+            x, mask, y = batches.to_tensors(*batches.get(idx, "train_windows"))
+            loss_sum += self.train_step(x, mask, y, epoch, b) * len(idx)
+            seen += len(idx)
+        return loss_sum / seen
+
+    def train_step(
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor | None,
+        y: torch.Tensor,
+        epoch: int,
+        batch: int,
+    ) -> float:
+        """Forward, backward, clip and update; returns the batch loss."""
+        with _autocast(self.device):
+            outputs = _forward(self.module, x, mask)
+            loss, per_task = total_loss(self.tasks, outputs, self.split(y))
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        norm = torch.nn.utils.clip_grad_norm_(self.params, self.clip)
+        loss_value, norm_value = torch.stack(
+            [loss.detach().float(), norm.detach().float()]
+        ).tolist()
+        if not (math.isfinite(loss_value) and math.isfinite(norm_value)):
+            # Checked before the update, so the weights are still the last good ones.
+            self.optimizer.zero_grad(set_to_none=True)
+            detail = ", ".join(f"{k}={float(v):.4g}" for k, v in per_task.items())
+            what = (
+                f"loss is {loss_value}"
+                if not math.isfinite(loss_value)
+                else f"gradient norm is {norm_value}"
+            )
+            raise FloatingPointError(
+                f"Training stopped at epoch {epoch}, batch {batch}: the {what} "
+                f"(per-task losses: {detail}). The module keeps the weights from "
+                "before this batch. Check the inputs and targets for inf/NaN, scale "
+                f"the targets, or lower learning_rate (= {self.learning_rate})."
+            )
+        self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        self.n_steps += 1
+        return loss_value
+
+    def evaluate(self, windows: Any, batch_size: int) -> float:
+        """Mean total loss over the windows, in order, without gradients."""
+        self.module.eval()
+        n = len(windows)
+        batches = _Batches(windows, batch_size, self.device)
+        total, seen = 0.0, 0
+        with torch.inference_mode(), _autocast(self.device):
+            for lo in range(0, n, batch_size):
+                idx = np.arange(lo, min(lo + batch_size, n))
+                x, mask, y = batches.to_tensors(*batches.get(idx, "val_windows"))
+                outputs = _forward(self.module, x, mask)
+                loss, _ = total_loss(self.tasks, outputs, self.split(y))
+                total += float(loss) * len(idx)
+                seen += len(idx)
+        score = total / seen
+        if not math.isfinite(score):
+            raise FloatingPointError(
+                f"The validation loss is {score}. Check the validation windows for "
+                "inf values, or lower learning_rate."
+            )
+        return score
 
 
 def _report(
@@ -661,36 +756,6 @@ def _report(
         if val is not None:
             text += f"  val={val:.6g}"
         print(text, flush=True)
-
-
-def _evaluate(
-    module: nn.Module,
-    windows: Any,
-    tasks: Sequence[TaskSpec],
-    split: Callable[[torch.Tensor], Mapping[str, torch.Tensor]],
-    batch_size: int,
-    device: torch.device,
-) -> float:
-    """Mean total loss over the windows, in order, without gradients."""
-    module.eval()
-    n = len(windows)
-    batches = _Batches(windows, batch_size, device)
-    total, seen = 0.0, 0
-    with torch.inference_mode(), _autocast(device):
-        for lo in range(0, n, batch_size):
-            idx = np.arange(lo, min(lo + batch_size, n))
-            x_np, y_np = batches.get(idx, "val_windows")
-            x, mask, y = batches.to_tensors(x_np, y_np)
-            loss, _ = total_loss(tasks, _forward(module, x, mask), split(y))
-            total += float(loss) * len(idx)
-            seen += len(idx)
-    score = total / seen
-    if not math.isfinite(score):
-        raise FloatingPointError(
-            f"The validation loss is {score}. Check the validation windows for "
-            "inf values, or lower learning_rate."
-        )
-    return score
 
 
 # ----------------------------------------------------------------------- predict
@@ -768,8 +833,11 @@ def predict_module(
                     f"{key_padding_mask.shape}."
                 )
     was_training = module.training
-    module.to(dev)
-    module.eval()
+    first = next(module.parameters(), None)
+    if first is not None and first.device != dev:
+        module.to(dev)
+    if was_training:
+        module.eval()
     if n == 0:
         raise ValueError("x holds no windows; pass at least one.")
     chunks: dict[str, list[np.ndarray]] = {}
@@ -792,5 +860,6 @@ def predict_module(
                         value = torch.sigmoid(value)
                     chunks.setdefault(name, []).append(value.float().cpu().numpy())
     finally:
-        module.train(was_training)
+        if was_training:
+            module.train(True)
     return {k: np.concatenate(v, axis=0) for k, v in chunks.items()}

@@ -115,6 +115,14 @@ def test_missing_targets_are_skipped():
     assert all_nan.item() == 0.0
 
 
+def test_half_precision_outputs_are_scored_in_float32():
+    out = torch.tensor([[[100.5]]], dtype=torch.bfloat16)
+    y = torch.tensor([[[100.75]]])  # not representable in bfloat16
+    loss = task_loss(TaskSpec("a"), out, y)
+    assert loss.dtype == torch.float32
+    assert loss.item() == 0.0625
+
+
 def test_total_loss_weights_tasks():
     specs = (
         TaskSpec("a", weight=2.0),

@@ -1,5 +1,7 @@
 import doctest
 import re
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -201,3 +203,15 @@ def test_docstring_examples():
     result = doctest.testmod(tsattn.nn.net, verbose=False)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_nn_package_is_pure_torch():
+    code = (
+        "import sys, tsattn.nn; "
+        "print(sorted(m for m in ('pandas', 'sklearn', 'numba', 'tsattn.windows', "
+        "'tsattn.data', 'tsattn.training') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"

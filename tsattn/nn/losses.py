@@ -162,6 +162,10 @@ def task_loss(
             f"Output of task {spec.name!r} has shape {tuple(output.shape)}, which "
             f"does not match targets {tuple(target.shape)}."
         )
+    if output.dtype in (torch.float16, torch.bfloat16):
+        # Under autocast the heads may return half precision; score in float32 so
+        # that targets (e.g. price levels) are not rounded to 8 mantissa bits.
+        output = output.float()
     target = target.to(output.dtype)
     observed = torch.isfinite(target)  # (B, H, T)
     # Fill missing targets with a harmless value (1 keeps qlike's log finite) so

@@ -70,6 +70,7 @@ def detect_comparisons(models: Sequence[str]) -> list[tuple[str, str, str]]:
 def check_comparisons(
     comparisons: Any, models: Sequence[str]
 ) -> list[tuple[str, str, str]]:
+    """Validate user-given ``(title, model_a, model_b)`` triples."""
     if isinstance(comparisons, (str, bytes)) or not isinstance(comparisons, Sequence):
         raise TypeError(
             "comparisons must be a list of (title, model_a, model_b) tuples; got "
@@ -142,6 +143,11 @@ def comparisons_section(
     pairs: list[tuple[str, str, str]],
     dm_loss: str,
 ) -> str:
+    """Return the comparisons section, one block per pair.
+
+    Each block has a sentence (which model is more accurate, whether the
+    difference is significant, at what cost) and a side-by-side table.
+    """
     parts = ['<section id="comparisons"><h2>Head-to-head comparisons</h2>']
     if not pairs:
         parts.append(

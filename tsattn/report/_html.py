@@ -34,7 +34,9 @@ def fmt_label(value: Any) -> str:
     """Return a timestamp or other index value as short text (not escaped)."""
     if isinstance(value, (pd.Timestamp, np.datetime64)):
         value = pd.Timestamp(value)
-        return value.strftime("%Y-%m-%d" if value == value.normalize() else "%c")
+        return value.strftime(
+            "%Y-%m-%d" if value == value.normalize() else "%Y-%m-%d %H:%M"
+        )
     return str(value)
 
 

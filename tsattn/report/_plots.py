@@ -122,6 +122,11 @@ def to_data_uri(fig: Figure) -> tuple[str, int, int]:
     return f"data:image/png;base64,{payload}", width, height
 
 
+def _plain(text: str) -> str:
+    """Show ``$`` literally: matplotlib would parse ``$...$`` as mathtext."""
+    return str(text).replace("$", r"\$")
+
+
 def _is_baseline(model: str, baseline: str | None) -> bool:
     return baseline is not None and model == baseline
 
@@ -160,7 +165,11 @@ def forecast_figure(
     for ax, model in zip(axes.flat, models):
         _style(ax)
         ax.set_title(
-            model, loc="left", fontsize=10, color=colors[model], fontweight="bold"
+            _plain(model),
+            loc="left",
+            fontsize=10,
+            color=colors[model],
+            fontweight="bold",
         )
         ax.plot(actual["timestamp"], actual["y_true"], color=_INK, linewidth=1.1)
         mine = recent[recent["model"] == model]
@@ -256,7 +265,7 @@ def horizon_figure(
             step_mae[model],
             marker="o",
             markersize=3.5,
-            label=model,
+            label=_plain(model),
             **_line_kw(model, colors, baseline),
         )
     ax.set_xlabel("steps after the cutoff", fontsize=9, color=_MUTED)
@@ -318,7 +327,7 @@ def cumulative_figure(
                 per_origin.cumsum().to_numpy(),
                 marker="o" if len(per_origin) < 3 else None,
                 markersize=3.5,
-                label=model,
+                label=_plain(model),
                 **_line_kw(model, colors, baseline),
             )
         ax.set_xlabel("cutoff", fontsize=9, color=_MUTED)
@@ -365,30 +374,23 @@ def cost_figure(
                 fontsize=8,
                 color=_INK if np.isfinite(v) else _MUTED,
             )
-        ax.set_yticks(ypos, models, fontsize=9)
+        ax.set_yticks(ypos, [_plain(m) for m in models], fontsize=9)
+        ax.tick_params(axis="y", length=0)
     axes[0].invert_yaxis()  # shared y: the best-ranked model on top
     return fig
 
 
-def _tick_labels(values: Sequence, count: int) -> tuple[np.ndarray, list[str]]:
-    n = len(values)
+def _tick_labels(labels: Sequence[str], count: int) -> tuple[np.ndarray, list[str]]:
+    """About ``count`` evenly spaced positions and their labels."""
+    n = len(labels)
     positions = np.unique(np.linspace(0, n - 1, num=min(count, n)).round().astype(int))
-    labels = []
-    for pos in positions:
-        value = values[pos]
-        if isinstance(value, (pd.Timestamp, np.datetime64)):
-            value = pd.Timestamp(value)
-            fmt = "%Y-%m-%d" if value == value.normalize() else "%Y-%m-%d %H:%M"
-            labels.append(value.strftime(fmt))
-        else:
-            labels.append(str(value))
-    return positions, labels
+    return positions, [_plain(labels[pos]) for pos in positions]
 
 
 def attention_figure(
     weights: np.ndarray,
-    key_labels: Sequence,
-    query_labels: Sequence,
+    key_labels: Sequence[str],
+    query_labels: Sequence[str],
     *,
     layer_names: Sequence[str],
 ) -> Figure:

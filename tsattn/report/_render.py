@@ -90,6 +90,7 @@ def _forecast_section(
     for series in shown:
         fig = _plots.forecast_figure(prep, series, order, colors, n)
         caption = f"<b>{escape(series)}</b>: last {n} forecasts.{escape(interval)}"
+        parts.append(f"<h3>{escape(series)}</h3>")
         parts.append(figure_tag(fig, f"Forecasts and actuals for {series}", caption))
     parts.append("</section>")
     return "".join(parts)

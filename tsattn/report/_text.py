@@ -97,9 +97,12 @@ def _times(x: float) -> str:
 
 
 def _dm_words(statistic: float, pvalue: float) -> str:
+    """``DM = 1.23, p = 0.045`` as HTML, kept on one line."""
     p = fmt_p(pvalue)
-    return f"DM = {fmt_num(statistic, 2)}, p {'<' if p[0] == '<' else '='} " + (
-        p.lstrip("<")
+    relation = "&lt;" if p.startswith("<") else "="
+    return (
+        f"DM&nbsp;=&nbsp;{fmt_num(statistic, 2)}, "
+        f"p&nbsp;{relation}&nbsp;{p.lstrip('<')}"
     )
 
 
@@ -155,7 +158,13 @@ def verdict(
     """Say in words whether any model beats the baseline, and by how much."""
     details: list[str] = []
     for model, row in board.iterrows():
-        if row["n_missing"] > 0:
+        if row["n_rows"] > 0 and row["n_missing"] == row["n_rows"]:
+            details.append(
+                f"<b>{escape(str(model))}</b> has no usable forecasts: all "
+                f"{int(row['n_rows'])} are missing (NaN), so it is left out of the "
+                "comparison."
+            )
+        elif row["n_missing"] > 0:
             details.append(
                 f"<b>{escape(str(model))}</b> has {int(row['n_missing'])} missing "
                 f"(NaN) forecasts out of {int(row['n_rows'])}; its accuracy is "

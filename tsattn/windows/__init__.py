@@ -162,10 +162,10 @@ def _check_starts(
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integer row positions; got {arr.dtype}.")
     arr = np.ascontiguousarray(arr, dtype=np.int64)
-    first = arr + offset
-    bad = np.flatnonzero((first < 0) | (first > n_rows - length))
-    if bad.size:
-        b = int(bad[0])
+    # Two cheap reductions on the hot path; the offending start only on error.
+    if arr.min() + offset < 0 or arr.max() + offset > n_rows - length:
+        first = arr + offset
+        b = int(np.flatnonzero((first < 0) | (first > n_rows - length))[0])
         lo = int(first[b])
         raise ValueError(
             f"{name}[{b}] = {arr[b]} reads rows {lo}:{lo + length} "
@@ -513,6 +513,47 @@ class WindowSet:
     def series_index(self) -> np.ndarray:
         """Series number of each window, int64 (n_windows,)."""
         return np.searchsorted(self.offsets, self.starts, side="right") - 1
+
+    def subset(self, idx: npt.ArrayLike) -> "WindowSet":
+        """Select the windows ``idx``, sharing the arrays (nothing is copied).
+
+        Parameters
+        ----------
+        idx : array-like of int or bool, shape (k,) or (n_windows,)
+            Window numbers, or a boolean mask over the windows. Order is kept as
+            given, so pass sorted numbers to keep windows in time order.
+
+        Returns
+        -------
+        WindowSet
+            Same geometry and arrays; ``starts`` is ``self.starts[idx]``.
+        """
+        idx = np.asarray(idx)
+        if idx.dtype == bool and idx.shape != self.starts.shape:
+            raise ValueError(
+                f"A boolean idx must have one entry per window ({len(self)}); "
+                f"got shape {idx.shape}."
+            )
+        if idx.size and idx.dtype != bool and idx.dtype.kind not in "iu":
+            raise TypeError(
+                f"idx must hold integer window numbers or booleans; got {idx.dtype}."
+            )
+        try:
+            starts = self.starts[idx.astype(np.int64) if idx.size == 0 else idx]
+        except IndexError as err:
+            raise ValueError(
+                f"idx is out of range for a WindowSet of {len(self)} windows: {err}"
+            ) from None
+        return WindowSet(
+            self.values,
+            self.targets,
+            self.offsets,
+            np.ascontiguousarray(starts),
+            window_length=self.window_length,
+            horizon=self.horizon,
+            target_offset=self.target_offset,
+            step=self.step,
+        )
 
     def get_batch(
         self,
