@@ -26,9 +26,17 @@ on 4 simulated price series of 300 points, horizon 5, 8 folds, refit at every
 fold, run with ``n_jobs=1`` and ``n_jobs=2`` (joblib's loky processes, warmed up
 first so that worker start-up and imports are not timed).
 
-Run: ``python benchmarks/bench_backtest.py`` (about 5-10 minutes on 2 cores,
-nearly all of it the 200 ARIMA refits); ``--folds`` changes the Part 1 fold
-count.
+BLAS threads: the script runs with one BLAS thread per process
+(``threadpoolctl.threadpool_limits(1, "blas")``; ``--blas-threads`` changes it,
+0 keeps the library default). statsmodels' state-space matrices are tiny, so
+BLAS threads buy nothing, and on a busy machine OpenBLAS's spinning threads
+oversubscribe the cores and slow every fit down many times over; joblib's loky
+workers already cap themselves at ``cpu_count // n_jobs`` threads, so without
+the cap ``n_jobs=1`` would be compared with a differently threaded ``n_jobs=2``.
+
+Run: ``python benchmarks/bench_backtest.py`` (about 3 minutes on 2 cores with
+one BLAS thread, most of it the 200 ARIMA refits); ``--folds`` changes the Part
+1 fold count.
 """
 
 import argparse
@@ -39,6 +47,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from tsattn.backtest import backtest
 from tsattn.baselines import (
@@ -144,8 +153,19 @@ def part2() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=200)
+    parser.add_argument("--blas-threads", type=int, default=1)
     args = parser.parse_args()
     print(f"# {platform.machine()} {platform.system()}, {os.cpu_count()} CPU(s)")
+    if args.blas_threads > 0:
+        with threadpool_limits(limits=args.blas_threads, user_api="blas"):
+            run(args)
+    else:
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
+    blas = args.blas_threads or "library default"
+    print(f"# BLAS threads in the main process: {blas}")
 
     r = part1(args.folds)
     print(f"\n## ARIMA(1,1,1), 5,000 points, {r['n_folds']} folds, horizon 5, step 1")

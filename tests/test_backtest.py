@@ -10,10 +10,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import BaseEstimator, clone
+from threadpoolctl import threadpool_limits
 
 from tsattn.backtest import _is_multivariate, backtest
 
 TIMING = ["fit_seconds", "predict_seconds", "peak_memory_mb"]
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    # statsmodels' small matrices gain nothing from BLAS threads, and on a busy
+    # machine oversubscribed OpenBLAS threads slow each fit down many times over.
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 # ---------------------------------------------------------------------------
@@ -188,7 +197,6 @@ def baseline_classes():
     """Every forecaster class of tsattn.baselines that can be built by default."""
     try:
         import tsattn.baselines as baselines
-
         from tsattn._base import BaseForecaster
     except ImportError:
         return []

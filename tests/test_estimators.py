@@ -220,3 +220,14 @@ def test_learns_a_deterministic_signal():
     mse_model = np.mean((pred - truth) ** 2)
     mse_naive = np.mean((naive - truth) ** 2)
     assert mse_model < 0.2 * mse_naive
+
+
+def test_data_hash_identifies_the_training_data(prices):
+    X = prices[["Close"]]
+    a = AttentionForecaster(**TINY).fit(X)
+    b = AttentionForecaster(**TINY).fit(X)
+    changed = X.copy()
+    changed.iloc[5, 0] += 1.0
+    c = AttentionForecaster(**TINY).fit(changed)
+    assert a.data_hash_ == b.data_hash_
+    assert a.data_hash_ != c.data_hash_

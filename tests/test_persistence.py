@@ -233,7 +233,8 @@ def test_manifest_records_versions_seed_and_training(forecaster, saved):
     assert versions["pandas"] == pd.__version__
     assert set(versions) >= {"scikit-learn", "statsmodels", "numba", "python"}
     assert manifest["seed"] == 0
-    assert manifest["data_hash"] is None
+    assert manifest["data_hash"] == forecaster.data_hash_
+    assert manifest["data_hash"].startswith("sha256:")
     training = manifest["training"]
     assert training["n_epochs"] == forecaster.n_epochs_ == 1
     assert training["best_epoch"] == forecaster.best_epoch_

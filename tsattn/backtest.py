@@ -494,13 +494,13 @@ def _prepare(estimator: Any, horizon: int) -> Any:
 def _frame_rows(
     model: str,
     series: Any,
-    index: pd.Index,
-    values: FloatArray,
+    data: pd.Series,
     results: list[_FoldResult],
     column: int,
     horizon: int,
 ) -> dict[str, Any]:
     """Columns of the tidy frame for one (model, series)."""
+    index, values = data.index, data.to_numpy(dtype=np.float64)
     results = sorted(results, key=lambda r: r.cutoff)
     n = len(results) * horizon
     steps = np.tile(np.arange(1, horizon + 1), len(results))
@@ -682,6 +682,11 @@ def backtest(
     period = _check_refit(refit)
     if advance not in _ADVANCE:
         raise ValueError(f"advance must be one of {_ADVANCE}; got {advance!r}.")
+    config = (
+        contextlib.nullcontext()
+        if backend is None
+        else joblib.parallel_config(backend=_check_backend(backend))
+    )
     panel = _as_panel(data, series)
     multi = {name: _is_multivariate(est) for name, est in pairs}
 
@@ -698,11 +703,12 @@ def backtest(
             )
     trimmed = {k: _trim(s) for k, s in panel.items()} if not all(multi.values()) else {}
 
-    def plan(name: Any, n_rows: int) -> list[Fold]:
+    def plan(key: Any, n_rows: int) -> list[Fold]:
         try:
             return splitter.folds(n_rows)
         except ValueError as exc:
-            raise ValueError(f"Series {name!r}: {exc}") from None
+            where = "The aligned panel" if key is None else f"Series {key!r}"
+            raise ValueError(f"{where}: {exc}") from None
 
     # Each task ships only the rows from its first training row to its last cutoff.
     tasks, keys = [], []
@@ -734,11 +740,6 @@ def backtest(
                 )
                 keys.append((name, key))
 
-    config = (
-        joblib.parallel_config(backend=_check_backend(backend))
-        if backend is not None
-        else contextlib.nullcontext()
-    )
     with config:
         outputs = joblib.Parallel(n_jobs=n_jobs, verbose=verbose)(tasks)
 
@@ -746,37 +747,16 @@ def backtest(
     for key, out in zip(keys, outputs):
         collected.setdefault(key, []).extend(out)
 
-    parts = []
+    frames = []
     for name, _ in pairs:
-        if multi[name]:
-            res = collected[(name, None)]
-            for j, key in enumerate(panel):
-                col = wide[key]
-                parts.append(
-                    _frame_rows(
-                        name,
-                        key,
-                        col.index,
-                        col.to_numpy(dtype=np.float64),
-                        res,
-                        j,
-                        horizon,
-                    )
-                )
-        else:
-            for key, s in trimmed.items():
-                parts.append(
-                    _frame_rows(
-                        name,
-                        key,
-                        s.index,
-                        s.to_numpy(dtype=np.float64),
-                        collected[(name, key)],
-                        0,
-                        horizon,
-                    )
-                )
-    frames = [pd.DataFrame(p) for p in parts]
+        for j, key in enumerate(panel):
+            # a multivariate model's outputs hold every series, column j is `key`
+            s, res, col = (
+                (wide[key], collected[(name, None)], j)
+                if multi[name]
+                else (trimmed[key], collected[(name, key)], 0)
+            )
+            frames.append(pd.DataFrame(_frame_rows(name, key, s, res, col, horizon)))
     result = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     qcols = sorted(
         (c for c in result.columns if c.startswith("q") and c != "q"), key=_quantile_key

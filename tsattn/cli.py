@@ -525,28 +525,24 @@ def _leaderboard(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def _verdict(board: pd.DataFrame) -> str:
+    """Say in words whether any model beats naive, and how surely."""
     key = "mase" if "mase" in board.columns else "mae"
-    best = str(board.index[0])
+    best, name = str(board.index[0]), key.upper()
     if "naive" not in board.index:
-        return f"Most accurate by {key.upper()}: {best} (no naive baseline to compare)."
-    naive = float(board.loc["naive", key])
+        return f"Most accurate by {name}: {best} (no naive baseline to compare)."
     if best == "naive":
+        return f"The random walk (naive) wins: no model has a lower {name}."
+    gain = 1.0 - float(board.loc[best, key]) / float(board.loc["naive", key])
+    p = float(board.loc[best, "dm_pvalue"])
+    if np.isfinite(p) and p < 0.05:
         return (
-            f"The random walk (naive) wins: no model has a lower {key.upper()} "
-            f"(naive {naive:.4g}). On prices this is the usual outcome."
+            f"{best} beats naive: {name} {gain:.1%} lower, significant at 5% "
+            f"(Diebold-Mariano p = {p:.3g})."
         )
-    gain = 1.0 - float(board.loc[best, key]) / naive
-    p = board.loc[best, "dm_pvalue"] if "dm_pvalue" in board.columns else np.nan
-    sig = (
-        "significant at 5% (Diebold-Mariano)"
-        if np.isfinite(p) and p < 0.05
-        else "not significant at 5% (Diebold-Mariano)"
-        if np.isfinite(p)
-        else "untested"
-    )
     return (
-        f"{best} has the lowest {key.upper()}, {gain:.1%} below naive; the "
-        f"difference is {sig}, p = {p:.3g}."
+        f"No model reliably beats naive: the best, {best}, has a {gain:.1%} lower "
+        f"{name}, but the difference is not significant (Diebold-Mariano p = "
+        f"{p:.3g})."
     )
 
 
@@ -1073,18 +1069,26 @@ def build_parser() -> argparse.ArgumentParser:
         "print the leaderboard and write an HTML report. About two minutes on two "
         "CPU cores; --quick takes seconds.",
     )
-    add("--out", default="report.html", help="HTML report (report.html)")
+    add("--out", default="report.html", metavar="HTML", help="(report.html)")
     add("--data", choices=("exchange", "stock"), default="exchange", help="data set")
     add(
         "--series",
         metavar="NAMES",
         help="exchange: columns (0,1,2; 'all' for 8); stock: kinds (ar1,garch,regime)",
     )
-    add("--rows", type=num, metavar="N", help="latest rows per series (1500)")
-    add("--folds", type=num, metavar="K", help="backtest folds (20)")
+    add(
+        "--rows", type=num, metavar="N", help="latest rows per series (1500; quick 200)"
+    )
+    add("--folds", type=num, metavar="K", help="backtest folds (20; quick 3)")
     add("--horizon", type=num, default=5, metavar="H", help="steps forecast (5)")
     add("--quick", action="store_true", help="tiny models and data: seconds")
-    add("--n-jobs", type=_n_jobs, default=1, metavar="N", help="parallel fits (1)")
+    add(
+        "--n-jobs",
+        type=_n_jobs,
+        default=-1,
+        metavar="N",
+        help="parallel fits (-1: all)",
+    )
     add("--results", metavar="FILE", help="also save the results (.csv, .parquet)")
     add("--seed", type=int, default=0, help="random seed of the networks (0)")
 
@@ -1184,12 +1188,12 @@ def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> Non
     print(f"{PROG}: warning: {' '.join(str(message).split())}", file=sys.stderr)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str | os.PathLike[str]] | None = None) -> int:
     """Run the ``tsattn`` command line.
 
     Parameters
     ----------
-    argv : sequence of str, optional
+    argv : sequence of str or path-like, optional
         The arguments after the program name; None reads ``sys.argv``.
 
     Returns
@@ -1200,6 +1204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         malformed command line, 130 when interrupted.
     """
     parser = build_parser()
+    if argv is not None:
+        argv = [os.fspath(a) if isinstance(a, os.PathLike) else str(a) for a in argv]
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
