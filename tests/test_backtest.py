@@ -323,6 +323,18 @@ def test_quantiles_kept_with_update_and_nan_with_predict():
     np.testing.assert_allclose(pred["y_pred"], upd["y_pred"], rtol=1e-12)
 
 
+def test_auto_advance_batches_multivariate_models():
+    wide = walk(50, n_series=2)
+    kw = {"horizon": 2, "initial": 30, "refit": False}
+    auto = backtest([JointForecaster(quantiles=(0.05,))], wide, **kw)
+    upd = backtest([JointForecaster(quantiles=(0.05,))], wide, advance="update", **kw)
+    first = auto["fold"] == 0
+    assert auto.loc[first, "q0.05"].notna().all()
+    assert auto.loc[~first, "q0.05"].isna().all()  # one batched predict
+    assert upd["q0.05"].notna().all()
+    np.testing.assert_allclose(auto["y_pred"], upd["y_pred"], rtol=1e-12)
+
+
 def test_warm_start_refits_one_object_in_order():
     y = walk(30)
     kw = {"horizon": 1, "initial": 25}
@@ -511,10 +523,8 @@ def _leak_check(model, y, cut_at, check_power=False, **kw):
     base = backtest([model], y, **kw)
     rng = np.random.default_rng(cut_at)
     changed = y.copy()
-    tail = len(y) - cut_at - 1
-    changed.iloc[cut_at + 1 :] = (
-        changed.iloc[cut_at + 1 :].to_numpy() * rng.uniform(0.5, 1.5, tail) + 7.0
-    )
+    tail = changed.iloc[cut_at + 1 :].to_numpy()
+    changed.iloc[cut_at + 1 :] = tail * rng.uniform(0.5, 1.5, tail.shape) + 7.0
     other = backtest([model], changed, **kw)
     visible = base["cutoff"] <= y.index[cut_at]
     assert visible.any()
@@ -576,6 +586,19 @@ def test_no_leakage_every_baseline(cls, refit, gap, window, cut_at):
     _leak_check(
         cls(**PRESETS.get(cls.__name__, {})), y, cut_at, horizon=3, initial=58,
         step=3, refit=refit, gap=gap, window=window,
+    )  # fmt: skip
+
+
+def test_no_leakage_attention_forecaster():
+    estimators = pytest.importorskip("tsattn.estimators")
+    model = estimators.AttentionForecaster(
+        window_length=16, d_model=8, n_heads=2, n_layers=1, patch_len=4,
+        max_epochs=2, quantiles=(0.1, 0.9), random_state=0,
+    )  # fmt: skip
+    y = walk(110, n_series=2, seed=2)
+    _leak_check(
+        model, y, 92, horizon=3, initial=85, step=3, refit=2, gap=1,
+        check_power=True,
     )  # fmt: skip
 
 

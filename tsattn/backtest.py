@@ -439,7 +439,8 @@ def _run_task(
                 first.point, first.quantiles = point, quantiles
                 pending = pending[1:]
             if advance == "auto":
-                mode = "update" if quantiles else "predict"
+                keep = quantiles and not _is_multivariate(estimator)
+                mode = "update" if keep else "predict"
         if pending and mode == "predict":
             t0 = time.perf_counter()
             segment = rows(fe + 1, pending[-1])
@@ -573,15 +574,16 @@ def backtest(
         :func:`sklearn.base.clone` per task, so the objects passed in are never
         fitted or changed. A model with a ``horizon`` parameter gets
         ``horizon=horizon`` so that every model is scored on the same steps.
-    data : Series, DataFrame or ndarray
-        One series (a Series or 1-D array), a wide DataFrame with one column per
-        series, or a long panel: a 3-column DataFrame with an id column
-        (``series_id`` or ``unique_id``), a time column (``time``, ``ds``,
-        ``date`` or ``timestamp``) and a value column (``value`` or ``y``), rows
-        of each series in time order. Rows are time steps on a DatetimeIndex or
-        a RangeIndex. For univariate models, leading and trailing missing values
-        of each series are dropped (ragged starts of a panel) and each series has
-        its own folds.
+    data : Series, DataFrame, dict or ndarray
+        One series (a Series or 1-D array); a wide DataFrame (or 2-D array) with
+        one column per series; a dict ``{series_id: Series}``; or a long panel:
+        a DataFrame with a ``(series_id, time)`` MultiIndex and one value
+        column, or with exactly three columns named like ``series_id`` /
+        ``unique_id``, ``time`` / ``ds`` / ``date`` / ``timestamp`` and
+        ``value`` / ``y``. Rows are time steps in time order, on a
+        DatetimeIndex or an integer index. For univariate models, leading and
+        trailing missing values of each series are dropped (ragged starts of a
+        panel) and each series has its own folds.
     horizon : int
         Steps forecast at each cutoff.
     initial : int, optional
@@ -600,10 +602,11 @@ def backtest(
         ``k`` at every ``k``-th fold. Between refits the model is not refitted:
         its forecasts at the later cutoffs come from ``predict`` or ``update``
         (see ``advance``), so it keeps the parameters of its last fit while its
-        state follows the data. A model whose ``warm_start`` parameter is true
-        is refitted in place (one object per model and series, folds in order),
-        so it can start from its previous fit; what a warm start reuses is up to
-        the model.
+        state follows the data (all rows since that fit, whatever ``window``:
+        the window bounds the training rows only). A model whose
+        ``warm_start`` parameter is true is refitted in place (one object per
+        model and series, folds in order), so it can start from its previous
+        fit; what a warm start reuses is up to the model.
     gap : int, default=0
         Embargo rows: the fit at a fold uses rows up to ``cutoff - gap``; the
         ``gap`` rows after them are fed as observations (through ``predict`` or
@@ -614,8 +617,11 @@ def backtest(
         every origin's forecast in one pass (point forecasts only: quantile
         columns are NaN there). ``"update"``: ``update`` with the new rows, then
         ``forecast(horizon)`` at each cutoff (one call per origin, quantiles
-        kept). ``"auto"``: ``"update"`` for models whose forecasts carry
-        quantiles, ``"predict"`` for the others.
+        kept). ``"auto"``: ``"update"`` for univariate models whose forecasts
+        carry quantiles (the statsmodels baselines: a state update per origin),
+        ``"predict"`` for the others and for multivariate models (the attention
+        network predicts every origin in one batched pass; pass ``"update"`` to
+        get its quantiles at every origin, one pass per origin).
     n_jobs : int, optional
         Parallel tasks through :class:`joblib.Parallel`. ``None`` means 1 unless
         inside a :func:`joblib.parallel_config` context; ``-1`` uses all cores.
@@ -651,9 +657,25 @@ def backtest(
     Notes
     -----
     The backtest never scales the data: models fit their scalers on the rows of
-    each fit. A model declaring itself multivariate (``multivariate_`` after
-    fit, or a class attribute ``_multivariate = True``) is fitted on all series
-    at once, which must share one index; others are fitted series by series.
+    each fit. A model declaring itself multivariate (a class attribute
+    ``_multivariate = True``, or ``multivariate_`` on a fitted instance) is
+    fitted on all series at once, which must share one index; others are
+    fitted series by series.
+
+    Leakage is ruled out by construction: a task receives the rows of its
+    series only up to its last cutoff; ``fit`` gets the training rows, and the
+    rows after them reach the model through ``update`` or ``predict`` only up
+    to each cutoff, whose forecast is read from the row of that cutoff.
+
+    The statsmodels baselines work on tiny matrices and gain nothing from BLAS
+    threads; on a busy machine those threads oversubscribe the cores and can
+    slow each fit down many times over. joblib's process workers already cap
+    them; for a sequential run use
+    ``with threadpoolctl.threadpool_limits(1, user_api="blas"): backtest(...)``.
+
+    See Also
+    --------
+    tsattn.splitters.BacktestSplitter : The fold geometry, also usable as ``cv``.
 
     Examples
     --------
