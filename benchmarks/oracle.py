@@ -24,8 +24,9 @@ In the supervised checks the inputs are the log returns (and, for volatility,
 their squares) divided by the training part's standard deviation, a fixed
 transform fitted on training rows only, like a ``StandardScaler``. Instance
 normalisation is off there (``revin=False``): it divides each window by its
-own standard deviation, which hides the volatility level that these targets
-depend on.
+own standard deviation and supervised outputs are not scaled back, so the
+volatility level that the variance target depends on is lost (for the return
+mean it makes no measurable difference).
 
 Examples
 --------
@@ -256,7 +257,7 @@ def volatility_check(args: argparse.Namespace) -> dict[str, float]:
         f"{len(realized)} test rows (train {n_train} rows, seed {args.seed}; "
         f"true alpha {p['alpha']}, beta {p['beta']}; GARCH MLE {garch_s:.1f}s)\n"
     )
-    print("| forecast | QLIKE | - oracle | DM vs EWMA (stat, p) |")
+    print("| forecast | QLIKE | minus oracle | DM vs EWMA (stat, p) |")
     print("|---|---|---|---|")
     ewma_key = "EWMA RiskMetrics (lambda 0.94)"
     ql_ewma = realized / forecasts[ewma_key] - np.log(realized / forecasts[ewma_key])

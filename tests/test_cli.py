@@ -192,12 +192,6 @@ def test_fit_supervised_with_features(files, tmp_path, bars, capsys):
     assert (fc["Close"] > 0).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AttentionForecaster.forecast() in supervised mode repeats the last row "
-    "in its window (estimators.py: _supervised_predict(self._last_row, "
-    "continuing=True) takes a context that already ends with that row)",
-)
 def test_supervised_forecast_is_the_last_prediction_as_prices(files, tmp_path, capsys):
     model_path = tmp_path / "sup.safetensors"
     argv = ["fit", files["head"], "--features", "Volume", "--horizon", "3"]
@@ -281,6 +275,20 @@ def test_backtest_in_subprocess(backtest_run, bars):
     page.feed(report.read_text())
     assert {"leaderboard", "attention", "notes"} <= page.ids
     assert page.images >= 3
+
+
+def test_backtest_every_model_name(files, tmp_path, capsys):
+    results = tmp_path / "all.csv"
+    argv = ["backtest", files["full"], "--models", ",".join(MODELS), "--horizon", "2"]
+    assert main([*argv, "--folds", "2", "--results", results, "-q", *TINY]) == 0
+    frame = pd.read_csv(results)
+    assert list(dict.fromkeys(frame["model"])) == list(MODELS)
+    assert frame.groupby("model").size().eq(2 * 2).all()
+    params = frame.drop_duplicates("model").set_index("model")["n_params"]
+    assert params["mha"] == params["sa"]  # heads split d_model
+    board = capsys.readouterr().out
+    for name in MODELS:
+        assert re.search(rf"^{name}\s", board, re.M)
 
 
 def test_report_from_results_matches_backtest(backtest_run, tmp_path):
@@ -574,7 +582,7 @@ def test_usage_error_exits_2(capsys):
 
 def test_bad_number_option(capsys):
     assert main(["backtest", "x.csv", "--folds", "0"]) == 2
-    assert "expected an integer >= 1, got 0" in capsys.readouterr().err
+    assert "expected an integer >= 1, got '0'" in capsys.readouterr().err
 
 
 def test_debug_reraises(tmp_path):

@@ -26,9 +26,9 @@ PROG = "tsattn"
 #: Model names understood by ``tsattn backtest --models`` and what they stand for.
 MODELS = {
     "mha": "multi-head attention (AttentionForecaster)",
-    "mha_multi": "multi-head attention, one output head per task",
+    "mha_multi": "multi-head attention with an output head of its own per task",
     "sa": "single-head self-attention (SelfAttentionForecaster)",
-    "sa_multi": "single-head self-attention, one output head per task",
+    "sa_multi": "self-attention with an output head of its own per task",
     "naive": "random walk: every future value equals the last one",
     "seasonal_naive": "seasonal random walk, period 5 (one business week)",
     "drift": "random walk with drift",
@@ -282,8 +282,9 @@ def _targets(frame: pd.DataFrame, text: str | None) -> list[Any]:
         numeric = [
             c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c].dtype)
         ]
-        if "Close" in frame.columns:
-            cols = ["Close"]
+        closes = [c for c in frame.columns if _norm(c) == "close"]
+        if closes:
+            cols = closes[:1]
         elif len(numeric) == 1:
             cols = numeric
         else:
@@ -297,7 +298,7 @@ def _targets(frame: pd.DataFrame, text: str | None) -> list[Any]:
 
 
 def _numeric(frame: pd.DataFrame, columns: Sequence[Any], missing: str) -> pd.DataFrame:
-    """``frame[columns]`` as float64, with missing values handled as asked."""
+    """Return ``frame[columns]`` as float64, missing values handled as asked."""
     for c in columns:
         if not pd.api.types.is_numeric_dtype(frame[c].dtype):
             raise ValueError(
@@ -976,23 +977,27 @@ def _cmd_report(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------
 # parser and entry point
 # ---------------------------------------------------------------------------
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
-    return value
+def _int_type(minimum: int, *extra: int) -> Callable[[str], int]:
+    """Return an argparse type: an int >= ``minimum`` (or one of ``extra``)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or (value < minimum and value not in extra):
+            also = "".join(f" or {e}" for e in extra)
+            raise argparse.ArgumentTypeError(
+                f"expected an integer >= {minimum}{also}, got {text!r}"
+            )
+        return value
+
+    return parse
 
 
-def _n_jobs(text: str) -> int:
-    value = int(text) if text.lstrip("-").isdigit() else 0
-    if value == 0 or value < -1:
-        raise argparse.ArgumentTypeError(
-            f"expected an integer >= 1, or -1 for all cores; got {text!r}"
-        )
-    return value
+_positive_int = _int_type(1)
+_count = _int_type(0)
+_n_jobs = _int_type(1, -1)  # -1: all cores, as in joblib
 
 
 def _parents() -> dict[str, argparse.ArgumentParser]:
@@ -1168,7 +1173,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--folds", type=num, default=10, metavar="K", help="number of folds (10)")
     add("--step", type=num, metavar="S", help="rows between cutoffs (the horizon)")
     add("--window", choices=("expanding", "sliding"), default="expanding")
-    add("--refit", type=int, default=0, metavar="K", help="every K folds (0: once)")
+    add("--refit", type=_count, default=0, metavar="K", help="every K folds (0: once)")
     add("--report", metavar="HTML", help="HTML report to write")
     add("--results", metavar="FILE", help="results to write (.csv, .parquet)")
     add("--title", default="tsattn backtest report", help="report title")
@@ -1235,7 +1240,8 @@ def main(argv: Sequence[str | os.PathLike[str]] | None = None) -> int:
     int
         The exit status: 0 on success, 1 when the command failed (one line on
         stderr says why; ``--debug`` shows the traceback instead), 2 for a
-        malformed command line, 130 when interrupted.
+        malformed command line, 130 when interrupted, 141 when the reader of
+        stdout closed it.
     """
     parser = build_parser()
     if argv is not None:
@@ -1256,6 +1262,12 @@ def main(argv: Sequence[str | os.PathLike[str]] | None = None) -> int:
         except KeyboardInterrupt:
             print(f"{PROG}: interrupted", file=sys.stderr)
             return 130
+        except BrokenPipeError:
+            # The reader of stdout went away (``| head``): stop quietly, as
+            # a command killed by SIGPIPE would.
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 141
         except Exception as exc:
             if args.debug:
                 raise

@@ -686,7 +686,8 @@ class AttentionForecaster(BaseForecaster):
         check_is_fitted(self)
         if self.mode_ == "forecast":
             return super().forecast(steps)
-        last = self._supervised_predict(self._last_row, continuing=True)[0]
+        # The window ending at the last row seen: the remembered tail itself.
+        last = self._supervised_predict(self._history_tail(), continuing=False)[-1]
         as_prices = self._prices_from_targets(last)
         if as_prices is not None:
             n = len(as_prices.index) if steps is None else steps
