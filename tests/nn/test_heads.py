@@ -108,3 +108,30 @@ def test_variances_are_positive():
     )
     v = constrain(TaskSpec("v", "qlike"), torch.full((1, 1, 1, 1), -80.0))
     assert v.item() == pytest.approx(POSITIVE_EPS)
+
+
+def test_single_head_is_shared_by_channels_when_channel_independent():
+    tasks = (
+        TaskSpec("f", horizon=3, n_targets=3, target_channels=(0, 1, 2)),
+        TaskSpec(
+            "q", "pinball", quantiles=(0.1, 0.9), horizon=2, target_channels=(2,)
+        ),
+    )
+    c = _cfg(tasks=tasks, channel_independent=True, output_head="single")
+    heads = TaskHeads(c)
+    linears = [m for m in heads.modules() if isinstance(m, torch.nn.Linear)]
+    assert len(linears) == 1
+    per_channel = c.n_tokens * 8
+    assert linears[0].in_features == per_channel
+    assert linears[0].out_features == 3 + 2 * 2
+    enc = torch.randn(4, 3, c.n_tokens, 8)  # (B, F, N, D)
+    raw = heads(enc)
+    assert tuple(raw["f"].shape) == (4, 3, 3, 1)
+    assert tuple(raw["q"].shape) == (4, 2, 1, 2)
+    # Channel c's outputs depend on channel c's encoding only, through the
+    # same weights for every channel.
+    flat = linears[0](enc[:, 1].flatten(1))  # (B, 7)
+    torch.testing.assert_close(raw["f"][:, :, 1, 0], flat[:, :3])
+    changed = enc.clone()
+    changed[:, 0] += 1.0
+    torch.testing.assert_close(heads(changed)["f"][:, :, 1:], raw["f"][:, :, 1:])

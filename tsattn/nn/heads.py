@@ -63,7 +63,10 @@ class TaskHeads(nn.Module):
     (the PatchTST "flatten head").
 
     ``output_head="single"`` is one linear layer to the concatenation of all
-    tasks' outputs, split afterwards. ``output_head="multi"`` gives each task a
+    tasks' outputs, split afterwards; in channel-independent mode, when every
+    task forecasts input channels, that one layer is shared by the channels
+    and applied to each channel's own ``N * D`` encoding (PatchTST's head), so
+    channels are not mixed. ``output_head="multi"`` gives each task a
     :class:`TaskMLP` of hidden width ``d_model``; in channel-independent mode a
     task with ``target_channels`` gets one MLP shared by its channels, applied
     to each channel's own ``N * D`` encoding.
@@ -83,7 +86,18 @@ class TaskHeads(nn.Module):
             and t.target_channels is not None
             for t in c.tasks
         )
-        if self.single:
+        # Channel-independent forecasting (every task forecasts input channels):
+        # the single head is PatchTST's flatten head, one linear layer shared by
+        # the channels and applied to each channel's own encoding.
+        self.single_channel_wise = (
+            self.single
+            and c.channel_independent
+            and all(t.target_channels is not None for t in c.tasks)
+        )
+        if self.single_channel_wise:
+            self.sizes = [t.horizon * t.outputs_per_target for t in c.tasks]
+            self.shared = nn.Linear(per_channel, sum(self.sizes))
+        elif self.single:
             self.shared = nn.Linear(global_in, sum(t.n_outputs for t in c.tasks))
             self.sizes = [t.n_outputs for t in c.tasks]
         else:
@@ -102,6 +116,13 @@ class TaskHeads(nn.Module):
         B = enc.shape[0]
         z = enc.flatten(1)  # (B, N*D) or (B, F*N*D)
         out: dict[str, torch.Tensor] = {}
+        if self.single_channel_wise:
+            flat = self.shared(enc.flatten(2))  # (B, F, sum of outputs)
+            for t, part in zip(self.tasks, flat.split(self.sizes, dim=2)):
+                r = part[:, list(t.target_channels)]  # (B, T, H*K)
+                r = r.reshape(B, t.n_targets, t.horizon, -1)  # (B, T, H, K)
+                out[t.name] = r.transpose(1, 2)  # (B, H, T, K)
+            return out
         if self.single:
             flat = self.shared(z)  # (B, sum of outputs)
             for t, part in zip(self.tasks, flat.split(self.sizes, dim=1)):
