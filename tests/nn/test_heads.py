@@ -113,9 +113,7 @@ def test_variances_are_positive():
 def test_single_head_is_shared_by_channels_when_channel_independent():
     tasks = (
         TaskSpec("f", horizon=3, n_targets=3, target_channels=(0, 1, 2)),
-        TaskSpec(
-            "q", "pinball", quantiles=(0.1, 0.9), horizon=2, target_channels=(2,)
-        ),
+        TaskSpec("q", "pinball", quantiles=(0.1, 0.9), horizon=2, target_channels=(2,)),
     )
     c = _cfg(tasks=tasks, channel_independent=True, output_head="single")
     heads = TaskHeads(c)
