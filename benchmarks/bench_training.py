@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
             )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"# peak resident set of this process: {peak:.0f} MB")
-    print(f"# {_darts(values, 2, 20 * BATCH)}")
+    print(f"# {_darts(values, 2, 75 * BATCH)}")
     print(f"# load average at end: {os.getloadavg()[0]:.1f}")
 
 

@@ -432,14 +432,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
                 f"y has {len(y)} rows but X has {len(values)}; they must describe "
                 "the same time steps."
             )
-        self.n_features_in_ = values.shape[1]
-        if named and all(isinstance(c, str) for c in columns):
-            self.feature_names_in_ = np.asarray(columns, dtype=object)
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        self.columns_ = columns
-        self.index_ = index
-        self.freq_, self._strict_freq = _infer_freq(index)
+        self._remember_input(values, index, columns, named)
         need, why = self._min_length()
         if len(values) < need:
             raise ValueError(
@@ -450,6 +443,19 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self._fit(values, index)
         self._is_fitted = True
         return self
+
+    def _remember_input(
+        self, values: FloatArray, index: pd.Index, columns: list[Any], named: bool
+    ) -> None:
+        """Record what ``fit`` saw: feature count and names, columns, index, freq."""
+        self.n_features_in_ = values.shape[1]
+        if named and all(isinstance(c, str) for c in columns):
+            self.feature_names_in_ = np.asarray(columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.columns_ = columns
+        self.index_ = index
+        self.freq_, self._strict_freq = _infer_freq(index)
 
     def _check_new(self, X: Any, name: str) -> tuple[FloatArray, pd.Index, bool]:
         """Validate data given after fit; return values, index and is_pandas."""

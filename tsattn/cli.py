@@ -1203,24 +1203,15 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
-@contextlib.contextmanager
-def _torch_threads(n_threads: int | None) -> Iterator[None]:
+def _torch_threads(n_threads: int | None) -> contextlib.AbstractContextManager[None]:
     """Run the command with ``n_threads`` torch CPU threads, then restore them.
 
     Small networks train several times faster on one thread than on two on a
     busy machine (no waiting on a thread that another process holds up).
     """
-    if n_threads is None:
-        yield
-        return
-    import torch
+    from tsattn.training import torch_threads
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    return torch_threads(n_threads)
 
 
 def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:

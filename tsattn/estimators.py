@@ -17,7 +17,6 @@ from tsattn._base import (
     _as_history,
     _continuation_problem,
     _future_index,
-    _infer_freq,
     check_choice,
     check_int,
 )
@@ -505,14 +504,7 @@ class AttentionForecaster(BaseForecaster):
                 "to build two windows. Pass a longer history or reduce "
                 "window_length."
             )
-        self.n_features_in_ = values.shape[1]
-        if named and all(isinstance(c, str) for c in columns):
-            self.feature_names_in_ = np.asarray(columns, dtype=object)
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        self.columns_ = columns
-        self.index_ = index
-        self.freq_, self._strict_freq = _infer_freq(index)
+        self._remember_input(values, index, columns, named)
         self.mode_ = "supervised"
         self.target_names_ = [str(c) for c in y_columns]
         self._y_1d = y_1d

@@ -217,8 +217,19 @@ def _seeded(seed: int | None, device: torch.device) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _threads(n_threads: int | None) -> Iterator[None]:
-    """Use ``n_threads`` intra-op threads inside the block, then restore."""
+def torch_threads(n_threads: int | None) -> Iterator[None]:
+    """Use ``n_threads`` torch intra-op CPU threads inside the block, then restore.
+
+    Parameters
+    ----------
+    n_threads : int or None
+        Threads to use; None leaves torch's setting alone.
+
+    Yields
+    ------
+    None
+        Control returns to the block with the thread count set.
+    """
     if n_threads is None:
         yield
         return
@@ -538,7 +549,7 @@ def fit_module(
     bar = None
     start_time = time.perf_counter()
 
-    with _threads(n_threads), _seeded(seed, dev):
+    with torch_threads(n_threads), _seeded(seed, dev):
         try:
             if verbose > 0 and _is_tty():
                 from tqdm.auto import tqdm
