@@ -231,3 +231,23 @@ def test_data_hash_identifies_the_training_data(prices):
     c = AttentionForecaster(**TINY).fit(changed)
     assert a.data_hash_ == b.data_hash_
     assert a.data_hash_ != c.data_hash_
+
+
+def test_patch_stride_gives_overlapping_patches(prices):
+    X = prices[["Close"]]
+    plain = AttentionForecaster(**TINY).fit(X)
+    overlap = AttentionForecaster(**{**TINY, "patch_stride": 2}).fit(X)
+    assert plain.config_.n_tokens == 16 // 4
+    assert overlap.config_.n_tokens > plain.config_.n_tokens
+    assert overlap.config_.patch_stride == 2
+
+
+def test_revin_auto_is_on_for_forecasting_and_off_for_supervised(prices):
+    X = prices[["Close"]]
+    assert AttentionForecaster(**TINY).fit(X).config_.revin is True
+    y = make_targets(prices["Close"], kind="volatility", horizon=5)
+    assert AttentionForecaster(**TINY).fit(X, y).config_.revin is False
+    forced = AttentionForecaster(**{**TINY, "revin": True}).fit(X, y)
+    assert forced.config_.revin is True
+    with pytest.raises(ValueError, match="'revin' parameter"):
+        AttentionForecaster(**{**TINY, "revin": "sometimes"}).fit(X)

@@ -100,12 +100,19 @@ class AttentionForecaster(BaseForecaster):
         Feed-forward width; None means ``2 * d_model``.
     patch_len : int, default=8
         Time steps per token (PatchTST-style patches); 1 embeds every step.
+    patch_stride : int or None, default=None
+        Steps between patch starts; None means ``patch_len`` (no overlap).
+        PatchTST's overlapping patches are ``patch_len=16, patch_stride=8``.
     dropout : float, default=0.1
         Dropout in the embeddings, residual branches and task MLPs.
     channel_independent : bool, default=True
         Treat each input column as a univariate sequence with shared weights.
-    revin : bool, default=True
-        Reversible per-window normalisation of every channel.
+    revin : bool or "auto", default="auto"
+        Reversible per-window normalisation of every channel. ``"auto"`` turns
+        it on in forecasting mode (outputs are mapped back to the data's
+        units) and off in supervised mode, where targets such as volatility
+        scale with the inputs and per-window normalisation would hide that
+        level from the model.
     output_head : {"single", "multi"}, default="single"
         One shared output layer for every task, or one MLP head per task.
     tasks : dict or None, default=None
@@ -192,9 +199,10 @@ class AttentionForecaster(BaseForecaster):
         n_layers: int = 2,
         d_ff: int | None = None,
         patch_len: int = 8,
+        patch_stride: int | None = None,
         dropout: float = 0.1,
         channel_independent: bool = True,
-        revin: bool = True,
+        revin: bool | str = "auto",
         output_head: str = "single",
         tasks: Mapping[str, Any] | None = None,
         quantiles: tuple[float, ...] | None = None,
@@ -218,6 +226,7 @@ class AttentionForecaster(BaseForecaster):
         self.n_layers = n_layers
         self.d_ff = d_ff
         self.patch_len = patch_len
+        self.patch_stride = patch_stride
         self.dropout = dropout
         self.channel_independent = channel_independent
         self.revin = revin
@@ -257,6 +266,11 @@ class AttentionForecaster(BaseForecaster):
                 f"{type(self).__name__} must be a float in (0, 1). Got "
                 f"{self.validation_fraction!r} instead."
             )
+        if self.revin not in (True, False, "auto"):
+            raise ValueError(
+                f"The 'revin' parameter of {type(self).__name__} must be True, "
+                f"False or 'auto'. Got {self.revin!r} instead."
+            )
         if self.tasks is not None and not isinstance(self.tasks, Mapping):
             raise TypeError(
                 f"The 'tasks' parameter of {type(self).__name__} must be a dict "
@@ -272,6 +286,12 @@ class AttentionForecaster(BaseForecaster):
 
     def _net_config(self, n_features: int, tasks: tuple[TaskSpec, ...]) -> NetConfig:
         patch_len = min(self.patch_len, self.window_length)
+        stride = self.patch_stride
+        if stride is not None:
+            stride = min(stride, patch_len)
+        revin = self.revin
+        if revin == "auto":
+            revin = getattr(self, "mode_", "forecast") == "forecast"
         return NetConfig(
             window_length=self.window_length,
             n_features=n_features,
@@ -282,9 +302,10 @@ class AttentionForecaster(BaseForecaster):
             d_ff=self.d_ff if self.d_ff is not None else 2 * self.d_model,
             dropout=float(self.dropout),
             patch_len=patch_len,
+            patch_stride=stride,
             channel_independent=bool(self.channel_independent),
             output_head=self.output_head,
-            revin=bool(self.revin),
+            revin=bool(revin),
         )
 
     def _seed(self) -> int | None:
@@ -843,9 +864,10 @@ class SelfAttentionForecaster(AttentionForecaster):
         n_layers: int = 2,
         d_ff: int | None = None,
         patch_len: int = 8,
+        patch_stride: int | None = None,
         dropout: float = 0.1,
         channel_independent: bool = True,
-        revin: bool = True,
+        revin: bool | str = "auto",
         output_head: str = "single",
         tasks: Mapping[str, Any] | None = None,
         quantiles: tuple[float, ...] | None = None,
