@@ -251,3 +251,11 @@ def test_revin_auto_is_on_for_forecasting_and_off_for_supervised(prices):
     assert forced.config_.revin is True
     with pytest.raises(ValueError, match="'revin' parameter"):
         AttentionForecaster(**{**TINY, "revin": "sometimes"}).fit(X)
+
+
+def test_plot_attention_draws_one_panel_per_head(fitted, tmp_path):
+    fig = fitted.plot_attention(all_layers=True)
+    heatmaps = [ax for ax in fig.axes if ax.get_visible() and ax.images]
+    assert len(heatmaps) == 2  # 1 layer x 2 heads
+    fig.savefig(tmp_path / "attention.png")
+    assert (tmp_path / "attention.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

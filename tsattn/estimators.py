@@ -802,6 +802,25 @@ class AttentionForecaster(BaseForecaster):
         labels = [stamps[p] if p >= 0 else None for p in token_pos]
         return {"weights": weights, "timestamps": labels, "model": type(self).__name__}
 
+    def plot_attention(self, X: Any | None = None, *, all_layers: bool = False) -> Any:
+        """Draw :meth:`attention_weights` as one heatmap per head (matplotlib).
+
+        Parameters
+        ----------
+        X : pandas DataFrame or array-like, optional
+            As in :meth:`attention_weights`.
+        all_layers : bool, default=False
+            Draw every layer instead of the last.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure; save it with ``fig.savefig(path)``.
+        """
+        from tsattn.report import plot_attention
+
+        return plot_attention(self.attention_weights(X), all_layers=all_layers)
+
     # ---------------------------------------------------------- persistence
     def save(self, path: Any) -> Any:
         """Save the fitted model to ``path`` (see :func:`tsattn.persistence.save`)."""

@@ -10,10 +10,43 @@ from typing import Any
 
 import pandas as pd
 
+from tsattn.report._attention import attention_spec_figure, check_attention
 from tsattn.report._compare import detect_comparisons
 from tsattn.report._render import build_html
 
-__all__ = ["detect_comparisons", "render_report", "save_report"]
+__all__ = ["detect_comparisons", "plot_attention", "render_report", "save_report"]
+
+
+def plot_attention(attention: Mapping[str, Any], *, all_layers: bool = False) -> Any:
+    """Draw attention maps as one heatmap per head.
+
+    Parameters
+    ----------
+    attention : mapping
+        What :meth:`tsattn.AttentionForecaster.attention_weights` returns:
+        ``{"model", "timestamps", "weights"}`` with ``weights`` of shape
+        ``(n_layers, n_heads, N, N)`` (the same mapping ``render_report``
+        takes as ``attention=``).
+    all_layers : bool, default=False
+        Draw every layer (one row of heads per layer) instead of the last.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not attached to pyplot; save it with ``fig.savefig``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tsattn.report import plot_attention
+    >>> w = np.full((1, 2, 4, 4), 0.25)
+    >>> fig = plot_attention({"model": "mha", "timestamps": list(range(4)),
+    ...                       "weights": w})
+    >>> len([ax for ax in fig.axes if ax.get_visible()])  # 2 heads + colour bar
+    3
+    """
+    spec = check_attention({**attention, "all_layers": all_layers})
+    return attention_spec_figure(spec)
 
 
 def render_report(

@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from tsattn.report import _plots
 from tsattn.report._html import figure_tag, fmt_label
@@ -115,23 +116,29 @@ def check_attention(attention: Any) -> AttentionSpec:
     )
 
 
-def attention_section(spec: AttentionSpec | None) -> str:
-    if spec is None:
-        return ""
-    head = '<section id="attention"><h2>Attention maps</h2>'
-    n_layers, n_heads = spec.weights.shape[:2]
+def attention_spec_figure(spec: AttentionSpec) -> Figure:
+    """Heatmaps of the last layer's heads, or of every layer's with ``all_layers``."""
+    n_layers = spec.weights.shape[0]
     if spec.all_layers:
         weights = spec.weights
         names = [f"layer {i + 1}" for i in range(n_layers)]
     else:
         weights = spec.weights[-1:]
         names = [f"layer {n_layers}"]
-    fig = _plots.attention_figure(
+    return _plots.attention_figure(
         weights,
         [fmt_label(k) for k in spec.keys],
         [fmt_label(q) for q in spec.queries],
         layer_names=names,
     )
+
+
+def attention_section(spec: AttentionSpec | None) -> str:
+    if spec is None:
+        return ""
+    head = '<section id="attention"><h2>Attention maps</h2>'
+    n_layers, n_heads = spec.weights.shape[:2]
+    fig = attention_spec_figure(spec)
     where = []
     if spec.series is not None:
         where.append(f"series {escape(str(spec.series))}")
