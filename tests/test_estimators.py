@@ -259,3 +259,13 @@ def test_plot_attention_draws_one_panel_per_head(fitted, tmp_path):
     assert len(heatmaps) == 2  # 1 layer x 2 heads
     fig.savefig(tmp_path / "attention.png")
     assert (tmp_path / "attention.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_model_that_learns_nothing_stays_the_random_walk(prices):
+    # With a learning rate too small to beat the starting point on the held-out
+    # windows, the model keeps its start: the last value, like naive.
+    X = prices[["Close"]]
+    model = AttentionForecaster(**{**TINY, "learning_rate": 1e-9, "tol": 1e-3}).fit(X)
+    assert model.best_epoch_ == 0
+    fc = model.forecast()
+    np.testing.assert_allclose(fc["Close"].to_numpy(), X["Close"].iloc[-1], rtol=1e-6)

@@ -497,3 +497,43 @@ def test_trains_on_cuda_with_bf16_autocast():
     assert r.loss_curve[-1] < r.loss_curve[0]
     x, _ = w.get_batch(np.arange(10))
     assert np.isfinite(predict_module(net, x)["y"]).all()
+
+
+def test_validate_initial_keeps_the_start_when_no_epoch_beats_it():
+    # A network that starts at the last value, trained with a learning rate too
+    # small to improve on it by tol: the starting weights are restored.
+    w = _windows()
+    net = _net(repeat_init=True)
+    start = {k: v.clone() for k, v in net.state_dict().items()}
+    result = fit_module(
+        net,
+        _windows(n=300),
+        val_windows=w,
+        max_epochs=3,
+        batch_size=64,
+        learning_rate=1e-7,
+        tol=1e-3,
+        random_state=0,
+        validate_initial=True,
+    )
+    assert result.best_epoch == 0
+    assert result.initial_validation == pytest.approx(result.best_validation)
+    for k, v in net.state_dict().items():
+        torch.testing.assert_close(v, start[k])
+
+
+def test_validate_initial_is_beaten_by_real_learning():
+    w = _windows()
+    net = _net(repeat_init=True)
+    result = fit_module(
+        net,
+        _windows(n=300),
+        val_windows=w,
+        max_epochs=8,
+        batch_size=32,
+        learning_rate=3e-3,
+        random_state=0,
+        validate_initial=True,
+    )
+    assert result.best_epoch >= 1
+    assert result.best_validation < result.initial_validation

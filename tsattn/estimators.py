@@ -135,7 +135,10 @@ class AttentionForecaster(BaseForecaster):
     early_stopping : bool, default=True
         Hold out the last ``validation_fraction`` of the windows (in time
         order) and stop when their loss stops improving, restoring the best
-        weights.
+        weights. In forecasting mode the network starts as the last-value
+        (random walk) forecast and that starting point is scored too, so
+        when no epoch beats it on the held-out windows the model stays the
+        random walk (``best_epoch_ == 0``) instead of keeping noise it fitted.
     validation_fraction : float, default=0.15
         Share of the windows held out for early stopping.
     n_iter_no_change : int, default=5
@@ -306,6 +309,7 @@ class AttentionForecaster(BaseForecaster):
             channel_independent=bool(self.channel_independent),
             output_head=self.output_head,
             revin=bool(revin),
+            repeat_init=True,
         )
 
     def _seed(self) -> int | None:
@@ -376,6 +380,7 @@ class AttentionForecaster(BaseForecaster):
             random_state=seed,
             verbose=self.verbose,
             max_steps_per_epoch=self.max_steps_per_epoch,
+            validate_initial=True,
         )
         self.module_.to("cpu")
         self.device_ = str(resolve_device(self.device))

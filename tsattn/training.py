@@ -79,6 +79,8 @@ class TrainResult:
         Optimiser steps taken.
     fit_time_s : float
         Wall-clock seconds spent in the loop.
+    initial_validation : float or None
+        Validation loss of the starting weights, with ``validate_initial``.
     """
 
     loss_curve: list[float] = field(default_factory=list)
@@ -89,6 +91,7 @@ class TrainResult:
     best_validation: float | None = None
     n_steps: int = 0
     fit_time_s: float = 0.0
+    initial_validation: float | None = None
 
 
 # ----------------------------------------------------------------------- checks
@@ -421,6 +424,7 @@ def fit_module(
     max_steps_per_epoch: int | None = None,
     split_targets: Callable[[torch.Tensor], Mapping[str, torch.Tensor]] | None = None,
     n_threads: int | None = None,
+    validate_initial: bool = False,
 ) -> TrainResult:
     """Train ``module`` in place on batches of windows.
 
@@ -481,6 +485,12 @@ def fit_module(
     n_threads : int or None
         Torch intra-op threads during the call (restored afterwards); None
         keeps the current setting.
+    validate_initial : bool
+        Score the validation windows once before training ("epoch 0") and
+        count the starting weights as a candidate: when no epoch improves on
+        them by more than ``tol``, they are restored (``best_epoch == 0``).
+        Useful when the starting network is itself a sound forecast (see
+        ``NetConfig.repeat_init``).
 
     Returns
     -------
@@ -555,6 +565,12 @@ def fit_module(
                 from tqdm.auto import tqdm
 
                 bar = tqdm(total=max_epochs, desc="fit", unit="epoch", leave=False)
+            if has_val and validate_initial:
+                best = loop.evaluate(val_windows, batch_size)
+                result.initial_validation = best
+                best_state = {
+                    k: v.detach().clone() for k, v in module.state_dict().items()
+                }
             for epoch in range(1, max_epochs + 1):
                 order = rng.permutation(n_train) if shuffle else np.arange(n_train)
                 order = order[: steps_per_epoch * batch_size]

@@ -215,3 +215,18 @@ def test_nn_package_is_pure_torch():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("head", ["single", "multi"])
+@pytest.mark.parametrize("ci", [False, True])
+def test_repeat_init_starts_every_channel_task_at_the_last_value(head, ci):
+    net = _net(output_head=head, channel_independent=ci, repeat_init=True)
+    x = _x()
+    out = net(x)
+    last = x[:, -1]  # (B, F)
+    torch.testing.assert_close(out["price"], last[:, None, [0, 2]].expand(-1, 3, -1))
+    torch.testing.assert_close(out["g"][..., 0], last[:, None, [2]])
+    # tasks without target channels keep their random start
+    assert out["ret"].abs().sum() > 0
+    plain = _net(output_head=head, channel_independent=ci)(x)
+    assert not torch.allclose(plain["price"], out["price"])

@@ -319,6 +319,10 @@ class NetConfig:
         Dropout rate in [0, 1) on the attention weights. 0 (as in PatchTST)
         keeps the fused attention kernels usable on the CPU, where dropping
         attention weights falls back to a much slower path.
+    repeat_init : bool
+        Start the outputs of tasks with ``target_channels`` at zero, so that
+        the untrained network forecasts exactly the last observed value
+        (Repeat); training moves away from it only where that helps.
     """
 
     window_length: int
@@ -338,6 +342,7 @@ class NetConfig:
     revin: bool = True
     causal: bool = False
     attention_dropout: float = 0.0
+    repeat_init: bool = False
 
     def __post_init__(self) -> None:
         owner = "NetConfig"
@@ -392,6 +397,7 @@ class NetConfig:
         if not 0.0 <= attn_drop < 1.0:
             raise ValueError(f"attention_dropout must be in [0, 1). Got {attn_drop!r}.")
         object.__setattr__(self, "attention_dropout", attn_drop)
+        _check_bool(owner, "repeat_init", self.repeat_init)
 
     def _check_tasks(self) -> None:
         tasks = self.tasks

@@ -111,6 +111,30 @@ class TaskHeads(nn.Module):
                 for t, cw in zip(c.tasks, self.channel_wise)
             )
 
+    @torch.no_grad()
+    def zero_channel_outputs(self) -> None:
+        """Zero the output weights of every task that forecasts input channels.
+
+        Those outputs are added to the last observed value, so the network
+        then starts as the Repeat (last value) forecast.
+        """
+        if self.single_channel_wise:
+            self.shared.weight.zero_()
+            self.shared.bias.zero_()
+            return
+        if self.single:
+            start = 0
+            for t, size in zip(self.tasks, self.sizes):
+                if t.target_channels is not None:
+                    self.shared.weight[start : start + size].zero_()
+                    self.shared.bias[start : start + size].zero_()
+                start += size
+            return
+        for t, head in zip(self.tasks, self.heads):
+            if t.target_channels is not None:
+                head.out.weight.zero_()
+                head.out.bias.zero_()
+
     def forward(self, enc: torch.Tensor) -> dict[str, torch.Tensor]:
         """Return raw outputs ``(B, H, T, K)`` per task name."""
         B = enc.shape[0]

@@ -123,6 +123,8 @@ class TemporalAttentionNet(nn.Module):
             elif isinstance(m, nn.LayerNorm):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
+        if self.config.repeat_init:
+            self.heads.zero_channel_outputs()
         if isinstance(self.encoder.position, nn.Parameter):
             nn.init.normal_(self.encoder.position, std=0.02, generator=generator)
 
