@@ -217,6 +217,7 @@ def make_model(
         n_layers=args.n_layers,
         d_ff=args.d_ff,
         patch_len=args.patch_len,
+        patch_stride=args.patch_stride,
         dropout=args.dropout,
         channel_independent=not args.channel_mixing,
         revin=not args.no_revin,
@@ -367,6 +368,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="lookback; default 96 for exchange, 336 for etth1",
     )
     p.add_argument("--patch-len", type=int, default=16)
+    p.add_argument(
+        "--patch-stride", type=int, default=None, help="None: patch_len (no overlap)"
+    )
     p.add_argument("--d-model", type=int, default=64)
     p.add_argument("--n-heads", type=int, default=4)
     p.add_argument("--n-layers", type=int, default=2)
