@@ -762,3 +762,22 @@ def test_model_returning_too_few_predict_columns():
 
     with pytest.raises(ValueError, match=re.escape("Model 'Short': predict() lacks")):
         backtest([Short()], walk(30), horizon=2, initial=20, refit=False)
+
+
+def test_batched_predict_refuses_rows_that_skip_a_date():
+    # A missing date between refits must not silently turn the rows after the
+    # refit into a fresh, unrelated history.
+    index = pd.date_range("2024-01-01", periods=80, freq="D").delete(50)
+    y = pd.Series(np.arange(79, dtype=float), index=index, name="y")
+    from tsattn.baselines import DriftForecaster
+
+    with pytest.raises(ValueError, match="does not continue the data seen so far"):
+        backtest(
+            {"drift": DriftForecaster(quantiles=None)},
+            y,
+            horizon=3,
+            initial=30,
+            step=3,
+            refit=False,
+            advance="predict",
+        )

@@ -52,6 +52,10 @@ def test_mase_and_naive_scale():
     assert mase(Y, F, scale) == pytest.approx(1.5 / (7 / 3))
     per_row = [1.0, 1.0, 3.0, 2.0]
     assert mase(Y, F, per_row) == pytest.approx((1 + 0 + 1 + 1) / 4)
+    with pytest.raises(ValueError, match="season_length must be >= 1; got 0"):
+        naive_scale([1.0, 2.0, 3.0], season_length=0)
+    with pytest.raises(ValueError, match="more than season_length"):
+        naive_scale([1.0, 2.0], season_length=2)
 
 
 def test_interval_metrics_hand_computed():
@@ -152,7 +156,36 @@ def test_diebold_mariano_hand_computed_h1():
     assert p == pytest.approx(2 * student_t.sf(math.sqrt(2), 4))
 
 
+def test_diebold_mariano_hand_computed_h2_full_weights():
+    # d = 1, 2, 2, 0, 0: mean 1, centred 0, 1, 1, -1, -1
+    e1, e2 = [1.0, 2.0, 2.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]
+    stat, p = diebold_mariano(e1, e2, h=2, loss="absolute")
+    gamma0 = 4 / 5
+    gamma1 = (0 * 1 + 1 * 1 + 1 * -1 + -1 * -1) / 5  # = 1/5
+    var = gamma0 + 2 * gamma1  # full weight on lag 1 (Diebold-Mariano)
+    hln = math.sqrt((5 + 1 - 4 + 2 * 1 / 5) / 5)
+    assert stat == pytest.approx(1.0 / math.sqrt(var / 5) * hln)
+    assert p == pytest.approx(2 * student_t.sf(stat, 4))
+
+
+def test_diebold_mariano_size_under_ma_differential():
+    # Under the null, an MA(2) loss differential tested with h = 3 rejects at
+    # about the nominal 5%; Bartlett weights here rejected about 11%.
+    from tsattn.metrics import _dm_from_differential
+
+    rng = np.random.default_rng(0)
+    runs = 1500
+    rejections = 0
+    for _ in range(runs):
+        z = rng.normal(size=102)
+        d = z[2:] + 0.8 * z[1:-1] + 0.5 * z[:-2]
+        _, p = _dm_from_differential(d, 3, "two-sided")
+        rejections += p < 0.05
+    assert 0.02 < rejections / runs < 0.08
+
+
 def test_diebold_mariano_hand_computed_h2():
+    # Here the full-weight variance is 0, so the Bartlett fallback is used.
     e1, e2 = [1.0, 0.0, 2.0, 1.0, 3.0], [0.0, 1.0, 0.0, 1.0, 0.0]
     stat, _ = diebold_mariano(e1, e2, h=2, loss="absolute")
     c = np.array([0.0, -2.0, 1.0, -1.0, 2.0])  # d - mean(d)
@@ -183,6 +216,11 @@ def test_diebold_mariano_degenerate_and_errors():
     stat, p = diebold_mariano([2.0, 2.0, 2.0], [1.0, 1.0, 1.0], loss="absolute")
     assert stat == math.inf
     assert p == 0.0
+    # model 1 is always worse: "less" (model 1 more accurate) cannot be supported
+    _, p_less = diebold_mariano(
+        [2.0, 2.0, 2.0], [1.0, 1.0, 1.0], loss="absolute", alternative="less"
+    )
+    assert p_less == 1.0
     with pytest.raises(ValueError, match="needs more loss differentials for h = 3"):
         diebold_mariano([1.0, 2.0, 3.0], [0.0, 1.0, 0.0], h=3)
     with pytest.raises(ValueError, match="loss must be one of"):

@@ -522,18 +522,22 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         values, index, is_pandas = self._check_new(X_new, "X_new")
         if not is_pandas:
             index = _future_index(self.index_, len(values), self.freq_)
+        self._require_continuation(index, "X_new")
+        self._update(values, index)
+        self.index_ = self.index_.append(index)
+        return self
+
+    def _require_continuation(self, index: pd.Index, name: str) -> None:
+        """Raise unless ``index`` continues right after the data seen so far."""
         problem = _continuation_problem(
             self.index_, self.freq_, self._strict_freq, index
         )
         if problem is not None:
             raise ValueError(
-                f"X_new does not continue the data seen so far: {problem}. update() "
-                f"appends observations right after the last one seen "
+                f"{name} does not continue the data seen so far: {problem}. "
+                f"New observations go right after the last one seen "
                 f"({self.index_[-1]}); to start from another history call fit."
             )
-        self._update(values, index)
-        self.index_ = self.index_.append(index)
-        return self
 
     def _horizon_columns(self) -> list[str]:
         return [f"{c}_h{k}" for c in self.columns_ for k in range(1, self.horizon + 1)]

@@ -444,6 +444,11 @@ def _run_task(
         if pending and mode == "predict":
             t0 = time.perf_counter()
             segment = rows(fe + 1, pending[-1])
+            # predict() treats rows that do not continue the fitted data as a
+            # new history; here they must continue it (e.g. no missing date).
+            require = getattr(estimator, "_require_continuation", None)
+            if require is not None:
+                require(segment.index, f"The rows after fold {block.folds[0].fold}")
             batch = _parse_predict(
                 estimator.predict(segment), targets, horizon, len(segment), name
             )

@@ -205,7 +205,9 @@ def naive_scale(y_insample: ArrayLike, season_length: int = 1) -> float:
         ``mean(|y[t] - y[t - season_length]|)``.
     """
     y = _vector(y_insample, "y_insample")
-    if season_length < 1 or y.size <= season_length:
+    if season_length < 1:
+        raise ValueError(f"season_length must be >= 1; got {season_length}.")
+    if y.size <= season_length:
         raise ValueError(
             f"naive_scale needs more than season_length (= {season_length}) "
             f"values; got {y.size}."
@@ -481,15 +483,24 @@ def _dm_from_differential(
         )
     mean = d.mean()
     centred = d - mean
-    # Newey-West long-run variance: Bartlett weights on h - 1 autocovariances.
-    var = centred @ centred / n
-    for k in range(1, h):
-        var += 2.0 * (1.0 - k / h) * (centred[k:] @ centred[:-k]) / n
+    # Long-run variance of an MA(h-1) differential: the first h - 1
+    # autocovariances at full weight (Diebold-Mariano 1995; the HLN factor
+    # assumes this). That sum can come out <= 0 in small samples; then the
+    # Bartlett-weighted (Newey-West) sum, which never does, is used instead.
+    gammas = [centred @ centred / n] + [
+        (centred[k:] @ centred[:-k]) / n for k in range(1, h)
+    ]
+    var = gammas[0] + 2.0 * sum(gammas[1:])
+    if var <= 0:
+        var = gammas[0] + 2.0 * sum(
+            (1.0 - k / h) * g for k, g in enumerate(gammas[1:], start=1)
+        )
     if var <= 0:
         if mean == 0:
             return math.nan, math.nan
-        return math.copysign(math.inf, mean), 0.0
-    stat = mean / math.sqrt(var / n) * math.sqrt(correction)
+        stat = math.copysign(math.inf, mean)
+    else:
+        stat = mean / math.sqrt(var / n) * math.sqrt(correction)
     if alternative == "two-sided":
         pvalue = 2.0 * student_t.sf(abs(stat), n - 1)
     elif alternative == "less":
@@ -515,9 +526,12 @@ def diebold_mariano(
     """Diebold-Mariano test of equal accuracy of two forecasts.
 
     The loss differential is ``d = L(e1) - L(e2)``. Its long-run variance is
-    the Newey-West estimate with Bartlett weights ``1 - k/h`` on the first
-    ``h - 1`` autocovariances (``h``-step errors are MA(h-1)); for ``h = 1``
-    it is the plain variance. The statistic ``mean(d) / sqrt(var / n)`` is
+    the variance plus twice the first ``h - 1`` autocovariances at full weight
+    (``h``-step errors are MA(h-1)), as in Diebold and Mariano (1995); when that
+    sum is not positive (small samples), the Newey-West estimate with Bartlett
+    weights ``1 - k/h`` is used instead. For ``h = 1`` it is the plain
+    variance. A differential with zero variance gives an infinite statistic
+    with the sign of its mean. The statistic ``mean(d) / sqrt(var / n)`` is
     multiplied by the Harvey-Leybourne-Newbold (1997) small-sample factor
     ``sqrt((n + 1 - 2h + h(h-1)/n) / n)`` and compared with Student's t with
     ``n - 1`` degrees of freedom.

@@ -171,7 +171,8 @@ def leaderboard_section(
     notes.append(
         f"DM: Diebold–Mariano test of equal {escape(dm_loss)} error against the "
         "baseline on the forecasts both made: one loss difference per cutoff "
-        "(averaged over series and steps), Newey–West variance up to lag H−1, "
+        "(averaged over series and steps), variance with autocovariances up to "
+        "lag H−1, "
         "Harvey–Leybourne–Newbold correction, two-sided p-value. Negative: more "
         "accurate than the baseline; "
         '<sup class="stars">*</sup> p&nbsp;&lt;&nbsp;0.05, '
