@@ -269,3 +269,34 @@ def test_model_that_learns_nothing_stays_the_random_walk(prices):
     assert model.best_epoch_ == 0
     fc = model.forecast()
     np.testing.assert_allclose(fc["Close"].to_numpy(), X["Close"].iloc[-1], rtol=1e-6)
+
+
+def test_supervised_pinball_point_prediction_is_the_median(prices):
+    X = prices[["Close"]]
+    y = make_targets(prices["Close"], kind="log_return", horizon=1)
+    model = AttentionForecaster(
+        tasks={"log_return_h1": {"loss": "pinball", "quantiles": (0.1, 0.9)}}, **TINY
+    ).fit(X, y)
+    assert model.config_.tasks[0].quantiles == (0.1, 0.5, 0.9)
+
+
+def test_supervised_checks_index_alignment_and_scoring_needs_y(prices):
+    X = prices[["Close"]]
+    y = make_targets(prices["Close"], kind="log_return", horizon=1)
+    with pytest.raises(ValueError, match="different indexes"):
+        AttentionForecaster(**TINY).fit(X, y.shift(1, freq="B"))
+    model = AttentionForecaster(**TINY).fit(X, y)
+    with pytest.raises(ValueError, match="pass y to score it"):
+        model.score(X)
+
+
+def test_supervised_validation_targets_share_no_data_with_training():
+    # next-5-step returns: a target row looks 5 rows ahead, so training targets
+    # must end 4 rows earlier than for a next-step target.
+    from tsattn.estimators import _target_span
+
+    y = make_targets(pd.Series(np.linspace(1, 2, 30)), kind="log_return", horizon=5)
+    meta = y.attrs["tsattn_targets"]
+    assert _target_span(meta, list(y.columns)) == 5
+    assert _target_span({}, ["y"]) == 1
+

@@ -144,7 +144,7 @@ class AttentionForecaster(BaseForecaster):
     n_iter_no_change : int, default=5
         Epochs without improvement before stopping.
     tol : float, default=1e-4
-        Minimum improvement of the validation loss.
+        Minimum relative improvement of the validation loss.
     max_steps_per_epoch : int or None, default=None
         Cap on optimiser steps per epoch (a random subset of windows).
     device : str, default="auto"
@@ -330,8 +330,14 @@ class AttentionForecaster(BaseForecaster):
         *,
         horizon: int,
         target_offset: int,
+        target_span: int = 1,
     ) -> None:
-        """Build the network and train it on windows of ``values``/``targets``."""
+        """Build the network and train it on windows of ``values``/``targets``.
+
+        ``target_span`` is how many rows of the future one target row
+        describes (5 for next-5-step returns); training targets end that far
+        before the first validation target so the two never share data.
+        """
         L = self.window_length
         values = np.ascontiguousarray(values, dtype=np.float32)
         targets = np.ascontiguousarray(targets, dtype=np.float32)
@@ -355,7 +361,11 @@ class AttentionForecaster(BaseForecaster):
             # Validation windows are the last ones in time; training windows
             # end (targets included) before the first validation target.
             first_val_target = everything.starts[n_windows - n_val] + L + target_offset
-            keep = everything.starts + L + target_offset + horizon <= first_val_target
+            gap = target_span - 1
+            keep = (
+                everything.starts + L + target_offset + horizon + gap
+                <= first_val_target
+            )
             if keep.sum() >= 2:
                 train = everything.subset(np.flatnonzero(keep))
                 val = everything.subset(np.arange(n_windows - n_val, n_windows))
@@ -380,7 +390,10 @@ class AttentionForecaster(BaseForecaster):
             random_state=seed,
             verbose=self.verbose,
             max_steps_per_epoch=self.max_steps_per_epoch,
-            validate_initial=True,
+            # Forecasting networks start at the last value (repeat_init), a
+            # sound fallback; supervised heads start random, so only trained
+            # weights are candidates there.
+            validate_initial=self.mode_ == "forecast",
         )
         self.module_.to("cpu")
         self.device_ = str(resolve_device(self.device))
@@ -522,6 +535,14 @@ class AttentionForecaster(BaseForecaster):
         self._check_params()
         values, index, columns, named, _ = _as_history(X, "X")
         y_values, y_columns, y_1d, y_meta = _as_targets(y, len(values))
+        if isinstance(X, (pd.Series, pd.DataFrame)) and isinstance(
+            y, (pd.Series, pd.DataFrame)
+        ):
+            if not y.index.equals(X.index):
+                raise ValueError(
+                    "y and X have different indexes; row t of y must be the "
+                    "target for row t of X. Align them (y.reindex(X.index)) first."
+                )
         need = self.window_length + 1
         if len(values) < need:
             raise ValueError(
@@ -544,7 +565,13 @@ class AttentionForecaster(BaseForecaster):
         )
         self.config_ = self._net_config(values.shape[1], tuple(t for t, _ in specs))
         scaled = (y_ordered - self._y_shift) / self._y_scale
-        self._train(values, scaled, horizon=1, target_offset=-1)
+        self._train(
+            values,
+            scaled,
+            horizon=1,
+            target_offset=-1,
+            target_span=_target_span(y_meta, self.target_names_),
+        )
         self._reset(values, index)
         self._record_data_hash(values, y_values)
         self._is_fitted = True
@@ -590,7 +617,7 @@ class AttentionForecaster(BaseForecaster):
                         horizon=1,
                         n_targets=1,
                         weight=spec.get("weight", 1.0),
-                        quantiles=tuple(spec.get("quantiles", ())),
+                        quantiles=_with_median(loss, spec.get("quantiles", ())),
                         huber_delta=spec.get("huber_delta", 1.0),
                     ),
                     [j],
@@ -673,6 +700,11 @@ class AttentionForecaster(BaseForecaster):
             return super().score(X, y, sample_weight)
         from sklearn.metrics import r2_score
 
+        if y is None:
+            raise ValueError(
+                "This model was fitted on per-row targets (fit(X, y)); pass y to "
+                "score it."
+            )
         pred = np.asarray(self.predict(X), dtype=np.float64).reshape(len(X), -1)
         target, _, _, _ = _as_targets(y, len(pred))
         keep = np.isfinite(target).all(axis=1)
@@ -782,7 +814,8 @@ class AttentionForecaster(BaseForecaster):
             window = values[-self.window_length :].astype(np.float32)
             stamps = index[-len(window) :]
         windows = _windows_ending_at_rows(window[:-1], window[-1:], self.window_length)
-        x = torch.from_numpy(windows.get_batch(np.arange(1))[0])
+        dev = next(self.module_.parameters()).device
+        x = torch.from_numpy(windows.get_batch(np.arange(1))[0]).to(dev)
         mask = torch.isnan(x).any(dim=2)
         module = self.module_.eval()
         with torch.inference_mode():
@@ -796,7 +829,7 @@ class AttentionForecaster(BaseForecaster):
             m = m[0]  # (nh, N, N) or (F, nh, N, N)
             if m.dim() == 4:
                 m = m.mean(dim=0) if channel is None else m[channel]
-            layers.append(m.float().numpy())
+            layers.append(m.float().cpu().numpy())
         weights = np.stack(layers)
         n_tokens = weights.shape[-1]
         stride = self.config_.stride
@@ -834,7 +867,7 @@ class AttentionForecaster(BaseForecaster):
         return save(self, path)
 
     def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
+        state = super().__getstate__().copy()
         module = state.pop("module_", None)
         if module is not None:
             state["_module_state"] = {
@@ -844,7 +877,7 @@ class AttentionForecaster(BaseForecaster):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         module_state = state.pop("_module_state", None)
-        self.__dict__.update(state)
+        super().__setstate__(state)
         if module_state is not None:
             # A private generator keeps torch's global random state untouched.
             self.module_ = TemporalAttentionNet(
@@ -918,6 +951,28 @@ class SelfAttentionForecaster(AttentionForecaster):
 
 def _recent_index(index: pd.Index, n: int) -> pd.Index:
     return index[-n:]
+
+
+def _with_median(loss: str, quantiles: Any) -> tuple[float, ...]:
+    """Pinball levels plus the median, which is the point prediction."""
+    qs = tuple(float(q) for q in quantiles)
+    if loss == "pinball" and qs:
+        return tuple(sorted(set(qs) | {0.5}))
+    return qs
+
+
+def _target_span(meta: Mapping[str, Any] | None, names: list[str]) -> int:
+    """Future rows one target row looks at, from make_targets' metadata (else 1)."""
+    columns = (meta or {}).get("columns", {})
+    span = 1
+    for name in names:
+        _kind, step = columns.get(name, (None, None))
+        if step is not None:
+            span = max(span, int(step))
+    window = (meta or {}).get("vol_window")
+    if window and any(columns.get(n, (None,))[0] == "volatility" for n in names):
+        span = max(span, int(window))
+    return span
 
 
 def _as_targets(y: Any, n_rows: int) -> tuple[np.ndarray, list[Any], bool, dict]:

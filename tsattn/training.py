@@ -461,7 +461,9 @@ def fit_module(
         ``tol`` in the validation loss (or, without validation, the training
         loss). None trains for ``max_epochs``.
     tol : float
-        Minimum decrease that counts as an improvement.
+        Minimum relative decrease, ``tol * |best loss so far|``, that counts as
+        an improvement. Relative, so that it means the same whatever the units
+        of the targets (returns of 1e-2 have losses of 1e-4).
     shuffle : bool
         Shuffle the training windows each epoch.
     device : str, torch.device or None
@@ -582,7 +584,7 @@ def fit_module(
                 if has_val:
                     current = loop.evaluate(val_windows, batch_size)
                     result.validation_scores.append(current)
-                if current < best - tol:
+                if math.isinf(best) or current < best - tol * abs(best):
                     best, stale = current, 0
                     if has_val:
                         result.best_epoch = epoch
