@@ -299,4 +299,3 @@ def test_supervised_validation_targets_share_no_data_with_training():
     meta = y.attrs["tsattn_targets"]
     assert _target_span(meta, list(y.columns)) == 5
     assert _target_span({}, ["y"]) == 1
-
