@@ -590,3 +590,15 @@ def test_debug_reraises(tmp_path):
         main(["--debug", "backtest", tmp_path / "none.csv"])
     with pytest.raises(FileNotFoundError, match="does not exist"):
         main(["backtest", tmp_path / "none.csv", "--debug"])
+
+
+def test_verdict_prefers_a_significant_winner():
+    from tsattn.cli import _verdict
+
+    board = pd.DataFrame(
+        {"mae": [0.98, 0.99, 1.0], "dm_pvalue": [0.2, 0.03, np.nan]},
+        index=["drift", "mha", "naive"],
+    )
+    text = _verdict(board)
+    assert text.startswith("mha beats naive: MAE 1.0% lower")
+    assert "2 models were tested against naive" in text

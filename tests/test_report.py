@@ -344,6 +344,26 @@ def test_verdict_tie_when_not_significant():
     assert "not statistically significant" in v.lead
 
 
+def test_verdict_names_a_significant_winner_over_a_closer_insignificant_one():
+    from tsattn.report._text import verdict
+
+    board = pd.DataFrame(
+        {
+            "rel_mae": [1.0, 0.985, 0.989],
+            "dm_stat": [np.nan, -1.5, -2.4],
+            "dm_pvalue": [np.nan, 0.15, 0.03],
+            "dm_reason": ["", "", ""],
+            "n_missing": [0, 0, 0],
+            "n_rows": [100, 100, 100],
+        },
+        index=["naive", "drift", "mha"],
+    )
+    v = verdict(board, "naive", "naive")
+    assert v.kind == "wins"
+    assert "mha beats the naive baseline" in v.lead
+    assert "2 models were each tested against naive" in v.lead
+
+
 # ---------------------------------------------------------------------------
 # numbers: reference implementations
 # ---------------------------------------------------------------------------

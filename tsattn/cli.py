@@ -545,12 +545,19 @@ def _verdict(board: pd.DataFrame) -> str:
         return f"Most accurate by {name}: {best} (no naive baseline to compare)."
     if best == "naive":
         return f"The random walk (naive) wins: no model has a lower {name}."
-    gain = 1.0 - float(board.loc[best, key]) / float(board.loc["naive", key])
+    # A significant winner leads even if another model is closer but unproven.
+    naive_score = float(board.loc["naive", key])
+    winners = board[(board[key] < naive_score) & (board["dm_pvalue"] < 0.05)]
+    if not winners.empty:
+        best = str(winners.index[0])
+    gain = 1.0 - float(board.loc[best, key]) / naive_score
     p = float(board.loc[best, "dm_pvalue"])
     if np.isfinite(p) and p < 0.05:
+        tested = len(board) - 1
         return (
             f"{best} beats naive: {name} {gain:.1%} lower, significant at 5% "
-            f"(Diebold-Mariano p = {p:.3g})."
+            f"(Diebold-Mariano p = {p:.3g}; {tested} models were tested against "
+            "naive, so one such result can arise by chance)."
         )
     return (
         f"No model reliably beats naive: the best, {best}, has a {gain:.1%} lower "

@@ -191,7 +191,13 @@ def verdict(
         return Verdict(
             "none", f"Only the baseline ({base}) has forecasts to compare.", details
         )
-    best_model = str(contenders["rel_mae"].idxmin())
+    # A model that beats the baseline significantly leads the verdict even
+    # when another model has a lower, but not significant, MAE.
+    winners = contenders[
+        (contenders["rel_mae"] < 1.0) & (contenders["dm_pvalue"] < ALPHA)
+    ]
+    pool = winners if not winners.empty else contenders
+    best_model = str(pool["rel_mae"].idxmin())
     best = contenders.loc[best_model]
     amount, direction = _relative(float(best["rel_mae"]))
     name = escape(best_model)
@@ -203,6 +209,12 @@ def verdict(
             f"{amount} lower, and the difference is statistically significant "
             f"({_dm_words(stat, p)})."
         )
+        if len(contenders) > 1:
+            lead += (
+                f" {len(contenders)} models were each tested against {base}; "
+                "with that many tests, one result significant at the 5% level "
+                "can arise by chance."
+            )
     elif direction == "lower":
         kind = "tie"
         why = (
