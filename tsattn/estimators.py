@@ -58,9 +58,7 @@ def _windows_ending_at_rows(
     """
     n_cols = values.shape[1]
     pad = np.full((window_length - 1, n_cols), np.nan, dtype=np.float32)
-    padded = np.ascontiguousarray(
-        np.vstack([pad, context.astype(np.float32), values.astype(np.float32)])
-    )
+    padded = np.vstack([pad, context.astype(np.float32), values.astype(np.float32)])
     first = len(context)
     starts = np.arange(first, first + len(values), dtype=np.int64)
     return _PaddedWindows(padded, starts, window_length)
@@ -808,7 +806,7 @@ class AttentionForecaster(BaseForecaster):
         check_is_fitted(self)
         if X is None:
             window = self._history_tail()
-            stamps = _recent_index(self.index_, len(window))
+            stamps = self.index_[-len(window) :]
         else:
             values, index, _ = self._check_new(X, "X")
             window = values[-self.window_length :].astype(np.float32)
@@ -888,7 +886,6 @@ class AttentionForecaster(BaseForecaster):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
         tags.regressor_tags.poor_score = True
         tags.non_deterministic = self.random_state is None
         return tags
@@ -947,10 +944,6 @@ class SelfAttentionForecaster(AttentionForecaster):
 
     def _n_heads(self) -> int:
         return 1
-
-
-def _recent_index(index: pd.Index, n: int) -> pd.Index:
-    return index[-n:]
 
 
 def _with_median(loss: str, quantiles: Any) -> tuple[float, ...]:
