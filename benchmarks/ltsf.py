@@ -222,6 +222,7 @@ def make_model(
         channel_independent=not args.channel_mixing,
         revin=not args.no_revin,
         output_head=args.output_head,
+        linear_skip=args.linear_skip,
         max_epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
@@ -383,6 +384,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="one token per step over all channels (default: channel-independent)",
     )
     p.add_argument("--no-revin", action="store_true")
+    p.add_argument(
+        "--linear-skip",
+        action="store_true",
+        help="add the linear map from each channel's window to its forecast",
+    )
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--learning-rate", type=float, default=1e-3)
@@ -436,7 +442,7 @@ def main(argv: list[str] | None = None) -> None:
             f"dropout={run_args.dropout}, lr={run_args.learning_rate}, "
             f"epochs={run_args.epochs}, max_steps={run_args.max_steps}, "
             f"head={run_args.output_head}, CI={not run_args.channel_mixing}, "
-            f"revin={not run_args.no_revin}"
+            f"revin={not run_args.no_revin}, linear_skip={run_args.linear_skip}"
         )
         scores: list[Score] = []
         for h in args.horizons:

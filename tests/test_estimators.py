@@ -16,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 
 from tsattn.datasets import make_stock_like
 from tsattn.estimators import AttentionForecaster, SelfAttentionForecaster
+from tsattn.persistence import load
 from tsattn.targets import make_targets
 
 TINY = dict(
@@ -161,6 +162,8 @@ def test_bad_parameters_have_clear_errors(prices):
         AttentionForecaster(**{**TINY, "output_head": "many"}).fit(X)
     with pytest.raises(ValueError, match="validation_fraction"):
         AttentionForecaster(**{**TINY, "validation_fraction": 1.5}).fit(X)
+    with pytest.raises(TypeError, match=r"'linear_skip' parameter .* must be a bool"):
+        AttentionForecaster(**{**TINY, "linear_skip": "yes"}).fit(X)
     with pytest.raises(ValueError, match="needs at least"):
         AttentionForecaster(**TINY).fit(X.iloc[:10])
     with pytest.raises(ValueError, match="y has 5 rows but X has 400"):
@@ -220,6 +223,43 @@ def test_learns_a_deterministic_signal():
     mse_model = np.mean((pred - truth) ** 2)
     mse_naive = np.mean((naive - truth) ** 2)
     assert mse_model < 0.2 * mse_naive
+
+
+def test_linear_skip_learns_a_linear_signal_and_round_trips(tmp_path, prices):
+    # A sine wave is an exact AR(2): the linear skip alone can forecast it.
+    t = np.arange(600)
+    X = pd.DataFrame({"s": np.sin(2 * np.pi * t / 24), "c": np.cos(2 * np.pi * t / 17)})
+    params = dict(
+        window_length=48,
+        horizon=4,
+        d_model=8,
+        n_heads=2,
+        n_layers=1,
+        patch_len=8,
+        max_epochs=6,
+        learning_rate=3e-3,
+        random_state=0,
+        linear_skip=True,
+    )
+    model = AttentionForecaster(**params).fit(X.iloc[:500])
+    assert model.config_.linear_skip is True
+    assert model.module_.skips[0].weight.abs().sum() > 0
+    pred = (
+        model.predict(X).to_numpy()[500:590].reshape(90, 2, 4)
+    )  # (rows, series, steps)
+    values = X.to_numpy()
+    truth = np.stack([values[i + 1 : i + 5].T for i in range(500, 590)])
+    naive = np.repeat(values[500:590, :, None], 4, axis=2)
+    assert np.mean((pred - truth) ** 2) < 0.1 * np.mean((naive - truth) ** 2)
+    path = tmp_path / "skip.tsattn"
+    model.save(path)
+    again = load(path)
+    pd.testing.assert_frame_equal(again.predict(X), model.predict(X))
+    # supervised targets are not input columns: nothing to skip to
+    y = make_targets(prices["Close"], kind="log_return", horizon=1)
+    sup = AttentionForecaster(**{**TINY, "linear_skip": True}).fit(prices[["Close"]], y)
+    assert sup.module_.skips is not None
+    assert len(sup.module_.skips) == 0
 
 
 def test_data_hash_identifies_the_training_data(prices):

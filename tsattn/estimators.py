@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import numbers
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from tsattn._base import (
 )
 from tsattn.nn.config import LOSSES, NetConfig, TaskSpec
 from tsattn.nn.net import TemporalAttentionNet
+from tsattn.ridge_start import fit_linear_skip
 from tsattn.training import TrainResult, fit_module, predict_module, resolve_device
 from tsattn.windows import gather, make_windows
 
@@ -113,6 +115,19 @@ class AttentionForecaster(BaseForecaster):
         level from the model.
     output_head : {"single", "multi"}, default="single"
         One shared output layer for every task, or one MLP head per task.
+    linear_skip : bool, default=False
+        Add a linear map from each forecast series' own window to its
+        forecast, beside the attention path (TiDE's global linear residual).
+        Before training it is set to the ridge regression of the future on
+        the (normalised) window over the training windows, its penalty chosen
+        by generalised cross-validation, and kept only if it forecasts the
+        held-out windows better than the last value (see
+        :func:`tsattn.ridge_start.fit_linear_skip`). The model so starts at
+        the better of the random walk and the best linear autoregression, and
+        the attention path learns what that misses. Worth trying on series
+        with stable structure (load, temperature, seasonal demand); on prices
+        the random walk usually wins. It applies to forecast series only
+        (in supervised mode the targets are not input columns).
     tasks : dict or None, default=None
         Supervised mode only: ``{y_column: loss}`` or
         ``{y_column: {"loss": ..., "weight": ..., "quantiles": ...}}``; losses
@@ -167,6 +182,11 @@ class AttentionForecaster(BaseForecaster):
         Epoch whose weights were kept, and epochs run.
     n_params_ : int
         Number of trainable parameters.
+    linear_skip_fit_ : list of dict
+        With ``linear_skip``, per task, how the skip started: the fields of
+        :class:`tsattn.ridge_start.LinearSkipFit` (``"kept"`` is ``"ridge"``
+        or ``"zero"``, ``"alpha"`` the GCV penalty, ``"validation_mse"`` of
+        both starts); empty otherwise.
     n_features_in_ : int
         Columns of ``X``.
     target_names_ : list of str
@@ -205,6 +225,7 @@ class AttentionForecaster(BaseForecaster):
         channel_independent: bool = True,
         revin: bool | str = "auto",
         output_head: str = "single",
+        linear_skip: bool = False,
         tasks: Mapping[str, Any] | None = None,
         quantiles: tuple[float, ...] | None = None,
         max_epochs: int = 30,
@@ -232,6 +253,7 @@ class AttentionForecaster(BaseForecaster):
         self.channel_independent = channel_independent
         self.revin = revin
         self.output_head = output_head
+        self.linear_skip = linear_skip
         self.tasks = tasks
         self.quantiles = quantiles
         self.max_epochs = max_epochs
@@ -258,6 +280,11 @@ class AttentionForecaster(BaseForecaster):
         check_int(self, "batch_size", self.batch_size, 1)
         check_int(self, "n_iter_no_change", self.n_iter_no_change, 1)
         check_choice(self, "output_head", self.output_head, ("single", "multi"))
+        if not isinstance(self.linear_skip, (bool, np.bool_)):
+            raise TypeError(
+                f"The 'linear_skip' parameter of {type(self).__name__} must be a "
+                f"bool. Got {self.linear_skip!r} instead."
+            )
         if not (
             isinstance(self.validation_fraction, numbers.Real)
             and 0.0 < self.validation_fraction < 1.0
@@ -308,6 +335,7 @@ class AttentionForecaster(BaseForecaster):
             output_head=self.output_head,
             revin=bool(revin),
             repeat_init=True,
+            linear_skip=bool(self.linear_skip),
         )
 
     def _seed(self) -> int | None:
@@ -374,6 +402,11 @@ class AttentionForecaster(BaseForecaster):
         else:
             generator.seed()
         self.module_ = TemporalAttentionNet(self.config_, generator=generator)
+        self.linear_skip_fit_ = (
+            [asdict(f) for f in fit_linear_skip(self.module_, train, val)]
+            if self.config_.linear_skip
+            else []
+        )
         result: TrainResult = fit_module(
             self.module_,
             train,
@@ -923,6 +956,7 @@ class SelfAttentionForecaster(AttentionForecaster):
         channel_independent: bool = True,
         revin: bool | str = "auto",
         output_head: str = "single",
+        linear_skip: bool = False,
         tasks: Mapping[str, Any] | None = None,
         quantiles: tuple[float, ...] | None = None,
         max_epochs: int = 30,

@@ -29,10 +29,20 @@ def test_round_trip_through_json():
         TaskSpec("dir", loss="bce"),
         TaskSpec("hub", loss="huber", huber_delta=0.3),
     )
-    c = _cfg(tasks=tasks, output_head="multi", patch_len=4, positional="learned")
+    c = _cfg(
+        tasks=tasks,
+        output_head="multi",
+        patch_len=4,
+        positional="learned",
+        linear_skip=True,
+    )
     d = json.loads(json.dumps(c.to_dict()))
     again = NetConfig.from_dict(d)
     assert again == c
+    assert again.linear_skip is True
+    # a config saved before linear_skip existed loads without it
+    del d["linear_skip"]
+    assert NetConfig.from_dict(d).linear_skip is False
     assert again.tasks[0].target_channels == (1, 0)
     assert again.tasks[1].quantiles == (0.1, 0.5, 0.9)
 
@@ -116,6 +126,11 @@ def test_task_spec_errors(kwargs, error, match):
         ),
         ({"window_length": True}, TypeError, "'window_length' parameter"),
         ({"revin": 1}, TypeError, "'revin' parameter of NetConfig must be a bool"),
+        (
+            {"linear_skip": "yes"},
+            TypeError,
+            "'linear_skip' parameter of NetConfig must be a bool",
+        ),
         ({"tasks": ()}, ValueError, "tasks is empty"),
         ({"tasks": ("y",)}, TypeError, "must contain TaskSpec objects"),
         ({"tasks": (TaskSpec("y"), TaskSpec("y"))}, ValueError, "repeated: ['y']"),

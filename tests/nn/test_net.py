@@ -114,8 +114,15 @@ def test_channel_task_residual_is_last_observed_value(revin):
 
 @pytest.mark.parametrize("patch_len", [1, 4])
 @pytest.mark.parametrize("ci", [False, True])
-def test_missing_steps_never_affect_outputs(patch_len, ci):
-    net = _net(patch_len=patch_len, channel_independent=ci, causal=True)
+@pytest.mark.parametrize("skip", [False, True])
+def test_missing_steps_never_affect_outputs(patch_len, ci, skip):
+    net = _net(
+        patch_len=patch_len, channel_independent=ci, causal=True, linear_skip=skip
+    )
+    if skip:
+        with torch.no_grad():
+            for lin in net.skips:
+                lin.weight.normal_(generator=torch.Generator().manual_seed(1))
     x = _x()
     mask = torch.zeros(5, 12, dtype=torch.bool)
     mask[0, :5] = True  # short history
@@ -219,8 +226,11 @@ def test_nn_package_is_pure_torch():
 
 @pytest.mark.parametrize("head", ["single", "multi"])
 @pytest.mark.parametrize("ci", [False, True])
-def test_repeat_init_starts_every_channel_task_at_the_last_value(head, ci):
-    net = _net(output_head=head, channel_independent=ci, repeat_init=True)
+@pytest.mark.parametrize("skip", [False, True])
+def test_repeat_init_starts_every_channel_task_at_the_last_value(head, ci, skip):
+    net = _net(
+        output_head=head, channel_independent=ci, repeat_init=True, linear_skip=skip
+    )
     x = _x()
     out = net(x)
     last = x[:, -1]  # (B, F)
@@ -230,3 +240,61 @@ def test_repeat_init_starts_every_channel_task_at_the_last_value(head, ci):
     assert out["ret"].abs().sum() > 0
     plain = _net(output_head=head, channel_independent=ci)(x)
     assert not torch.allclose(plain["price"], out["price"])
+
+
+def test_linear_skip_has_one_zero_layer_per_channel_task():
+    net = _net(linear_skip=True)
+    # price (H=3), q (H=2) and g (H=1) forecast input channels; ret/dir/vol do not
+    assert [(m.in_features, m.out_features) for m in net.skips] == [
+        (12, 3),
+        (12, 2),
+        (12, 1),
+    ]
+    assert all(m.weight.abs().sum() == 0 and m.bias.abs().sum() == 0 for m in net.skips)
+    assert _net().skips is None
+    n_plain = sum(p.numel() for p in _net().parameters())
+    n_skip = sum(p.numel() for p in net.parameters())
+    assert n_skip - n_plain == 13 * 3 + 13 * 2 + 13 * 1
+
+
+@pytest.mark.parametrize("revin", [True, False])
+@pytest.mark.parametrize("ci", [False, True])
+def test_linear_skip_adds_a_linear_map_of_each_channels_own_window(revin, ci):
+    net = _net(linear_skip=True, repeat_init=True, revin=revin, channel_independent=ci)
+    g = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        for lin in net.skips:
+            lin.weight.copy_(0.1 * torch.randn(lin.weight.shape, generator=g))
+            lin.bias.copy_(torch.randn(lin.bias.shape, generator=g))
+    x = _x()
+    out = net(x)
+    W, b = net.skips[0].weight, net.skips[0].bias  # task "price", channels 0 and 2
+    for j, ch in enumerate((0, 2)):
+        series = x[:, :, ch]  # (B, L)
+        if revin:
+            mean = series.mean(1, keepdim=True)
+            std = series.std(1, unbiased=False, keepdim=True)
+            z = (series - mean) / std
+            expected = mean + std * (z[:, -1:] + z @ W.T + b)
+        else:
+            expected = series[:, -1:] + series @ W.T + b
+        torch.testing.assert_close(
+            out["price"][:, :, j], expected, rtol=1e-4, atol=1e-3
+        )
+    # every quantile of "q" moves by the same skip forecast
+    with torch.no_grad():
+        for lin in net.skips:
+            lin.weight.zero_()
+            lin.bias.zero_()
+    shift = out["q"] - net(x)["q"]  # (B, H, 1, Q)
+    assert shift.abs().min() > 0
+    torch.testing.assert_close(shift, shift[..., :1].expand_as(shift))
+
+
+def test_linear_skip_learns_from_the_first_step():
+    net = _net(linear_skip=True, repeat_init=True).train()
+    x = _x()
+    out = net(x)["price"]
+    loss = (out - x[:, -3:, [0, 2]].flip(1)).square().mean()
+    loss.backward()
+    assert all(m.weight.grad.abs().sum() > 0 for m in net.skips[:1])

@@ -323,6 +323,13 @@ class NetConfig:
         Start the outputs of tasks with ``target_channels`` at zero, so that
         the untrained network forecasts exactly the last observed value
         (Repeat); training moves away from it only where that helps.
+    linear_skip : bool
+        Add a linear map from each target channel's own (normalised) lookback
+        window to its forecast, beside the attention path: the "global linear
+        residual" of TiDE. One ``Linear(window_length, horizon)`` per task with
+        ``target_channels``, shared by its channels, initialised at zero (so
+        ``repeat_init`` still starts at the last value). The attention path
+        then models what a linear autoregression of the window cannot.
     """
 
     window_length: int
@@ -343,6 +350,7 @@ class NetConfig:
     causal: bool = False
     attention_dropout: float = 0.0
     repeat_init: bool = False
+    linear_skip: bool = False
 
     def __post_init__(self) -> None:
         owner = "NetConfig"
@@ -398,6 +406,7 @@ class NetConfig:
             raise ValueError(f"attention_dropout must be in [0, 1). Got {attn_drop!r}.")
         object.__setattr__(self, "attention_dropout", attn_drop)
         _check_bool(owner, "repeat_init", self.repeat_init)
+        _check_bool(owner, "linear_skip", self.linear_skip)
 
     def _check_tasks(self) -> None:
         tasks = self.tasks

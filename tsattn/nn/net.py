@@ -47,6 +47,10 @@ class TemporalAttentionNet(nn.Module):
         Embedding and attention blocks.
     heads : TaskHeads
         Output layer(s).
+    skips : torch.nn.ModuleList or None
+        With ``config.linear_skip``: one ``Linear(window_length, horizon)`` per
+        task with ``target_channels`` (in task order), mapping each target
+        channel's normalised window to its forecast.
 
     Examples
     --------
@@ -80,6 +84,15 @@ class TemporalAttentionNet(nn.Module):
             self.revin = RevIN(config.n_features) if config.revin else None
             self.encoder = TemporalEncoder(config)
             self.heads = TaskHeads(config)
+            self.skips = (
+                nn.ModuleList(
+                    nn.Linear(config.window_length, t.horizon)
+                    for t in config.tasks
+                    if t.target_channels is not None
+                )
+                if config.linear_skip
+                else None
+            )
         self.reset_parameters(generator)
 
     @property
@@ -93,7 +106,7 @@ class TemporalAttentionNet(nn.Module):
         Linear weights are normal with variance ``1 / fan_in`` (the residual
         projections further scaled by ``1 / sqrt(2 * n_layers)``, GPT-2 style,
         the final output layers by 0.1), biases zero, LayerNorms the identity,
-        learned positions normal with std 0.02.
+        learned positions normal with std 0.02, linear skips zero.
 
         Parameters
         ----------
@@ -125,6 +138,9 @@ class TemporalAttentionNet(nn.Module):
                 nn.init.zeros_(m.bias)
         if self.config.repeat_init:
             self.heads.zero_channel_outputs()
+        for skip in self.skips or ():
+            nn.init.zeros_(skip.weight)
+            nn.init.zeros_(skip.bias)
         if isinstance(self.encoder.position, nn.Parameter):
             nn.init.normal_(self.encoder.position, std=0.02, generator=generator)
 
@@ -234,13 +250,18 @@ class TemporalAttentionNet(nn.Module):
         )  # (B, N, D) or (B, F, N, D)
         raw = self.heads(enc)
         last = None
+        skips = iter(self.skips or ())
         outputs: dict[str, torch.Tensor] = {}
         for t in c.tasks:
             out = constrain(t, raw[t.name])
             if t.target_channels is not None:
                 if last is None:
                     last = _last_observed(x_n, mask)  # (B, F)
-                out = self._to_channel_units(t, out, last, stats)
+                base = last[:, None, list(t.target_channels)]  # (B, 1, T)
+                if self.skips is not None:
+                    own = x_n[:, :, list(t.target_channels)].transpose(1, 2)
+                    base = base + next(skips)(own).transpose(1, 2)  # (B, H, T)
+                out = self._to_channel_units(t, out, base, stats)
             outputs[t.name] = out
         if need_weights:
             return outputs, weights
@@ -250,12 +271,15 @@ class TemporalAttentionNet(nn.Module):
         self,
         spec: TaskSpec,
         out: torch.Tensor,
-        last: torch.Tensor,
+        base: torch.Tensor,
         stats: RevINStats | None,
     ) -> torch.Tensor:
-        """Add the last observed value and undo the instance normalisation."""
+        """Add the base forecast and undo the instance normalisation.
+
+        ``base`` is ``(B, 1, T)`` (the last observed value) or ``(B, H, T)``
+        (plus the linear skip), in normalised units.
+        """
         tc = list(spec.target_channels or ())
-        base = last[:, None, tc]  # (B, 1, T)
         if spec.loss == "gaussian_nll":
             mean, var = out[..., 0] + base, out[..., 1]  # (B, H, T) each
             if stats is not None:
