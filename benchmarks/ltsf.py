@@ -223,6 +223,7 @@ def make_model(
         revin=not args.no_revin,
         output_head=args.output_head,
         linear_skip=args.linear_skip,
+        significance=args.significance,
         max_epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
@@ -389,6 +390,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="add the linear map from each channel's window to its forecast",
     )
+    p.add_argument(
+        "--significance",
+        type=float,
+        default=None,
+        help="keep trained weights only if they beat the start by a DM test "
+        "at this level on the validation windows",
+    )
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--learning-rate", type=float, default=1e-3)
@@ -442,7 +450,8 @@ def main(argv: list[str] | None = None) -> None:
             f"dropout={run_args.dropout}, lr={run_args.learning_rate}, "
             f"epochs={run_args.epochs}, max_steps={run_args.max_steps}, "
             f"head={run_args.output_head}, CI={not run_args.channel_mixing}, "
-            f"revin={not run_args.no_revin}, linear_skip={run_args.linear_skip}"
+            f"revin={not run_args.no_revin}, linear_skip={run_args.linear_skip}, "
+            f"significance={run_args.significance}"
         )
         scores: list[Score] = []
         for h in args.horizons:

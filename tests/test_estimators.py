@@ -262,6 +262,64 @@ def test_linear_skip_learns_a_linear_signal_and_round_trips(tmp_path, prices):
     assert len(sup.module_.skips) == 0
 
 
+def test_significance_keeps_the_random_walk_without_evidence():
+    # On a random walk, a trained model's small held-out gain (if any) is noise.
+    rng = np.random.default_rng(7)
+    X = pd.DataFrame({"p": 100 + rng.normal(size=700).cumsum()})
+    params = dict(
+        window_length=32,
+        horizon=4,
+        d_model=16,
+        n_heads=2,
+        n_layers=1,
+        patch_len=4,
+        max_epochs=4,
+        learning_rate=1e-2,
+        tol=0.0,
+        random_state=0,
+        validation_fraction=0.3,
+    )
+    free = AttentionForecaster(**params).fit(X)
+    gated = AttentionForecaster(**params, significance=0.05).fit(X)
+    assert free.start_test_ == {}
+    assert free.best_epoch_ > 0  # the plain fit keeps a lower held-out loss ...
+    # ... which the gate tests and finds no evidence for
+    assert gated.start_test_["kept"] == "start"
+    assert gated.start_test_["p_value"] >= 0.05
+    assert gated.best_epoch_ == 0
+    fc = gated.forecast()
+    np.testing.assert_allclose(fc["p"].to_numpy(), X["p"].iloc[-1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("quantiles", [None, (0.1, 0.9)])
+def test_significance_keeps_a_clearly_better_model(quantiles):
+    t = np.arange(600)
+    X = pd.DataFrame({"s": np.sin(2 * np.pi * t / 24)})
+    model = AttentionForecaster(
+        window_length=48,
+        horizon=4,
+        d_model=16,
+        n_heads=2,
+        n_layers=1,
+        patch_len=4,
+        max_epochs=5,
+        learning_rate=3e-3,
+        random_state=0,
+        quantiles=quantiles,
+        significance=0.05,
+    ).fit(X)
+    assert model.start_test_["kept"] == "trained"
+    assert model.start_test_["p_value"] < 0.05
+    assert model.best_epoch_ > 0
+
+
+def test_significance_must_be_a_level():
+    X = pd.DataFrame({"p": np.arange(200.0)})
+    for bad in (0.0, 1.0, True, "5%"):
+        with pytest.raises(ValueError, match="'significance' parameter"):
+            AttentionForecaster(**{**TINY, "significance": bad}).fit(X)
+
+
 def test_data_hash_identifies_the_training_data(prices):
     X = prices[["Close"]]
     a = AttentionForecaster(**TINY).fit(X)

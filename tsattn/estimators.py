@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import numbers
+import warnings
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
@@ -21,6 +23,7 @@ from tsattn._base import (
     check_choice,
     check_int,
 )
+from tsattn.metrics import _dm_from_differential
 from tsattn.nn.config import LOSSES, NetConfig, TaskSpec
 from tsattn.nn.net import TemporalAttentionNet
 from tsattn.ridge_start import fit_linear_skip
@@ -128,6 +131,15 @@ class AttentionForecaster(BaseForecaster):
         with stable structure (load, temperature, seasonal demand); on prices
         the random walk usually wins. It applies to forecast series only
         (in supervised mode the targets are not input columns).
+    significance : float or None, default=None
+        Forecasting mode with early stopping: keep the trained weights only
+        when they beat the starting point (the random walk, or the linear
+        skip's start) on the held-out windows by a one-sided Diebold-Mariano
+        test at this level (squared errors of the point forecast, one loss per
+        window, ``h = horizon`` for the overlap of the windows); otherwise
+        keep the start. None keeps whichever has the lower held-out loss. On
+        near-random-walk series a small held-out gain is often noise that does
+        not carry over; ``significance=0.05`` asks for evidence first.
     tasks : dict or None, default=None
         Supervised mode only: ``{y_column: loss}`` or
         ``{y_column: {"loss": ..., "weight": ..., "quantiles": ...}}``; losses
@@ -182,6 +194,11 @@ class AttentionForecaster(BaseForecaster):
         Epoch whose weights were kept, and epochs run.
     n_params_ : int
         Number of trainable parameters.
+    start_test_ : dict
+        With ``significance`` (forecasting mode, early stopping): the
+        ``"statistic"`` and ``"p_value"`` of the test of the trained weights
+        against the start, and which was ``"kept"`` (``"trained"`` or
+        ``"start"``); empty otherwise.
     linear_skip_fit_ : list of dict
         With ``linear_skip``, per task, how the skip started: the fields of
         :class:`tsattn.ridge_start.LinearSkipFit` (``"kept"`` is ``"ridge"``
@@ -226,6 +243,7 @@ class AttentionForecaster(BaseForecaster):
         revin: bool | str = "auto",
         output_head: str = "single",
         linear_skip: bool = False,
+        significance: float | None = None,
         tasks: Mapping[str, Any] | None = None,
         quantiles: tuple[float, ...] | None = None,
         max_epochs: int = 30,
@@ -254,6 +272,7 @@ class AttentionForecaster(BaseForecaster):
         self.revin = revin
         self.output_head = output_head
         self.linear_skip = linear_skip
+        self.significance = significance
         self.tasks = tasks
         self.quantiles = quantiles
         self.max_epochs = max_epochs
@@ -280,6 +299,15 @@ class AttentionForecaster(BaseForecaster):
         check_int(self, "batch_size", self.batch_size, 1)
         check_int(self, "n_iter_no_change", self.n_iter_no_change, 1)
         check_choice(self, "output_head", self.output_head, ("single", "multi"))
+        if self.significance is not None and not (
+            isinstance(self.significance, numbers.Real)
+            and not isinstance(self.significance, bool)
+            and 0.0 < self.significance < 1.0
+        ):
+            raise ValueError(
+                f"The 'significance' parameter of {type(self).__name__} must be "
+                f"None or a float in (0, 1). Got {self.significance!r} instead."
+            )
         if not isinstance(self.linear_skip, (bool, np.bool_)):
             raise TypeError(
                 f"The 'linear_skip' parameter of {type(self).__name__} must be a "
@@ -407,6 +435,9 @@ class AttentionForecaster(BaseForecaster):
             if self.config_.linear_skip
             else []
         )
+        start_state = {
+            k: v.detach().clone() for k, v in self.module_.state_dict().items()
+        }
         result: TrainResult = fit_module(
             self.module_,
             train,
@@ -427,6 +458,17 @@ class AttentionForecaster(BaseForecaster):
             validate_initial=self.mode_ == "forecast",
         )
         self.module_.to("cpu")
+        self.start_test_: dict[str, Any] = {}
+        if (
+            self.significance is not None
+            and self.mode_ == "forecast"
+            and val is not None
+            and result.best_epoch > 0
+        ):
+            self.start_test_ = self._test_against_start(start_state, val, horizon)
+            if self.start_test_["kept"] == "start":
+                result.best_epoch = 0
+                result.best_validation = result.initial_validation
         self.device_ = str(resolve_device(self.device))
         self.loss_curve_ = result.loss_curve
         self.validation_scores_ = result.validation_scores
@@ -438,6 +480,34 @@ class AttentionForecaster(BaseForecaster):
         self.n_params_ = int(
             sum(p.numel() for p in self.module_.parameters() if p.requires_grad)
         )
+
+    def _test_against_start(
+        self, start_state: dict[str, torch.Tensor], val: Any, horizon: int
+    ) -> dict[str, Any]:
+        """DM-test the trained weights against the start on the held-out windows.
+
+        Loads the start back into ``module_`` unless the trained weights have
+        a significantly lower squared error (one-sided, ``self.significance``).
+        """
+        trained_state = {
+            k: v.detach().clone() for k, v in self.module_.state_dict().items()
+        }
+        losses = []
+        for state in (trained_state, start_state):
+            self.module_.load_state_dict(state)
+            losses.append(_window_losses(self.module_, val))
+        d = losses[0] - losses[1]
+        d = d[np.isfinite(d)]
+        try:
+            stat, p_value = _dm_from_differential(d, horizon, "less")
+        except ValueError:  # too few windows for an h-step test: no evidence
+            stat, p_value = math.nan, math.nan
+        kept = "trained" if p_value < self.significance else "start"
+        self.module_.load_state_dict(
+            trained_state if kept == "trained" else start_state
+        )
+        self.module_.eval()
+        return {"statistic": stat, "p_value": p_value, "kept": kept}
 
     def _record_data_hash(self, *arrays: np.ndarray) -> None:
         digest = hashlib.sha256()
@@ -957,6 +1027,7 @@ class SelfAttentionForecaster(AttentionForecaster):
         revin: bool | str = "auto",
         output_head: str = "single",
         linear_skip: bool = False,
+        significance: float | None = None,
         tasks: Mapping[str, Any] | None = None,
         quantiles: tuple[float, ...] | None = None,
         max_epochs: int = 30,
@@ -978,6 +1049,25 @@ class SelfAttentionForecaster(AttentionForecaster):
 
     def _n_heads(self) -> int:
         return 1
+
+
+def _window_losses(module: TemporalAttentionNet, windows: Any) -> np.ndarray:
+    """Mean squared error of the point forecast per window, float64 ``(n,)``."""
+    (task,) = module.config.tasks
+    out = predict_module(module, windows)[task.name].astype(np.float64)
+    if task.loss == "pinball":
+        out = out[..., list(task.quantiles).index(0.5)]  # the median
+    elif task.loss == "gaussian_nll":
+        out = out[..., 0]  # the mean
+    losses = np.empty(len(windows))
+    for lo in range(0, len(windows), 1024):
+        idx = np.arange(lo, min(lo + 1024, len(windows)))
+        _, y = windows.get_batch(idx)
+        err = out[idx] - y[:, : task.horizon].astype(np.float64)
+        with warnings.catch_warnings():  # a window without targets gives NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            losses[idx] = np.nanmean(np.square(err).reshape(len(idx), -1), axis=1)
+    return losses
 
 
 def _with_median(loss: str, quantiles: Any) -> tuple[float, ...]:
