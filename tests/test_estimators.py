@@ -291,6 +291,43 @@ def test_significance_keeps_the_random_walk_without_evidence():
     np.testing.assert_allclose(fc["p"].to_numpy(), X["p"].iloc[-1], rtol=1e-6)
 
 
+def test_significance_also_gates_the_linear_skip_start():
+    # On this random walk the ridge start forecasts the held-out windows a bit
+    # better than the last value, by chance; the gate asks for evidence.
+    rng = np.random.default_rng(7)
+    X = pd.DataFrame({"p": 100 + rng.normal(size=700).cumsum()})
+    params = dict(
+        window_length=32,
+        horizon=4,
+        d_model=16,
+        n_heads=2,
+        n_layers=1,
+        patch_len=4,
+        max_epochs=1,
+        learning_rate=1e-9,
+        random_state=0,
+        validation_fraction=0.3,
+        linear_skip=True,
+    )
+    (free,) = AttentionForecaster(**params).fit(X).linear_skip_fit_
+    assert free["kept"] == "ridge"
+    assert free["validation_mse"]["ridge"] < free["validation_mse"]["zero"]
+    gated = AttentionForecaster(**params, significance=0.05).fit(X)
+    (fit,) = gated.linear_skip_fit_
+    assert fit["kept"] == "zero"
+    assert fit["p_value"] >= 0.05
+    assert all(m.weight.abs().sum() == 0 for m in gated.module_.skips)
+    np.testing.assert_allclose(
+        gated.forecast()["p"].to_numpy(), X["p"].iloc[-1], rtol=1e-6
+    )
+    # a sine wave is an exact AR(2): its ridge start is kept, with evidence
+    t = np.arange(600)
+    sine = pd.DataFrame({"s": np.sin(2 * np.pi * t / 24)})
+    (fit,) = AttentionForecaster(**params, significance=0.05).fit(sine).linear_skip_fit_
+    assert fit["kept"] == "ridge"
+    assert fit["p_value"] < 0.05
+
+
 @pytest.mark.parametrize("quantiles", [None, (0.1, 0.9)])
 def test_significance_keeps_a_clearly_better_model(quantiles):
     t = np.arange(600)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.utils.validation import check_is_fitted
+from torch import nn
 
 from tsattn._base import (
     BaseForecaster,
@@ -132,14 +133,16 @@ class AttentionForecaster(BaseForecaster):
         the random walk usually wins. It applies to forecast series only
         (in supervised mode the targets are not input columns).
     significance : float or None, default=None
-        Forecasting mode with early stopping: keep the trained weights only
-        when they beat the starting point (the random walk, or the linear
-        skip's start) on the held-out windows by a one-sided Diebold-Mariano
-        test at this level (squared errors of the point forecast, one loss per
-        window, ``h = horizon`` for the overlap of the windows); otherwise
-        keep the start. None keeps whichever has the lower held-out loss. On
-        near-random-walk series a small held-out gain is often noise that does
-        not carry over; ``significance=0.05`` asks for evidence first.
+        Forecasting mode with early stopping: ask for evidence before leaving
+        the random walk. A one-sided Diebold-Mariano test at this level, on
+        the held-out windows (squared errors of the point forecast, one loss
+        per window, ``h = horizon`` for the overlap of the windows), must show
+        (1) that the linear skip's ridge start beats the last value, else the
+        skip starts at zero, and (2) that the trained weights beat their
+        start, else the start is kept. None keeps whichever has the lower
+        held-out loss. On near-random-walk series a small held-out gain is
+        often noise that does not carry over; ``significance=0.05`` asks for
+        evidence first.
     tasks : dict or None, default=None
         Supervised mode only: ``{y_column: loss}`` or
         ``{y_column: {"loss": ..., "weight": ..., "quantiles": ...}}``; losses
@@ -203,7 +206,8 @@ class AttentionForecaster(BaseForecaster):
         With ``linear_skip``, per task, how the skip started: the fields of
         :class:`tsattn.ridge_start.LinearSkipFit` (``"kept"`` is ``"ridge"``
         or ``"zero"``, ``"alpha"`` the GCV penalty, ``"validation_mse"`` of
-        both starts); empty otherwise.
+        both starts), plus the test's ``"p_value"`` when ``significance``
+        tested the ridge start; empty otherwise.
     n_features_in_ : int
         Columns of ``X``.
     target_names_ : list of str
@@ -435,9 +439,14 @@ class AttentionForecaster(BaseForecaster):
             if self.config_.linear_skip
             else []
         )
-        start_state = {
-            k: v.detach().clone() for k, v in self.module_.state_dict().items()
-        }
+        gated = (
+            self.significance is not None
+            and self.mode_ == "forecast"
+            and val is not None
+        )
+        if gated:
+            self._gate_linear_skip(val, horizon)
+        start_state = _state(self.module_)
         result: TrainResult = fit_module(
             self.module_,
             train,
@@ -459,14 +468,17 @@ class AttentionForecaster(BaseForecaster):
         )
         self.module_.to("cpu")
         self.start_test_: dict[str, Any] = {}
-        if (
-            self.significance is not None
-            and self.mode_ == "forecast"
-            and val is not None
-            and result.best_epoch > 0
-        ):
-            self.start_test_ = self._test_against_start(start_state, val, horizon)
-            if self.start_test_["kept"] == "start":
+        if gated and result.best_epoch > 0:
+            test = self._prefer_if_significant(
+                _state(self.module_), start_state, val, horizon
+            )
+            kept = "trained" if test["better"] else "start"
+            self.start_test_ = {
+                "statistic": test["statistic"],
+                "p_value": test["p_value"],
+                "kept": kept,
+            }
+            if kept == "start":
                 result.best_epoch = 0
                 result.best_validation = result.initial_validation
         self.device_ = str(resolve_device(self.device))
@@ -481,19 +493,21 @@ class AttentionForecaster(BaseForecaster):
             sum(p.numel() for p in self.module_.parameters() if p.requires_grad)
         )
 
-    def _test_against_start(
-        self, start_state: dict[str, torch.Tensor], val: Any, horizon: int
+    def _prefer_if_significant(
+        self,
+        candidate: dict[str, torch.Tensor],
+        base: dict[str, torch.Tensor],
+        val: Any,
+        horizon: int,
     ) -> dict[str, Any]:
-        """DM-test the trained weights against the start on the held-out windows.
+        """DM-test ``candidate`` weights against ``base`` on the held-out windows.
 
-        Loads the start back into ``module_`` unless the trained weights have
-        a significantly lower squared error (one-sided, ``self.significance``).
+        Loads ``candidate`` into ``module_`` when its squared error is
+        significantly lower (one-sided, level ``self.significance``), else
+        ``base``; returns the statistic, the p-value and the choice.
         """
-        trained_state = {
-            k: v.detach().clone() for k, v in self.module_.state_dict().items()
-        }
         losses = []
-        for state in (trained_state, start_state):
+        for state in (candidate, base):
             self.module_.load_state_dict(state)
             losses.append(_window_losses(self.module_, val))
         d = losses[0] - losses[1]
@@ -502,12 +516,24 @@ class AttentionForecaster(BaseForecaster):
             stat, p_value = _dm_from_differential(d, horizon, "less")
         except ValueError:  # too few windows for an h-step test: no evidence
             stat, p_value = math.nan, math.nan
-        kept = "trained" if p_value < self.significance else "start"
-        self.module_.load_state_dict(
-            trained_state if kept == "trained" else start_state
-        )
+        better = bool(p_value < self.significance)
+        self.module_.load_state_dict(candidate if better else base)
         self.module_.eval()
-        return {"statistic": stat, "p_value": p_value, "kept": kept}
+        return {"statistic": stat, "p_value": p_value, "better": better}
+
+    def _gate_linear_skip(self, val: Any, horizon: int) -> None:
+        """With ``significance``: keep the ridge start only if it is proven."""
+        fits = self.linear_skip_fit_
+        if not fits or fits[0]["kept"] != "ridge":
+            return
+        ridge = _state(self.module_)
+        for skip in self.module_.skips:
+            nn.init.zeros_(skip.weight)
+            nn.init.zeros_(skip.bias)
+        test = self._prefer_if_significant(ridge, _state(self.module_), val, horizon)
+        fits[0]["p_value"] = test["p_value"]
+        if not test["better"]:
+            fits[0]["kept"] = "zero"
 
     def _record_data_hash(self, *arrays: np.ndarray) -> None:
         digest = hashlib.sha256()
@@ -1049,6 +1075,11 @@ class SelfAttentionForecaster(AttentionForecaster):
 
     def _n_heads(self) -> int:
         return 1
+
+
+def _state(module: nn.Module) -> dict[str, torch.Tensor]:
+    """Return a detached copy of the module's weights."""
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
 
 def _window_losses(module: TemporalAttentionNet, windows: Any) -> np.ndarray:
