@@ -276,6 +276,7 @@ def fit_and_score(
         fit_cpu_s=fit_cpu_s,
         n_params=int(model.n_params_),
         epochs=f"{model.best_epoch_}/{model.n_epochs_}",
+        extra={"start": describe_start(model)},
     )
     if args.val_only:
         return result
@@ -297,6 +298,21 @@ def fit_and_score(
     result.mse, result.mae = score(pred, target)
     result.n_windows = len(target)
     return result
+
+
+def describe_start(model: Any) -> str:
+    """How the fit started and ended: linear skip start, and the DM gate."""
+    parts = []
+    for fit in model.linear_skip_fit_:
+        p = fit.get("p_value")
+        parts.append(
+            f"skip {fit['kept']} (alpha {fit['alpha']:g}"
+            + (f", p {p:.3g})" if p is not None else ")")
+        )
+    test = model.start_test_
+    if test:
+        parts.append(f"{test['kept']} kept (p {test['p_value']:.3g})")
+    return "; ".join(parts) or "-"
 
 
 # ------------------------------------------------------------------ output
@@ -342,16 +358,17 @@ def print_table(
         print(f"\n{name}: training runs\n")
         print(
             "| model | H | val MSE | Repeat val MSE | fit wall s | fit CPU s | "
-            "predict s | params | best/epochs |"
+            "predict s | params | best/epochs | start |"
         )
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for s in fitted:
             rep = by.get(("Repeat (last value)", s.horizon))
             print(
                 f"| {s.model} | {s.horizon} | {s.val_mse:.4f} | "
                 f"{rep.val_mse if rep else math.nan:.4f} | {s.fit_s:.0f} | "
                 f"{s.fit_cpu_s:.0f} | "
-                f"{s.predict_s:.1f} | {s.n_params:,} | {s.epochs} |"
+                f"{s.predict_s:.1f} | {s.n_params:,} | {s.epochs} | "
+                f"{s.extra.get('start', '-')} |"
             )
     sys.stdout.flush()
 
@@ -465,7 +482,7 @@ def main(argv: list[str] | None = None) -> None:
                     f"{rep.val_mse:.4f}), test {s.mse:.4f} / {s.mae:.4f} (Repeat "
                     f"{rep.mse:.4f} / {rep.mae:.4f}), fit "
                     f"{s.fit_s:.0f}s (CPU {s.fit_cpu_s:.0f}s), {s.n_params:,} params, "
-                    f"epochs {s.epochs}"
+                    f"epochs {s.epochs}, start: {s.extra.get('start', '-')}"
                 )
                 sys.stdout.flush()
         print_table(name, args.horizons, scores, args.val_only)

@@ -350,6 +350,40 @@ def test_significance_keeps_a_clearly_better_model(quantiles):
     assert model.best_epoch_ > 0
 
 
+def test_significance_needs_two_horizons_of_held_out_windows():
+    # A sine wave is easy, but 51 held-out windows of a 40-step forecast are
+    # too few to show it: the start (the random walk) is kept.
+    t = np.arange(600)
+    X = pd.DataFrame({"s": np.sin(2 * np.pi * t / 24)})
+    model = AttentionForecaster(
+        window_length=48,
+        horizon=40,
+        d_model=16,
+        n_heads=2,
+        n_layers=1,
+        patch_len=4,
+        max_epochs=3,
+        learning_rate=3e-3,
+        random_state=0,
+        validation_fraction=0.1,
+        linear_skip=True,
+        significance=0.05,
+    ).fit(X)
+    (fit,) = model.linear_skip_fit_
+    assert fit["validation_mse"]["ridge"] < 0.1 * fit["validation_mse"]["zero"]
+    assert fit["kept"] == "zero"
+    assert np.isnan(fit["p_value"])
+    # training improved on the held-out windows, but that cannot be shown either
+    assert min(model.validation_scores_) < fit["validation_mse"]["zero"]
+    assert model.start_test_["kept"] == "start"
+    assert model.start_test_["n_windows"] == 51
+    assert np.isnan(model.start_test_["p_value"])
+    assert model.best_epoch_ == 0
+    np.testing.assert_allclose(
+        model.forecast(1)["s"].to_numpy(), X["s"].iloc[-1], rtol=1e-5, atol=1e-6
+    )
+
+
 def test_significance_must_be_a_level():
     X = pd.DataFrame({"p": np.arange(200.0)})
     for bad in (0.0, 1.0, True, "5%"):

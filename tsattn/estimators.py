@@ -139,10 +139,11 @@ class AttentionForecaster(BaseForecaster):
         per window, ``h = horizon`` for the overlap of the windows), must show
         (1) that the linear skip's ridge start beats the last value, else the
         skip starts at zero, and (2) that the trained weights beat their
-        start, else the start is kept. None keeps whichever has the lower
-        held-out loss. On near-random-walk series a small held-out gain is
-        often noise that does not carry over; ``significance=0.05`` asks for
-        evidence first.
+        start, else the start is kept. With fewer than ``2 * horizon``
+        held-out windows there is no evidence and the start is kept. None
+        keeps whichever has the lower held-out loss. On near-random-walk
+        series a small held-out gain is often noise that does not carry over;
+        ``significance=0.05`` asks for evidence first.
     tasks : dict or None, default=None
         Supervised mode only: ``{y_column: loss}`` or
         ``{y_column: {"loss": ..., "weight": ..., "quantiles": ...}}``; losses
@@ -199,8 +200,9 @@ class AttentionForecaster(BaseForecaster):
         Number of trainable parameters.
     start_test_ : dict
         With ``significance`` (forecasting mode, early stopping): the
-        ``"statistic"`` and ``"p_value"`` of the test of the trained weights
-        against the start, and which was ``"kept"`` (``"trained"`` or
+        ``"statistic"``, ``"p_value"`` and ``"n_windows"`` of the test of the
+        trained weights against the start (NaN with fewer than
+        ``2 * horizon`` windows), and which was ``"kept"`` (``"trained"`` or
         ``"start"``); empty otherwise.
     linear_skip_fit_ : list of dict
         With ``linear_skip``, per task, how the skip started: the fields of
@@ -476,6 +478,7 @@ class AttentionForecaster(BaseForecaster):
             self.start_test_ = {
                 "statistic": test["statistic"],
                 "p_value": test["p_value"],
+                "n_windows": test["n_windows"],
                 "kept": kept,
             }
             if kept == "start":
@@ -512,14 +515,21 @@ class AttentionForecaster(BaseForecaster):
             losses.append(_window_losses(self.module_, val))
         d = losses[0] - losses[1]
         d = d[np.isfinite(d)]
-        try:
+        stat = p_value = math.nan
+        # Fewer than two non-overlapping horizons of held-out windows cannot
+        # show an h-step advantage (the HAC variance and the small-sample
+        # factor break down): no evidence, so the base is kept.
+        if d.size >= 2 * horizon:
             stat, p_value = _dm_from_differential(d, horizon, "less")
-        except ValueError:  # too few windows for an h-step test: no evidence
-            stat, p_value = math.nan, math.nan
         better = bool(p_value < self.significance)
         self.module_.load_state_dict(candidate if better else base)
         self.module_.eval()
-        return {"statistic": stat, "p_value": p_value, "better": better}
+        return {
+            "statistic": stat,
+            "p_value": p_value,
+            "better": better,
+            "n_windows": int(d.size),
+        }
 
     def _gate_linear_skip(self, val: Any, horizon: int) -> None:
         """With ``significance``: keep the ridge start only if it is proven."""
