@@ -148,6 +148,30 @@ def test_fit_is_the_estimator_fit(files, bars):
     pd.testing.assert_frame_equal(got.forecast(), ref.forecast())
 
 
+def test_fit_passes_linear_skip_and_significance(files, tmp_path):
+    out = tmp_path / "skip.safetensors"
+    args = ["fit", files["head"], "--horizon", "3", "--out", out, "-q", *TINY]
+    assert main([*args, "--linear-skip", "--significance", "0.05"]) == 0
+    model = load(out)
+    assert model.get_params()["linear_skip"] is True
+    assert model.get_params()["significance"] == 0.05
+    assert model.config_.linear_skip is True
+    assert model.linear_skip_fit_[0]["kept"] in ("ridge", "zero")
+    assert "p_value" in model.linear_skip_fit_[0]
+
+
+@pytest.mark.parametrize("level", ["0", "1.5", "five"])
+def test_significance_must_be_a_level(files, tmp_path, level, capsys):
+    out = tmp_path / "bad.safetensors"
+    args = ["fit", files["head"], "--out", out, "-q", *TINY, "--significance", level]
+    rc = main(args)
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "--significance" in err
+    assert f"strictly between 0 and 1, e.g. 0.05; got {level!r}" in err
+    assert not out.exists()
+
+
 def test_forecast_feeds_new_rows_without_refit(files, capsys):
     assert main(["forecast", files["model"], files["full"]]) == 0
     captured = capsys.readouterr()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import math
 import os
 import sys
 import tempfile
@@ -641,6 +642,19 @@ def _quantiles(text: str | None) -> tuple[float, ...] | None:
     return levels
 
 
+def _level(text: str) -> float:
+    """Parse a significance level strictly between 0 and 1."""
+    try:
+        level = float(text)
+    except ValueError:
+        level = math.nan
+    if not 0.0 < level < 1.0:
+        raise argparse.ArgumentTypeError(
+            f"expected a level strictly between 0 and 1, e.g. 0.05; got {text!r}"
+        )
+    return level
+
+
 def _attention_params(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "window_length": args.window_length,
@@ -650,6 +664,8 @@ def _attention_params(args: argparse.Namespace) -> dict[str, Any]:
         "patch_len": args.patch_len,
         "max_epochs": args.epochs,
         "max_steps_per_epoch": args.max_steps_per_epoch,
+        "linear_skip": args.linear_skip,
+        "significance": args.significance,
         "random_state": args.seed,
         "device": args.device,
     }
@@ -1037,6 +1053,19 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     add("--layers", type=num, default=2, metavar="N", help="encoder blocks (2)")
     add("--patch-len", type=num, default=8, metavar="P", help="steps per token (8)")
     add("--epochs", type=num, default=20, metavar="E", help="max epochs (20)")
+    add(
+        "--linear-skip",
+        action="store_true",
+        help="add a linear map of each series' window, started at its ridge "
+        "regression (for structured series; see AttentionForecaster)",
+    )
+    add(
+        "--significance",
+        type=_level,
+        metavar="P",
+        help="leave the random walk only when a Diebold-Mariano test on the "
+        "held-out windows shows a gain at this level, e.g. 0.05 (off)",
+    )
     add(
         "--max-steps-per-epoch",
         type=num,
