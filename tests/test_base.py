@@ -200,6 +200,26 @@ def test_not_fitted_errors():
             call()
 
 
+def test_parameters_changed_after_fit_are_named_not_mixed_in():
+    X = prices(30)
+    est = DriftForecaster(horizon=3, quantiles=(0.1, 0.9)).fit(X)
+    assert est.fitted_params_ == {"horizon": 3, "quantiles": (0.1, 0.9)}
+    expected = est.forecast()
+    est.set_params(horizon=5)
+    for call in (est.forecast, lambda: est.predict(X), lambda: est.score(X)):
+        with pytest.raises(ValueError, match=re.escape("horizon from 3 to 5 was set")):
+            call()
+    est.set_params(horizon=3, quantiles=[0.1, 0.9])  # a list equals the tuple
+    pd.testing.assert_frame_equal(est.forecast(), expected)
+    est.set_params(quantiles=(0.2, 0.8))
+    with pytest.raises(
+        ValueError, match=r"quantiles from \(0.1, 0.9\) to \(0.2, 0.8\)"
+    ):
+        est.update(X.iloc[:0])
+    # a refit adopts the new values
+    assert len(est.fit(X).forecast().columns) == 2 * 3
+
+
 def test_forecast_frame_layout():
     X = prices(10)
     fc = NaiveForecaster(horizon=3, quantiles=(0.95, 0.05)).fit(X).forecast()

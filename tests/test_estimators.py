@@ -384,6 +384,19 @@ def test_significance_needs_two_horizons_of_held_out_windows():
     )
 
 
+def test_window_length_changed_after_fit_is_named(fitted, prices, tmp_path):
+    model = clone(fitted).fit(prices[["Close"]])
+    L = model.window_length
+    path = tmp_path / "m.tsattn"
+    model.save(path)
+    assert load(path).fitted_params_ == model.fitted_params_
+    model.set_params(window_length=L + 8)
+    with pytest.raises(ValueError, match=f"window_length from {L} to {L + 8}"):
+        model.forecast()
+    with pytest.raises(ValueError, match="call fit again"):
+        model.attention_weights()
+
+
 def test_significance_must_be_a_level():
     X = pd.DataFrame({"p": np.arange(200.0)})
     for bad in (0.0, 1.0, True, "5%"):

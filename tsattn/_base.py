@@ -230,6 +230,13 @@ def _continuation_problem(
 # ----------------------------------------------------------------------------
 
 
+def _comparable(value: Any) -> Any:
+    """Sequences as tuples of floats, so that lists, tuples and arrays compare."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return tuple(float(v) for v in value)
+    return value
+
+
 def check_int(est: Any, name: str, value: Any, minimum: int) -> int:
     """Check that parameter ``name`` is an int >= ``minimum`` (sklearn wording)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -288,6 +295,12 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
     used as context; otherwise ``X`` alone is the history, with the fitted
     parameters. Rows whose history is too short to forecast hold NaN. Data
     after row ``t`` never influences the prediction of row ``t``.
+
+    Parameters that shape the fitted state (``horizon``, ``quantiles``, and
+    ``window_length`` for the attention models) are recorded at fit in
+    ``fitted_params_``; changing one with ``set_params`` and predicting
+    without refitting raises an error that names it, instead of mixing the
+    new value with the old fit.
 
     Subclasses implement ``_fit``, ``_forecast`` and ``_update``, and usually
     override ``_predict_path`` (a generic, slow default is provided) and
@@ -396,6 +409,32 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
 
     # -- the public faces ------------------------------------------------------
 
+    _fit_defining: tuple[str, ...] = ("horizon", "quantiles")
+    """Parameters that prediction reads and that must not change after fit."""
+
+    def _record_fit_params(self) -> None:
+        self.fitted_params_ = {
+            k: _comparable(getattr(self, k))
+            for k in self._fit_defining
+            if hasattr(self, k)
+        }
+
+    def _check_fitted(self) -> None:
+        """Raise unless fitted and the fit-defining parameters are unchanged."""
+        check_is_fitted(self)
+        fitted = getattr(self, "fitted_params_", None) or {}
+        changed = [
+            f"{k} from {v!r} to {_comparable(getattr(self, k, None))!r}"
+            for k, v in fitted.items()
+            if _comparable(getattr(self, k, None)) != v
+        ]
+        if changed:
+            raise ValueError(
+                f"{type(self).__name__} was fitted with other parameters: "
+                f"{'; '.join(changed)} was set after fit. Prediction uses what "
+                "was fitted; call fit again, or set the parameter back."
+            )
+
     def __sklearn_is_fitted__(self) -> bool:
         return bool(getattr(self, "_is_fitted", False))
 
@@ -441,6 +480,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
                 "history."
             )
         self._fit(values, index)
+        self._record_fit_params()
         self._is_fitted = True
         return self
 
@@ -491,7 +531,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             units, each followed by its quantile columns ``f"{col}_q{q:g}"``
             when the model has quantiles.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         steps = self.horizon if steps is None else _check_steps(steps)
         mean, quantiles = self._forecast(steps)
         index = _future_index(self.index_, steps, self.freq_)
@@ -518,7 +558,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self : BaseForecaster
             The forecaster, whose ``forecast`` now starts after the new rows.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         values, index, is_pandas = self._check_new(X_new, "X_new")
         if not is_pandas:
             index = _future_index(self.index_, len(values), self.freq_)
@@ -560,7 +600,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             (``col0_h1 .. col0_hH, col1_h1, ...``). Pandas in gives pandas
             out, on the index of ``X``. Rows with too little history are NaN.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         values, index, is_pandas = self._check_new(X, "X")
         continuing = is_pandas and (
             _continuation_problem(self.index_, self.freq_, self._strict_freq, index)

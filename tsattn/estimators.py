@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from tsattn._base import (
@@ -232,6 +231,7 @@ class AttentionForecaster(BaseForecaster):
     """
 
     _multivariate = True
+    _fit_defining = ("horizon", "quantiles", "window_length")
 
     def __init__(
         self,
@@ -711,6 +711,7 @@ class AttentionForecaster(BaseForecaster):
         )
         self._reset(values, index)
         self._record_data_hash(values, y_values)
+        self._record_fit_params()
         self._is_fitted = True
         return self
 
@@ -798,7 +799,7 @@ class AttentionForecaster(BaseForecaster):
             ``f"{col}_h{k}"``. Supervised mode: one column per ``y`` column
             (1-D when ``y`` was 1-D), probabilities for ``bce`` tasks.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         if self.mode_ == "forecast":
             return super().predict(X)
         values, index, is_pandas = self._check_new(X, "X")
@@ -832,7 +833,7 @@ class AttentionForecaster(BaseForecaster):
         float
             Uniformly averaged R^2.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         if self.mode_ == "forecast":
             return super().score(X, y, sample_weight)
         from sklearn.metrics import r2_score
@@ -870,7 +871,7 @@ class AttentionForecaster(BaseForecaster):
         pandas.DataFrame
             Forecasts on the future index.
         """
-        check_is_fitted(self)
+        self._check_fitted()
         if self.mode_ == "forecast":
             return super().forecast(steps)
         # The window ending at the last row seen: the remembered tail itself.
@@ -942,7 +943,7 @@ class AttentionForecaster(BaseForecaster):
             class name}``. Row ``i`` of a map is how token ``i`` spreads its
             attention over the tokens (rows sum to 1).
         """
-        check_is_fitted(self)
+        self._check_fitted()
         if X is None:
             window = self._history_tail()
             stamps = self.index_[-len(window) :]
