@@ -262,21 +262,28 @@ def test_linear_skip_learns_a_linear_signal_and_round_trips(tmp_path, prices):
     assert len(sup.module_.skips) == 0
 
 
+SMALL = dict(d_model=16, n_heads=2, n_layers=1, patch_len=4, random_state=0)
+
+
+def _random_walk(seed=7, n=700):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"p": 100 + rng.normal(size=n).cumsum()})
+
+
+def _sine(n=600, period=24):
+    return pd.DataFrame({"s": np.sin(2 * np.pi * np.arange(n) / period)})
+
+
 def test_significance_keeps_the_random_walk_without_evidence():
     # On a random walk, a trained model's small held-out gain (if any) is noise.
-    rng = np.random.default_rng(7)
-    X = pd.DataFrame({"p": 100 + rng.normal(size=700).cumsum()})
+    X = _random_walk()
     params = dict(
+        SMALL,
         window_length=32,
         horizon=4,
-        d_model=16,
-        n_heads=2,
-        n_layers=1,
-        patch_len=4,
         max_epochs=4,
         learning_rate=1e-2,
         tol=0.0,
-        random_state=0,
         validation_fraction=0.3,
     )
     free = AttentionForecaster(**params).fit(X)
@@ -294,18 +301,13 @@ def test_significance_keeps_the_random_walk_without_evidence():
 def test_significance_also_gates_the_linear_skip_start():
     # On this random walk the ridge start forecasts the held-out windows a bit
     # better than the last value, by chance; the gate asks for evidence.
-    rng = np.random.default_rng(7)
-    X = pd.DataFrame({"p": 100 + rng.normal(size=700).cumsum()})
+    X = _random_walk()
     params = dict(
+        SMALL,
         window_length=32,
         horizon=4,
-        d_model=16,
-        n_heads=2,
-        n_layers=1,
-        patch_len=4,
         max_epochs=1,
         learning_rate=1e-9,
-        random_state=0,
         validation_fraction=0.3,
         linear_skip=True,
     )
@@ -321,8 +323,7 @@ def test_significance_also_gates_the_linear_skip_start():
         gated.forecast()["p"].to_numpy(), X["p"].iloc[-1], rtol=1e-6
     )
     # a sine wave is an exact AR(2): its ridge start is kept, with evidence
-    t = np.arange(600)
-    sine = pd.DataFrame({"s": np.sin(2 * np.pi * t / 24)})
+    sine = _sine()
     (fit,) = AttentionForecaster(**params, significance=0.05).fit(sine).linear_skip_fit_
     assert fit["kept"] == "ridge"
     assert fit["p_value"] < 0.05
@@ -330,18 +331,13 @@ def test_significance_also_gates_the_linear_skip_start():
 
 @pytest.mark.parametrize("quantiles", [None, (0.1, 0.9)])
 def test_significance_keeps_a_clearly_better_model(quantiles):
-    t = np.arange(600)
-    X = pd.DataFrame({"s": np.sin(2 * np.pi * t / 24)})
+    X = _sine()
     model = AttentionForecaster(
+        **SMALL,
         window_length=48,
         horizon=4,
-        d_model=16,
-        n_heads=2,
-        n_layers=1,
-        patch_len=4,
         max_epochs=5,
         learning_rate=3e-3,
-        random_state=0,
         quantiles=quantiles,
         significance=0.05,
     ).fit(X)
@@ -353,18 +349,13 @@ def test_significance_keeps_a_clearly_better_model(quantiles):
 def test_significance_needs_two_horizons_of_held_out_windows():
     # A sine wave is easy, but 51 held-out windows of a 40-step forecast are
     # too few to show it: the start (the random walk) is kept.
-    t = np.arange(600)
-    X = pd.DataFrame({"s": np.sin(2 * np.pi * t / 24)})
+    X = _sine()
     model = AttentionForecaster(
+        **SMALL,
         window_length=48,
         horizon=40,
-        d_model=16,
-        n_heads=2,
-        n_layers=1,
-        patch_len=4,
         max_epochs=3,
         learning_rate=3e-3,
-        random_state=0,
         validation_fraction=0.1,
         linear_skip=True,
         significance=0.05,
