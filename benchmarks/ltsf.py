@@ -29,6 +29,13 @@ Examples
     python benchmarks/ltsf.py --quick
     python benchmarks/ltsf.py --data exchange --horizons 96 192 336 720
     python benchmarks/ltsf.py --data etth1 --horizons 96 --val-only --patch-len 16
+    python benchmarks/ltsf.py --data etth1 --window-length 512 --patch-len 16 \
+        --d-model 32 --epochs 10 --max-steps 60 --learning-rate 1e-4 --linear-skip \
+        --significance 0.05
+
+The table's last column says how each fit started: whether the linear skip kept
+its ridge start (and the p-value of its test against the last value), and
+whether the trained weights or the start were kept by the significance gate.
 
 ETTh1 (CC BY-ND 4.0, Zhou et al., AAAI 2021) is read in place and transformed
 at load time only; no modified copy is written.
