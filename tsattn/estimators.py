@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import numbers
-import warnings
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
@@ -13,7 +11,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from torch import nn
 
 from tsattn._base import (
     BaseForecaster,
@@ -23,7 +20,7 @@ from tsattn._base import (
     check_choice,
     check_int,
 )
-from tsattn.metrics import _dm_from_differential
+from tsattn.evidence import gate_linear_skip, module_state, prefer_if_significant
 from tsattn.nn.config import LOSSES, NetConfig, TaskSpec
 from tsattn.nn.net import TemporalAttentionNet
 from tsattn.ridge_start import fit_linear_skip
@@ -447,8 +444,14 @@ class AttentionForecaster(BaseForecaster):
             and val is not None
         )
         if gated:
-            self._gate_linear_skip(val, horizon)
-        start_state = _state(self.module_)
+            gate_linear_skip(
+                self.module_,
+                self.linear_skip_fit_,
+                val,
+                horizon=horizon,
+                level=self.significance,
+            )
+        start_state = module_state(self.module_)
         result: TrainResult = fit_module(
             self.module_,
             train,
@@ -471,8 +474,13 @@ class AttentionForecaster(BaseForecaster):
         self.module_.to("cpu")
         self.start_test_: dict[str, Any] = {}
         if gated and result.best_epoch > 0:
-            test = self._prefer_if_significant(
-                _state(self.module_), start_state, val, horizon
+            test = prefer_if_significant(
+                self.module_,
+                module_state(self.module_),
+                start_state,
+                val,
+                horizon=horizon,
+                level=self.significance,
             )
             kept = "trained" if test["better"] else "start"
             self.start_test_ = {
@@ -495,55 +503,6 @@ class AttentionForecaster(BaseForecaster):
         self.n_params_ = int(
             sum(p.numel() for p in self.module_.parameters() if p.requires_grad)
         )
-
-    def _prefer_if_significant(
-        self,
-        candidate: dict[str, torch.Tensor],
-        base: dict[str, torch.Tensor],
-        val: Any,
-        horizon: int,
-    ) -> dict[str, Any]:
-        """DM-test ``candidate`` weights against ``base`` on the held-out windows.
-
-        Loads ``candidate`` into ``module_`` when its squared error is
-        significantly lower (one-sided, level ``self.significance``), else
-        ``base``; returns the statistic, the p-value and the choice.
-        """
-        losses = []
-        for state in (candidate, base):
-            self.module_.load_state_dict(state)
-            losses.append(_window_losses(self.module_, val))
-        d = losses[0] - losses[1]
-        d = d[np.isfinite(d)]
-        stat = p_value = math.nan
-        # Fewer than two non-overlapping horizons of held-out windows cannot
-        # show an h-step advantage (the HAC variance and the small-sample
-        # factor break down): no evidence, so the base is kept.
-        if d.size >= 2 * horizon:
-            stat, p_value = _dm_from_differential(d, horizon, "less")
-        better = bool(p_value < self.significance)
-        self.module_.load_state_dict(candidate if better else base)
-        self.module_.eval()
-        return {
-            "statistic": stat,
-            "p_value": p_value,
-            "better": better,
-            "n_windows": int(d.size),
-        }
-
-    def _gate_linear_skip(self, val: Any, horizon: int) -> None:
-        """With ``significance``: keep the ridge start only if it is proven."""
-        fits = self.linear_skip_fit_
-        if not fits or fits[0]["kept"] != "ridge":
-            return
-        ridge = _state(self.module_)
-        for skip in self.module_.skips:
-            nn.init.zeros_(skip.weight)
-            nn.init.zeros_(skip.bias)
-        test = self._prefer_if_significant(ridge, _state(self.module_), val, horizon)
-        fits[0]["p_value"] = test["p_value"]
-        if not test["better"]:
-            fits[0]["kept"] = "zero"
 
     def _record_data_hash(self, *arrays: np.ndarray) -> None:
         digest = hashlib.sha256()
@@ -1086,30 +1045,6 @@ class SelfAttentionForecaster(AttentionForecaster):
 
     def _n_heads(self) -> int:
         return 1
-
-
-def _state(module: nn.Module) -> dict[str, torch.Tensor]:
-    """Return a detached copy of the module's weights."""
-    return {k: v.detach().clone() for k, v in module.state_dict().items()}
-
-
-def _window_losses(module: TemporalAttentionNet, windows: Any) -> np.ndarray:
-    """Mean squared error of the point forecast per window, float64 ``(n,)``."""
-    (task,) = module.config.tasks
-    out = predict_module(module, windows)[task.name].astype(np.float64)
-    if task.loss == "pinball":
-        out = out[..., list(task.quantiles).index(0.5)]  # the median
-    elif task.loss == "gaussian_nll":
-        out = out[..., 0]  # the mean
-    losses = np.empty(len(windows))
-    for lo in range(0, len(windows), 1024):
-        idx = np.arange(lo, min(lo + 1024, len(windows)))
-        _, y = windows.get_batch(idx)
-        err = out[idx] - y[:, : task.horizon].astype(np.float64)
-        with warnings.catch_warnings():  # a window without targets gives NaN
-            warnings.simplefilter("ignore", RuntimeWarning)
-            losses[idx] = np.nanmean(np.square(err).reshape(len(idx), -1), axis=1)
-    return losses
 
 
 def _with_median(loss: str, quantiles: Any) -> tuple[float, ...]:

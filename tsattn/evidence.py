@@ -1,0 +1,144 @@
+"""Evidence before leaving the start: a Diebold-Mariano test on held-out windows.
+
+A forecasting network starts at the last value (or at the linear skip's ridge
+start). With ``significance`` set on the estimator, a better-looking set of
+weights replaces the start only when its per-window squared errors on the
+held-out windows are significantly lower, by a one-sided Diebold-Mariano test
+with ``h = horizon`` (the windows overlap by ``horizon - 1`` steps).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from tsattn.metrics import _dm_from_differential
+from tsattn.training import predict_module
+
+
+def module_state(module: nn.Module) -> dict[str, torch.Tensor]:
+    """Return a detached copy of the module's weights."""
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def window_losses(module: nn.Module, windows: Any) -> np.ndarray:
+    """Mean squared error of the point forecast of each window.
+
+    Parameters
+    ----------
+    module : TemporalAttentionNet
+        A network with one task (a forecasting network).
+    windows : WindowSet
+        Windows with targets, in time order.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_windows,)
+        Per window, the mean over steps and targets of the squared error of
+        the point forecast (the median for ``pinball``, the mean for
+        ``gaussian_nll``); missing targets are left out, and a window without
+        any target is NaN.
+    """
+    (task,) = module.config.tasks
+    out = predict_module(module, windows)[task.name].astype(np.float64)
+    if task.loss == "pinball":
+        out = out[..., list(task.quantiles).index(0.5)]  # the median
+    elif task.loss == "gaussian_nll":
+        out = out[..., 0]  # the mean
+    losses = np.empty(len(windows))
+    for lo in range(0, len(windows), 1024):
+        idx = np.arange(lo, min(lo + 1024, len(windows)))
+        _, y = windows.get_batch(idx)
+        err = out[idx] - y[:, : task.horizon].astype(np.float64)
+        with warnings.catch_warnings():  # a window without targets gives NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            losses[idx] = np.nanmean(np.square(err).reshape(len(idx), -1), axis=1)
+    return losses
+
+
+def prefer_if_significant(
+    module: nn.Module,
+    candidate: dict[str, torch.Tensor],
+    base: dict[str, torch.Tensor],
+    windows: Any,
+    *,
+    horizon: int,
+    level: float,
+) -> dict[str, Any]:
+    """Load ``candidate`` into ``module`` only if it beats ``base`` significantly.
+
+    Parameters
+    ----------
+    module : TemporalAttentionNet
+        The network; it ends up holding the chosen weights, in eval mode.
+    candidate, base : dict of str to torch.Tensor
+        Two state dicts of ``module``.
+    windows : WindowSet
+        Held-out windows with targets, in time order.
+    horizon : int
+        Forecast horizon ``h`` of the Diebold-Mariano test.
+    level : float
+        Significance level of the one-sided test.
+
+    Returns
+    -------
+    dict
+        ``"statistic"`` and ``"p_value"`` of the test (NaN with fewer than
+        ``2 * horizon`` comparable windows, which cannot show an h-step
+        advantage: the HAC variance and the small-sample factor break down
+        there, so ``base`` is kept), ``"better"`` (whether ``candidate`` was
+        loaded) and ``"n_windows"``.
+    """
+    losses = []
+    for state in (candidate, base):
+        module.load_state_dict(state)
+        losses.append(window_losses(module, windows))
+    d = losses[0] - losses[1]
+    d = d[np.isfinite(d)]
+    stat = p_value = math.nan
+    if d.size >= 2 * horizon:
+        stat, p_value = _dm_from_differential(d, horizon, "less")
+    better = bool(p_value < level)
+    module.load_state_dict(candidate if better else base)
+    module.eval()
+    return {
+        "statistic": stat,
+        "p_value": p_value,
+        "better": better,
+        "n_windows": int(d.size),
+    }
+
+
+def gate_linear_skip(
+    module: nn.Module,
+    fits: list[dict[str, Any]],
+    windows: Any,
+    *,
+    horizon: int,
+    level: float,
+) -> None:
+    """Keep the linear skip's ridge start only if it beats the last value.
+
+    ``fits`` is the estimator's ``linear_skip_fit_`` (one dict per task); the
+    first entry gets the test's ``"p_value"``, and ``"kept"`` becomes
+    ``"zero"`` (with the skip zeroed in ``module``) when the ridge start is not
+    significantly better than the zero map on ``windows``.
+    """
+    if not fits or fits[0]["kept"] != "ridge":
+        return
+    ridge = module_state(module)
+    for skip in module.skips:
+        nn.init.zeros_(skip.weight)
+        nn.init.zeros_(skip.bias)
+    zero = module_state(module)
+    test = prefer_if_significant(
+        module, ridge, zero, windows, horizon=horizon, level=level
+    )
+    fits[0]["p_value"] = test["p_value"]
+    if not test["better"]:
+        fits[0]["kept"] = "zero"
