@@ -221,8 +221,15 @@ def test_diebold_mariano_degenerate_and_errors():
         [2.0, 2.0, 2.0], [1.0, 1.0, 1.0], loss="absolute", alternative="less"
     )
     assert p_less == 1.0
-    with pytest.raises(ValueError, match="needs more loss differentials for h = 3"):
+    with pytest.raises(ValueError, match="3-step forecasts needs at least 6 loss"):
         diebold_mariano([1.0, 2.0, 3.0], [0.0, 1.0, 0.0], h=3)
+    # n = 5 < 2h = 6 is refused; n = 6 is the first size the test accepts
+    with pytest.raises(ValueError, match="got n = 5"):
+        diebold_mariano([1.0, 2.0, 3.0, 1.0, 2.0], [0.0] * 5, h=3)
+    stat, _ = diebold_mariano([1.0, 2.0, 3.0, 1.0, 2.0, 2.5], [0.0] * 6, h=3)
+    assert math.isfinite(stat)
+    with pytest.raises(ValueError, match="needs at least 2 loss differentials"):
+        diebold_mariano([1.0], [0.0])
     with pytest.raises(ValueError, match="loss must be one of"):
         diebold_mariano([1.0, 2.0], [0.0, 1.0], loss="huber")
     with pytest.raises(ValueError, match="alternative must be"):

@@ -100,9 +100,10 @@ def prefer_if_significant(
         losses.append(window_losses(module, windows))
     d = losses[0] - losses[1]
     d = d[np.isfinite(d)]
-    stat = p_value = math.nan
-    if d.size >= 2 * horizon:
+    try:
         stat, p_value = _dm_from_differential(d, horizon, "less")
+    except ValueError:  # fewer than 2 * horizon windows: no evidence
+        stat = p_value = math.nan
     better = bool(p_value < level)
     module.load_state_dict(candidate if better else base)
     module.eval()

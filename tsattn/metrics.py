@@ -475,12 +475,14 @@ def _dm_from_differential(
     from scipy.stats import t as student_t
 
     n = d.size
-    correction = (n + 1 - 2 * h + h * (h - 1) / n) / n
-    if n < 2 or correction <= 0:
+    if n < max(2, 2 * h):
+        # Below 2h the HAC variance lacks most of its h - 1 autocovariances and
+        # the HLN factor exceeds 1 once n < h / 2, inflating the statistic.
         raise ValueError(
-            f"The Diebold-Mariano test needs more loss differentials for h = {h}; "
-            f"got n = {n} (need n + 1 - 2h + h(h-1)/n > 0 and n >= 2)."
+            f"The Diebold-Mariano test of {h}-step forecasts needs at least "
+            f"{max(2, 2 * h)} loss differentials (2h, and at least 2); got n = {n}."
         )
+    correction = (n + 1 - 2 * h + h * (h - 1) / n) / n
     mean = d.mean()
     centred = d - mean
     # Long-run variance of an MA(h-1) differential: the first h - 1
@@ -534,7 +536,9 @@ def diebold_mariano(
     with the sign of its mean. The statistic ``mean(d) / sqrt(var / n)`` is
     multiplied by the Harvey-Leybourne-Newbold (1997) small-sample factor
     ``sqrt((n + 1 - 2h + h(h-1)/n) / n)`` and compared with Student's t with
-    ``n - 1`` degrees of freedom.
+    ``n - 1`` degrees of freedom. At least ``2h`` differentials are required:
+    with fewer, the variance misses most of its autocovariances and the HLN
+    factor can exceed 1, so the test would report evidence it does not have.
 
     Parameters
     ----------
