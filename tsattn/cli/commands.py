@@ -1,0 +1,399 @@
+"""The handlers of the commands: demo, fit, predict, forecast, backtest, report."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tsattn.cli.columns import _column, _numeric, _split_list, _targets
+from tsattn.cli.console import PROG, _one_line, _Progress
+from tsattn.cli.files import (
+    _check_output,
+    _existing_file,
+    _is_parquet,
+    _write_table,
+    read_data,
+)
+from tsattn.cli.leaderboard import _attention_maps, _backtest_all, _write_outputs
+from tsattn.cli.models import (
+    _ATTENTION,
+    _DEMO_ATTENTION,
+    _QUICK_ATTENTION,
+    _make_model,
+    _parse_models,
+)
+
+
+def _emit(frame: pd.DataFrame, out: str | None, what: str, quiet: bool) -> None:
+    """Write ``frame`` (with its index) to ``out``, or as CSV to stdout."""
+    if out is None:
+        frame.to_csv(sys.stdout)
+        return
+    path = _write_table(frame, _check_output(out, what), index=True)
+    if not quiet:
+        print(f"{PROG}: {what} written to {path}", file=sys.stderr)
+
+
+def _quantiles(text: str | None) -> tuple[float, ...] | None:
+    if text is None or text.lower() == "none":
+        return None
+    try:
+        levels = tuple(float(q) for q in _split_list(text))
+    except ValueError:
+        raise ValueError(
+            f"--quantiles {text!r} must be comma-separated numbers in (0, 1), e.g. "
+            "0.05,0.95, or 'none'."
+        ) from None
+    bad = [q for q in levels if not 0.0 < q < 1.0]
+    if bad or not levels:
+        raise ValueError(
+            f"--quantiles levels must lie strictly between 0 and 1; got {text!r}."
+        )
+    return levels
+
+
+def _attention_params(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "window_length": args.window_length,
+        "d_model": args.d_model,
+        "n_heads": args.heads,
+        "n_layers": args.layers,
+        "patch_len": args.patch_len,
+        "max_epochs": args.epochs,
+        "max_steps_per_epoch": args.max_steps_per_epoch,
+        "linear_skip": args.linear_skip,
+        "significance": args.significance,
+        "random_state": args.seed,
+        "device": args.device,
+    }
+
+
+def _load_model(path: str) -> Any:
+    from tsattn.persistence import load
+
+    return load(_existing_file(path, "MODEL"))
+
+
+def _model_input(model: Any, frame: pd.DataFrame, missing: str) -> pd.DataFrame:
+    """Return the columns ``model`` was fitted on, taken from ``frame``."""
+    names = [str(c) for c in model.columns_]
+    absent = [n for n in names if n not in {str(c) for c in frame.columns}]
+    if absent:
+        raise ValueError(
+            f"DATA lacks column(s) {absent} that the model was fitted on (DATA has "
+            f"{[str(c) for c in frame.columns]})."
+        )
+    by_str = {str(c): c for c in frame.columns}
+    X = _numeric(frame, [by_str[n] for n in names], missing)
+    X.columns = list(model.columns_)
+    return X
+
+
+def _check_index_kind(model: Any, X: pd.DataFrame) -> None:
+    dated_model = isinstance(model.index_, pd.DatetimeIndex)
+    dated_data = isinstance(X.index, pd.DatetimeIndex)
+    if dated_model != dated_data:
+        kinds = {True: "dates", False: "row positions"}
+        raise ValueError(
+            f"DATA is indexed by {kinds[dated_data]} but the model was fitted on "
+            f"data indexed by {kinds[dated_model]}; pass a file like the one used "
+            "to fit it."
+        )
+
+
+def _demo_data(
+    kind: str, n_rows: int, series: str | None, n_default: int
+) -> tuple[pd.DataFrame, str]:
+    """Return the demo's wide frame (one column per series) and its provenance."""
+    if kind == "stock":
+        from tsattn.datasets import make_stock_like
+
+        kinds = _split_list(series) or ["ar1", "garch", "regime"][:n_default]
+        data = pd.DataFrame(
+            {
+                k: make_stock_like(k, n_steps=n_rows, random_state=seed)["Close"]
+                for seed, k in enumerate(kinds)
+            }
+        )
+        note = (
+            "Data: simulated daily closes (tsattn.datasets.make_stock_like, kinds "
+            f"{', '.join(kinds)}, seeds 0..{len(kinds) - 1}), {n_rows} business "
+            "days each. Only ar1 returns have a predictable part."
+        )
+        return data, note
+    from tsattn.datasets import load_exchange_rate
+
+    full = load_exchange_rate()
+    names = _split_list(series) if series and series != "all" else []
+    names = names or list(full.columns)[:n_default]
+    cols = [_column(full, c, "--series") for c in names]
+    data = full[cols].iloc[-n_rows:]
+    note = (
+        "Data: the daily exchange-rate panel of Lai et al. (SIGIR 2018) shipped with "
+        f"tsattn, last {len(data)} rows of series {', '.join(cols)}. Its dates are "
+        "consecutive calendar days, a benchmark convention."
+    )
+    return data, note
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    out = _check_output(args.out, "report")
+    results_path = _check_output(args.results, "results") if args.results else None
+    attention = {**(_QUICK_ATTENTION if args.quick else _DEMO_ATTENTION)}
+    attention["random_state"] = args.seed
+    n_rows = args.rows or (200 if args.quick else 1500)
+    folds = args.folds or (3 if args.quick else 20)
+    horizon = args.horizon
+    names = ["naive", "drift", "arima", "ets", "theta", "mha", "sa", "mha_multi"]
+    progress = _Progress(7, args.quiet)  # data, baselines, 3 nets, maps, report
+    with progress.stage(f"load the {args.data} data"):
+        data, provenance = _demo_data(
+            args.data, n_rows, args.series, 2 if args.quick else 8
+        )
+
+    def make(name: str) -> Any:
+        order = (1, 1, 0) if args.quick else None
+        return _make_model(name, horizon, attention, arima_order=order)
+
+    results = _backtest_all(
+        names,
+        data,
+        horizon=horizon,
+        make=make,
+        progress=progress,
+        n_folds=folds,
+        refit=False,
+        n_jobs=args.n_jobs,
+    )
+    with progress.stage("attention maps of mha at the last cutoff"):
+        maps = _attention_maps(
+            data,
+            make("mha"),
+            horizon=horizon,
+            splitter_options={"n_folds": folds},
+            refit=0,
+        )
+    a = attention
+    notes = "\n\n".join(
+        [
+            provenance,
+            f"Backtest: rolling origin, {folds} folds of horizon {horizon} at the end "
+            "of the data, expanding window. Each model is fitted once, at the first "
+            "cutoff, and carried to the later cutoffs by state update without "
+            "refitting; every model sees the same data at every cutoff.",
+            f"Attention models: windows of {a['window_length']} steps in patches of "
+            f"{a['patch_len']}, d_model {a['d_model']}, {a['n_layers']} layer(s), "
+            f"{a['n_heads']} heads for mha and mha_multi, 1 for sa; mha_multi gives "
+            f"the forecast an output head of its own. At most {a['max_epochs']} "
+            f"epochs of {a['max_steps_per_epoch']} steps with early stopping, seed "
+            f"{args.seed}: sized to train in seconds on a CPU, not tuned.",
+            "ARIMA: order (1, 1, 0) (quick run)."
+            if args.quick
+            else "ARIMA: order chosen per series by unit-root tests and AIC.",
+            "Exchange rates and prices are close to a random walk: when no model "
+            "beats naive, that is the expected result, not a failure of the backtest.",
+        ]
+    )
+    _write_outputs(
+        results,
+        report=out,
+        results_path=results_path,
+        title=f"tsattn demo: attention vs baselines on the {args.data} data",
+        attention=maps,
+        notes=notes,
+        progress=progress,
+    )
+    return 0
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    out = _check_output(args.out, "model")
+    frame = read_data(args.data, date_col=args.date_col)
+    targets = _targets(frame, args.target)
+    features = [_column(frame, n, "--features") for n in _split_list(args.features)]
+    from tsattn.estimators import AttentionForecaster
+    from tsattn.targets import make_targets
+
+    params = {**_attention_params(args), "horizon": args.horizon}
+    params["output_head"] = args.output_head
+    params["verbose"] = 0 if args.quiet else 1
+    if features:
+        if len(targets) != 1:
+            raise ValueError(
+                f"with --features, --target names one column; got {len(targets)}."
+            )
+        if args.quantiles is not None:
+            raise ValueError(
+                "--quantiles applies to forecasting mode (without --features)."
+            )
+        target = targets[0]
+        X = _numeric(frame, list(dict.fromkeys([target, *features])), args.missing)
+        kind = "cum_log_return" if bool((X[target] > 0).all()) else "level"
+        y = make_targets(X[target], kind=kind, horizon=args.horizon)
+        model = AttentionForecaster(**params)
+        mode = f"supervised, {kind} targets of {target!s} from {len(X.columns)} inputs"
+        fit_args: tuple[Any, ...] = (X, y)
+    else:
+        X = _numeric(frame, targets, args.missing)
+        quantiles = _quantiles(
+            "0.05,0.95" if args.quantiles is None else args.quantiles
+        )
+        model = AttentionForecaster(**params, quantiles=quantiles)
+        mode = "forecasting " + ", ".join(str(t) for t in targets)
+        fit_args = (X,)
+    with contextlib.redirect_stdout(sys.stderr):
+        model.fit(*fit_args)
+    model.save(out)
+    print(
+        f"fitted AttentionForecaster ({mode}) on {len(X)} rows: {model.n_epochs_} "
+        f"epoch(s), best {model.best_epoch_}, {model.n_params_:,} parameters, "
+        f"{model.fit_time_:.1f} s; saved to {out}"
+    )
+    return 0
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    model = _load_model(args.model)
+    frame = read_data(args.data, date_col=args.date_col)
+    X = _model_input(model, frame, args.missing)
+    _check_index_kind(model, X)
+    pred = model.predict(X)
+    _emit(pred, args.out, "predictions", args.quiet)
+    return 0
+
+
+def _cmd_forecast(args: argparse.Namespace) -> int:
+    model = _load_model(args.model)
+    frame = read_data(args.data, date_col=args.date_col)
+    X = _model_input(model, frame, args.missing)
+    _check_index_kind(model, X)
+    last = model.index_[-1]
+    new = X[X.index > last]
+    if len(new):
+        model.update(new)
+        if not args.quiet:
+            print(
+                f"{PROG}: fed {len(new)} row(s) after {last} to the model (no refit).",
+                file=sys.stderr,
+            )
+    elif not args.quiet:
+        print(
+            f"{PROG}: DATA has no rows after the model's last observation ({last}); "
+            "forecasting from there.",
+            file=sys.stderr,
+        )
+    _emit(model.forecast(args.steps), args.out, "forecast", args.quiet)
+    return 0
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    report = _check_output(args.report, "report") if args.report else None
+    results_path = _check_output(args.results, "results") if args.results else None
+    names = _parse_models(args.models)
+    frame = read_data(args.data, date_col=args.date_col)
+    data = _numeric(frame, _targets(frame, args.target), args.missing)
+    attention = _attention_params(args)
+    nets = [n for n in names if n in _ATTENTION]
+    groups = len(nets) + (len(nets) < len(names))
+    progress = _Progress(groups + (report is not None) * (1 + bool(nets)), args.quiet)
+    split = {"n_folds": args.folds, "step": args.step, "window": args.window}
+
+    def make(name: str) -> Any:
+        return _make_model(name, args.horizon, attention)
+
+    results = _backtest_all(
+        names,
+        data,
+        horizon=args.horizon,
+        make=make,
+        progress=progress,
+        refit=args.refit or False,
+        n_jobs=args.n_jobs,
+        **split,
+    )
+    maps = None
+    if report is not None and nets:
+        net = "mha" if "mha" in nets else nets[0]
+        with progress.stage(f"attention maps of {net} at the last cutoff"):
+            maps = _attention_maps(
+                data,
+                make(net),
+                net,
+                horizon=args.horizon,
+                splitter_options=split,
+                refit=args.refit,
+            )
+    span = f"{data.index[0]} to {data.index[-1]}"
+    notes = (
+        f"Data: {Path(args.data).name}, column(s) "
+        f"{', '.join(str(c) for c in data.columns)}, {len(data)} rows ({span}).\n\n"
+        f"Backtest: rolling origin, {args.folds} folds of horizon {args.horizon}, "
+        f"{args.window} window, "
+        + (f"refit every {args.refit} fold(s)." if args.refit else "fitted once.")
+    )
+    _write_outputs(
+        results,
+        report=report,
+        results_path=results_path,
+        title=args.title,
+        attention=maps,
+        notes=notes,
+        progress=progress,
+    )
+    return 0
+
+
+def _read_results(path: str) -> pd.DataFrame:
+    file = _existing_file(path, "RESULTS")
+    try:
+        if _is_parquet(file):
+            frame = pd.read_parquet(file)
+        else:
+            frame = pd.read_csv(file, dtype={"model": str, "series": str})
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{file.name} is empty.") from None
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read {file.name} ({_one_line(exc)}).") from None
+    required = [
+        "model",
+        "series",
+        "fold",
+        "cutoff",
+        "step",
+        "timestamp",
+        "y_true",
+        "y_pred",
+    ]
+    absent = [c for c in required if c not in frame.columns]
+    if absent:
+        raise ValueError(
+            f"{file.name} lacks column(s) {absent}; pass a file written by "
+            "'tsattn backtest --results'."
+        )
+    if frame.empty:
+        raise ValueError(f"{file.name} holds no results rows.")
+    for col in ("cutoff", "timestamp"):
+        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
+            with contextlib.suppress(ValueError, TypeError):
+                frame[col] = pd.to_datetime(frame[col], format="ISO8601")
+    return frame
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    out = _check_output(args.out, "report")
+    results = _read_results(args.results)
+    _write_outputs(
+        results,
+        report=out,
+        results_path=None,
+        title=args.title,
+        attention=None,
+        notes=None,
+        progress=_Progress(1, args.quiet),
+    )
+    return 0

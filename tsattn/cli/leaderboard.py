@@ -1,0 +1,204 @@
+"""Backtesting the models, their leaderboard and verdict, and the report."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tsattn.cli.console import _Progress
+from tsattn.cli.files import _write_table
+from tsattn.cli.models import _ATTENTION, MODELS, _comparisons
+
+
+def _backtest_all(
+    names: Sequence[str],
+    data: pd.DataFrame,
+    *,
+    horizon: int,
+    make: Callable[[str], Any],
+    progress: _Progress,
+    n_jobs: int = 1,
+    **options: Any,
+) -> pd.DataFrame:
+    """Backtest the models on the same folds: baselines together, then each net.
+
+    ``make(name)`` returns a fresh forecaster; ``options`` go to ``backtest``.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from tsattn.backtest import backtest
+
+    baselines = [n for n in names if n not in _ATTENTION]
+    groups = ([baselines] if baselines else []) + [
+        [n] for n in names if n in _ATTENTION
+    ]
+    parts = []
+    for group in groups:
+        label = (
+            f"{group[0]}: {MODELS[group[0]]}"
+            if group[0] in _ATTENTION
+            else f"baselines {', '.join(group)}"
+        )
+        net = group[0] in _ATTENTION
+        # A network is fitted on all series at once: one task per fit, run in
+        # this process (with its torch thread setting) rather than a worker,
+        # and moved from cutoff to cutoff by update() so that every forecast
+        # keeps its quantiles. The baselines' tiny statsmodels fits only lose
+        # from BLAS threads (workers cap them; this process must do it too).
+        run = {"n_jobs": 1, "advance": "update"} if net else {"n_jobs": n_jobs}
+        limits = contextlib.nullcontext() if net else threadpool_limits(1, "blas")
+        with progress.stage(f"backtest {label}"), limits:
+            models = {n: make(n) for n in group}
+            parts.append(backtest(models, data, horizon=horizon, **run, **options))
+    results = pd.concat(parts, ignore_index=True)
+    order = {n: i for i, n in enumerate(names)}
+    results = results.sort_values(
+        "model", key=lambda s: s.map(order), kind="stable"
+    ).reset_index(drop=True)
+    return _add_naive_scale(results, data)
+
+
+def _add_naive_scale(results: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
+    """Add the MASE denominator: the naive in-sample MAE up to each row's cutoff."""
+    from tsattn.metrics import SCALE_COLUMN
+
+    scale = np.full(len(results), np.nan)
+    for series, rows in results.groupby("series", sort=False).groups.items():
+        column = data[series].dropna()
+        steps = np.abs(np.diff(column.to_numpy(dtype=np.float64)))
+        mean_step = np.concatenate(
+            [[np.nan], np.cumsum(steps) / np.arange(1, len(column))]
+        )
+        pos = column.index.get_indexer(pd.Index(results.loc[rows, "cutoff"]))
+        scale[results.index.get_indexer(rows)] = mean_step[pos]
+    out = results.copy()
+    out[SCALE_COLUMN] = np.where(scale > 0, scale, np.nan)
+    return out
+
+
+def _attention_maps(
+    data: pd.DataFrame,
+    model: Any,
+    name: str = "mha",
+    *,
+    horizon: int,
+    splitter_options: dict[str, Any],
+    refit: int,
+) -> dict[str, Any]:
+    """Attention maps of ``model`` at the last cutoff, fitted as in the backtest.
+
+    The fit uses the rows of the backtest's last fit (same data, same seed);
+    the rows up to the last cutoff are then fed by ``update``.
+    """
+    from tsattn.splitters import BacktestSplitter
+
+    folds = BacktestSplitter(horizon, **splitter_options).folds(len(data))
+    period = refit or len(folds)
+    first = folds[((len(folds) - 1) // period) * period]
+    last = folds[-1]
+    model.fit(data.iloc[first.train_start : first.train_end + 1])
+    if last.cutoff > first.train_end:
+        model.update(data.iloc[first.train_end + 1 : last.cutoff + 1])
+    maps = model.attention_weights(channel=0)
+    return {
+        "model": name,
+        "weights": maps["weights"],
+        "timestamps": maps["timestamps"],
+        "series": str(data.columns[0]),
+        "cutoff": data.index[last.cutoff],
+    }
+
+
+def _leaderboard(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per model: MAE, RMSE, MASE, interval coverage, DM test vs naive."""
+    from tsattn.metrics import SCALE_COLUMN, evaluate
+
+    metrics = ["mae", "rmse"]
+    if SCALE_COLUMN in results.columns and results[SCALE_COLUMN].notna().all():
+        metrics.append("mase")
+    bounds = ["q0.05", "q0.95"]
+    if set(bounds) <= set(results.columns) and results[bounds].notna().all().all():
+        metrics.append("coverage")
+    has_naive = "naive" in set(results["model"])
+    board = evaluate(
+        results[results["y_pred"].notna()],
+        by="model",
+        metrics=metrics,
+        baseline="naive" if has_naive else None,
+        dm_loss="absolute",
+    )
+    key = "mase" if "mase" in metrics else "mae"
+    return board.sort_values(key, kind="stable").set_index("model")
+
+
+def _verdict(board: pd.DataFrame) -> str:
+    """Say in words whether any model beats naive, and how surely."""
+    key = "mase" if "mase" in board.columns else "mae"
+    best, name = str(board.index[0]), key.upper()
+    if "naive" not in board.index:
+        return f"Most accurate by {name}: {best} (no naive baseline to compare)."
+    if best == "naive":
+        return f"The random walk (naive) wins: no model has a lower {name}."
+    # A significant winner leads even if another model is closer but unproven.
+    naive_score = float(board.loc["naive", key])
+    winners = board[(board[key] < naive_score) & (board["dm_pvalue"] < 0.05)]
+    if not winners.empty:
+        best = str(winners.index[0])
+    gain = 1.0 - float(board.loc[best, key]) / naive_score
+    p = float(board.loc[best, "dm_pvalue"])
+    if np.isfinite(p) and p < 0.05:
+        tested = len(board) - 1
+        return (
+            f"{best} beats naive: {name} {gain:.1%} lower, significant at 5% "
+            f"(Diebold-Mariano p = {p:.3g}; {tested} models were tested against "
+            "naive, so one such result can arise by chance)."
+        )
+    return (
+        f"No model reliably beats naive: the best, {best}, has a {gain:.1%} lower "
+        f"{name}, but the difference is not significant (Diebold-Mariano p = "
+        f"{p:.3g})."
+    )
+
+
+def _print_board(board: pd.DataFrame) -> None:
+    shown = board.drop(columns=[c for c in ("n", "dm_stat") if c in board.columns])
+    shown = shown.rename(columns={"dm_pvalue": "dm_p_vs_naive"})
+    with pd.option_context("display.width", 120, "display.max_columns", 20):
+        print(shown.to_string(float_format=lambda v: f"{v:.4g}"))
+    print()
+    print(_verdict(board))
+
+
+def _write_outputs(
+    results: pd.DataFrame,
+    *,
+    report: Path | None,
+    results_path: Path | None,
+    title: str,
+    attention: dict[str, Any] | None,
+    notes: str | None,
+    progress: _Progress,
+) -> None:
+    _print_board(_leaderboard(results))
+    if results_path is not None:
+        _write_table(results, results_path, index=False)
+        progress.say(f"results written to {results_path}")
+    if report is not None:
+        from tsattn.report import save_report
+
+        with progress.stage("render the HTML report"):
+            save_report(
+                results,
+                report,
+                title=title,
+                baseline="naive" if "naive" in set(results["model"]) else None,
+                attention=attention,
+                comparisons=_comparisons(list(dict.fromkeys(results["model"]))),
+                notes=notes,
+            )
+        print(f"report written to {report}")

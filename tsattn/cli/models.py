@@ -1,0 +1,124 @@
+"""The model names of the command line and the forecasters they stand for."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from typing import Any
+
+from tsattn.cli.columns import _split_list
+
+#: Model names understood by ``tsattn backtest --models`` and what they stand for.
+MODELS = {
+    "mha": "multi-head attention (AttentionForecaster)",
+    "mha_multi": "multi-head attention with an output head of its own per task",
+    "sa": "single-head self-attention (SelfAttentionForecaster)",
+    "sa_multi": "self-attention with an output head of its own per task",
+    "naive": "random walk: every future value equals the last one",
+    "seasonal_naive": "seasonal random walk, period 5 (one business week)",
+    "drift": "random walk with drift",
+    "mean": "historical mean",
+    "arima": "ARIMA, order chosen by unit-root tests and AIC",
+    "ets": "exponential smoothing (ETS, additive error)",
+    "theta": "the Theta method",
+}
+_ATTENTION = ("mha", "mha_multi", "sa", "sa_multi")
+_QUANTILES = (0.05, 0.95)
+
+# Attention settings of `demo` (trained for speed on two CPU cores, not tuned).
+_DEMO_ATTENTION = {
+    "window_length": 64,
+    "d_model": 32,
+    "n_heads": 4,
+    "n_layers": 2,
+    "patch_len": 8,
+    "max_epochs": 10,
+    "max_steps_per_epoch": 25,
+    "batch_size": 64,
+    "n_iter_no_change": 3,
+}
+_QUICK_ATTENTION = {
+    "window_length": 16,
+    "d_model": 8,
+    "n_heads": 2,
+    "n_layers": 1,
+    "patch_len": 4,
+    "max_epochs": 2,
+    "max_steps_per_epoch": 4,
+    "batch_size": 32,
+    "n_iter_no_change": 2,
+}
+
+
+def _parse_models(text: str) -> list[str]:
+    names = _split_list(text)
+    if not names:
+        raise ValueError(f"--models is empty; choose from {', '.join(MODELS)}.")
+    for name in names:
+        if name not in MODELS:
+            close = difflib.get_close_matches(name, list(MODELS), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"unknown model {name!r}; choose from {', '.join(MODELS)}.{hint}"
+            )
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"--models names {dupes} more than once.")
+    return names
+
+
+def _make_model(
+    name: str,
+    horizon: int,
+    attention: dict[str, Any],
+    *,
+    arima_order: tuple[int, int, int] | None = None,
+) -> Any:
+    """Return a fresh, unfitted forecaster for a name of :data:`MODELS`."""
+    from tsattn import baselines
+
+    if name in _ATTENTION:
+        from tsattn.estimators import AttentionForecaster, SelfAttentionForecaster
+
+        params = {**attention, "horizon": horizon, "quantiles": _QUANTILES}
+        params["output_head"] = "multi" if name.endswith("_multi") else "single"
+        if name.startswith("sa"):
+            params.pop("n_heads", None)
+            return SelfAttentionForecaster(**params)
+        return AttentionForecaster(**params)
+    simple = {
+        "naive": baselines.NaiveForecaster,
+        "drift": baselines.DriftForecaster,
+        "mean": baselines.MeanForecaster,
+        "ets": baselines.ETSForecaster,
+        "theta": baselines.ThetaForecaster,
+    }
+    if name in simple:
+        return simple[name](horizon=horizon)
+    if name == "seasonal_naive":
+        return baselines.SeasonalNaiveForecaster(horizon=horizon, season_length=5)
+    return baselines.ARIMAForecaster(horizon=horizon, order=arima_order)
+
+
+def _comparisons(models: Sequence[str]) -> list[tuple[str, str, str]] | None:
+    """Head-to-head pairs among the :data:`MODELS` names; None lets the report look."""
+    present = set(models)
+    if not present & set(_ATTENTION):
+        return None
+    pairs = []
+    if {"sa", "mha"} <= present:
+        pairs.append(("Self-attention vs multi-head attention", "sa", "mha"))
+    if {"sa_multi", "mha_multi"} <= present:
+        pairs.append(
+            (
+                "Self-attention vs multi-head attention (multi output head)",
+                "sa_multi",
+                "mha_multi",
+            )
+        )
+    for base in ("mha", "sa"):
+        if {base, f"{base}_multi"} <= present:
+            pairs.append(
+                (f"Single vs multi output head ({base})", base, f"{base}_multi")
+            )
+    return pairs

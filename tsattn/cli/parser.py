@@ -1,0 +1,272 @@
+"""The argument parser of the ``tsattn`` command, one sub-parser per command."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from typing import Any
+
+import tsattn
+from tsattn.cli.commands import (
+    _cmd_backtest,
+    _cmd_demo,
+    _cmd_fit,
+    _cmd_forecast,
+    _cmd_predict,
+    _cmd_report,
+)
+from tsattn.cli.console import PROG
+from tsattn.cli.models import MODELS
+
+
+def _int_type(minimum: int, *extra: int) -> Callable[[str], int]:
+    """Return an argparse type: an int >= ``minimum`` (or one of ``extra``)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or (value < minimum and value not in extra):
+            also = "".join(f" or {e}" for e in extra)
+            raise argparse.ArgumentTypeError(
+                f"expected an integer >= {minimum}{also}, got {text!r}"
+            )
+        return value
+
+    return parse
+
+
+def _level(text: str) -> float:
+    """Parse a significance level strictly between 0 and 1."""
+    try:
+        level = float(text)
+    except ValueError:
+        level = math.nan
+    if not 0.0 < level < 1.0:
+        raise argparse.ArgumentTypeError(
+            f"expected a level strictly between 0 and 1, e.g. 0.05; got {text!r}"
+        )
+    return level
+
+
+_positive_int = _int_type(1)
+_count = _int_type(0)
+_n_jobs = _int_type(1, -1)  # -1: all cores, as in joblib
+
+
+def _parents() -> dict[str, argparse.ArgumentParser]:
+    """Return the option groups shared by several commands, as parent parsers."""
+    common = argparse.ArgumentParser(add_help=False)
+    quiet = argparse.SUPPRESS  # so that `tsattn --quiet CMD` is not reset by CMD
+    common.add_argument(
+        "--debug", action="store_true", default=quiet, help="show tracebacks"
+    )
+    common.add_argument(
+        "-q", "--quiet", action="store_true", default=quiet, help="no progress"
+    )
+
+    data = argparse.ArgumentParser(add_help=False)
+    group = data.add_argument_group("data file")
+    group.add_argument("--date-col", metavar="COL", help="name of the date column")
+    group.add_argument(
+        "--missing",
+        choices=("drop", "ffill", "error"),
+        default="drop",
+        help="rows with missing values: drop (default), fill forward, or stop",
+    )
+
+    net = argparse.ArgumentParser(add_help=False)
+    group = net.add_argument_group("attention model")
+    add, num = group.add_argument, _positive_int
+    add("--window-length", type=num, default=64, metavar="L", help="history rows (64)")
+    add("--heads", type=num, default=4, metavar="N", help="heads of mha models (4)")
+    add("--d-model", type=num, default=32, metavar="D", help="embedding width (32)")
+    add("--layers", type=num, default=2, metavar="N", help="encoder blocks (2)")
+    add("--patch-len", type=num, default=8, metavar="P", help="steps per token (8)")
+    add("--epochs", type=num, default=20, metavar="E", help="max epochs (20)")
+    add(
+        "--linear-skip",
+        action="store_true",
+        help="add a linear map of each series' window, started at its ridge "
+        "regression (for structured series; see AttentionForecaster)",
+    )
+    add(
+        "--significance",
+        type=_level,
+        metavar="P",
+        help="leave the random walk only when a Diebold-Mariano test on the "
+        "held-out windows shows a gain at this level, e.g. 0.05 (off)",
+    )
+    add(
+        "--max-steps-per-epoch",
+        type=num,
+        default=50,
+        metavar="S",
+        help="max optimiser steps per epoch (50)",
+    )
+    add("--seed", type=int, default=0, help="random seed (0)")
+    add("--device", default="auto", help="auto (CUDA if available), cpu or cuda")
+    add("--threads", type=num, metavar="N", help="CPU threads of torch (its default)")
+    return {"common": common, "data": data, "net": net}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the ``tsattn`` argument parser, one sub-parser per command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser; ``parse_args`` sets ``func`` to the command's handler.
+    """
+    parents = _parents()
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Temporal attention forecasting for stock-like series, with "
+        "classical baselines, rolling-origin backtests and HTML reports.",
+        epilog="DATA is a CSV file (an OHLCV download from a broker or finance "
+        "site, or any table with a date column) or a Parquet file. "
+        f"'{PROG} COMMAND --help' shows the options of a command.",
+    )
+    version = f"%(prog)s {tsattn.__version__}"
+    parser.add_argument("--version", action="version", version=version)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, uses: tuple[str, ...], summary: str, text: str) -> Any:
+        p = sub.add_parser(
+            name,
+            parents=[parents[u] for u in ("common", *uses)],
+            help=summary,
+            description=text,
+        )
+        p.set_defaults(func=_HANDLERS[name])
+        return p.add_argument
+
+    num, table = _positive_int, "CSV or Parquet file (default: stdout)"
+    add = command(
+        "demo",
+        (),
+        "backtest attention models and baselines on shipped data",
+        "Train the multi-head and self-attention forecasters and the naive, drift, "
+        "ARIMA, ETS and Theta baselines on the shipped exchange-rate data (or "
+        "simulated stock prices), backtest them on the same rolling-origin folds, "
+        "print the leaderboard and write an HTML report. About two minutes on two "
+        "CPU cores; --quick takes seconds.",
+    )
+    add("--out", default="report.html", metavar="HTML", help="(report.html)")
+    add("--data", choices=("exchange", "stock"), default="exchange", help="data set")
+    add(
+        "--series",
+        metavar="NAMES",
+        help="exchange: columns (all 8; quick 0,1); stock: kinds (ar1,garch,regime)",
+    )
+    add(
+        "--rows", type=num, metavar="N", help="latest rows per series (1500; quick 200)"
+    )
+    add("--folds", type=num, metavar="K", help="backtest folds (20; quick 3)")
+    add("--horizon", type=num, default=5, metavar="H", help="steps forecast (5)")
+    add("--quick", action="store_true", help="tiny models and data: seconds")
+    add(
+        "--n-jobs",
+        type=_n_jobs,
+        default=-1,
+        metavar="N",
+        help="parallel fits (-1: all)",
+    )
+    add("--results", metavar="FILE", help="also save the results (.csv, .parquet)")
+    add("--seed", type=int, default=0, help="random seed of the networks (0)")
+    add("--threads", type=num, default=1, metavar="N", help="CPU threads of torch (1)")
+
+    add = command(
+        "fit",
+        ("data", "net"),
+        "fit an attention forecaster on a data file and save it",
+        "Fit an AttentionForecaster and save it (safetensors, no pickle). Without "
+        "--features it forecasts the --target column(s) from their own past, with "
+        "quantile intervals (forecasting mode). With --features it learns the "
+        "cumulative log returns of the one --target column over the next --horizon "
+        "steps (its levels, if it is not positive) from the target and the feature "
+        "columns (supervised mode); forecasts come back in the target's units.",
+    )
+    add("data", metavar="DATA", help="CSV or Parquet file")
+    add("--target", metavar="COLS", help="column(s) to forecast (Close)")
+    add("--horizon", type=num, default=5, metavar="H", help="steps forecast (5)")
+    add("--features", metavar="COLS", help="input columns (supervised mode)")
+    add("--output-head", choices=("single", "multi"), default="single")
+    add("--quantiles", metavar="LEVELS", help="e.g. 0.05,0.95 (default) or none")
+    add("--out", required=True, metavar="MODEL", help="model file to write")
+
+    add = command(
+        "predict",
+        ("data",),
+        "predict from every row of a data file with a saved model",
+        "For every row of DATA, the prediction made with data up to that row: the "
+        "next values of each target (forecasting mode, columns <target>_h1, ...) or "
+        "the per-row targets (supervised mode). When DATA continues the data the "
+        "model was fitted on, that history is the context of its first rows.",
+    )
+    add("model", metavar="MODEL", help="model file written by 'tsattn fit'")
+    add("data", metavar="DATA", help="CSV or Parquet file")
+    add("--out", metavar="FILE", help=table)
+
+    add = command(
+        "forecast",
+        ("data",),
+        "forecast the steps after a data file with a saved model",
+        "Forecast the steps after the data. Rows of DATA after the last one the "
+        "model has seen are fed to it first, without refitting, so DATA can be the "
+        "training file with newer rows appended.",
+    )
+    add("model", metavar="MODEL", help="model file written by 'tsattn fit'")
+    add("data", metavar="DATA", help="CSV or Parquet file")
+    add("--steps", type=num, metavar="H", help="steps (the model's horizon)")
+    add("--out", metavar="FILE", help=table)
+
+    add = command(
+        "backtest",
+        ("data", "net"),
+        "rolling-origin backtest of several models on a data file",
+        "Backtest models on the same rolling-origin folds at the end of DATA, print "
+        "the leaderboard (MAE, RMSE, MASE, interval coverage, Diebold-Mariano test "
+        "against naive) and write an HTML report. Models: "
+        + "; ".join(f"{k}: {v}" for k, v in MODELS.items())
+        + ".",
+    )
+    add("data", metavar="DATA", help="CSV or Parquet file")
+    add("--target", metavar="COLS", help="column(s) to forecast, each a series")
+    add("--models", default=_DEFAULT_MODELS, help=f"names ({_DEFAULT_MODELS})")
+    add("--horizon", type=num, default=5, metavar="H", help="steps forecast (5)")
+    add("--folds", type=num, default=10, metavar="K", help="number of folds (10)")
+    add("--step", type=num, metavar="S", help="rows between cutoffs (the horizon)")
+    add("--window", choices=("expanding", "sliding"), default="expanding")
+    add("--refit", type=_count, default=0, metavar="K", help="every K folds (0: once)")
+    add("--report", metavar="HTML", help="HTML report to write")
+    add("--results", metavar="FILE", help="results to write (.csv, .parquet)")
+    add("--title", default="tsattn backtest report", help="report title")
+    add("--n-jobs", type=_n_jobs, default=1, metavar="N", help="parallel fits (1)")
+
+    add = command(
+        "report",
+        (),
+        "write the HTML report of saved backtest results",
+        "Print the leaderboard of a results file written by 'tsattn backtest "
+        "--results' and render its HTML report.",
+    )
+    add("results", metavar="RESULTS", help="file from 'tsattn backtest --results'")
+    add("--out", required=True, metavar="HTML", help="HTML report to write")
+    add("--title", default="tsattn backtest report", help="report title")
+    return parser
+
+
+_DEFAULT_MODELS = "naive,drift,arima,ets,theta,mha,sa"
+_HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo": _cmd_demo,
+    "fit": _cmd_fit,
+    "predict": _cmd_predict,
+    "forecast": _cmd_forecast,
+    "backtest": _cmd_backtest,
+    "report": _cmd_report,
+}
