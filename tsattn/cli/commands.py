@@ -359,17 +359,9 @@ def _read_results(path: str) -> pd.DataFrame:
         raise ValueError(f"{file.name} is empty.") from None
     except (OSError, ValueError) as exc:
         raise ValueError(f"cannot read {file.name} ({_one_line(exc)}).") from None
-    required = [
-        "model",
-        "series",
-        "fold",
-        "cutoff",
-        "step",
-        "timestamp",
-        "y_true",
-        "y_pred",
-    ]
-    absent = [c for c in required if c not in frame.columns]
+    from tsattn.report._frame import REQUIRED_COLUMNS
+
+    absent = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if absent:
         raise ValueError(
             f"{file.name} lacks column(s) {absent}; pass a file written by "
