@@ -451,7 +451,7 @@ class AttentionForecaster(BaseForecaster):
                 horizon=horizon,
                 level=self.significance,
             )
-        start_state = module_state(self.module_)
+        start_state = module_state(self.module_) if gated else {}
         result: TrainResult = fit_module(
             self.module_,
             train,

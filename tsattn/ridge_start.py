@@ -27,6 +27,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from tsattn.nn.net import _last_observed
+
 DEFAULT_ALPHAS: tuple[float, ...] = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 """Ridge penalties tried, relative to the mean diagonal of the Gram matrix."""
 
@@ -129,10 +131,9 @@ def _accumulate(
             xn = xt
             mean = np.zeros((len(x), c.n_features))
             std = np.ones((len(x), c.n_features))
+        last = _last_observed(xn, mask).double().numpy()  # (B, F), as the net
         xn = xn.double().numpy()  # (B, L, F)
         keep_steps = ~missing  # (B, L)
-        last_idx = L - 1 - np.argmax(keep_steps[:, ::-1], axis=1)  # (B,)
-        last = xn[np.arange(len(x)), last_idx]  # (B, F)
         for (_, t, c0), mom in zip(tasks, moments):
             for j, ch in enumerate(t.target_channels):
                 target = y[:, : t.horizon, c0 + j].astype(np.float64)  # (B, H)
