@@ -171,7 +171,7 @@ def test_diebold_mariano_hand_computed_h2_full_weights():
 def test_diebold_mariano_size_under_ma_differential():
     # Under the null, an MA(2) loss differential tested with h = 3 rejects at
     # about the nominal 5%; Bartlett weights here rejected about 11%.
-    from tsattn.metrics import _dm_from_differential
+    from tsattn.stats import dm_test
 
     rng = np.random.default_rng(0)
     runs = 1500
@@ -179,7 +179,7 @@ def test_diebold_mariano_size_under_ma_differential():
     for _ in range(runs):
         z = rng.normal(size=102)
         d = z[2:] + 0.8 * z[1:-1] + 0.5 * z[:-2]
-        _, p = _dm_from_differential(d, 3, "two-sided")
+        _, p = dm_test(d, 3, "two-sided")
         rejections += p < 0.05
     assert 0.02 < rejections / runs < 0.08
 

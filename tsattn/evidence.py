@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from tsattn.metrics import _dm_from_differential
+from tsattn.stats import dm_test
 from tsattn.training import predict_module
 
 
@@ -101,7 +101,7 @@ def prefer_if_significant(
     d = losses[0] - losses[1]
     d = d[np.isfinite(d)]
     try:
-        stat, p_value = _dm_from_differential(d, horizon, "less")
+        stat, p_value = dm_test(d, horizon, "less")
     except ValueError:  # fewer than 2 * horizon windows: no evidence
         stat = p_value = math.nan
     better = bool(p_value < level)

@@ -12,6 +12,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from tsattn.stats import diebold_mariano, dm_test
+
 __all__ = [
     "METRICS",
     "SCALE_COLUMN",
@@ -465,112 +467,14 @@ def strategy_returns(
 
 
 # ----------------------------------------------------------------------------
-# Diebold-Mariano test
+# Losses shared with the Diebold-Mariano test of a results frame
 # ----------------------------------------------------------------------------
-
-
-def _dm_from_differential(
-    d: npt.NDArray[np.float64], h: int, alternative: str
-) -> tuple[float, float]:
-    from scipy.stats import t as student_t
-
-    n = d.size
-    if n < max(2, 2 * h):
-        # Below 2h the HAC variance lacks most of its h - 1 autocovariances and
-        # the HLN factor exceeds 1 once n < h / 2, inflating the statistic.
-        raise ValueError(
-            f"The Diebold-Mariano test of {h}-step forecasts needs at least "
-            f"{max(2, 2 * h)} loss differentials (2h, and at least 2); got n = {n}."
-        )
-    correction = (n + 1 - 2 * h + h * (h - 1) / n) / n
-    mean = d.mean()
-    centred = d - mean
-    # Long-run variance of an MA(h-1) differential: the first h - 1
-    # autocovariances at full weight (Diebold-Mariano 1995; the HLN factor
-    # assumes this). That sum can come out <= 0 in small samples; then the
-    # Bartlett-weighted (Newey-West) sum, which never does, is used instead.
-    gammas = [centred @ centred / n] + [
-        (centred[k:] @ centred[:-k]) / n for k in range(1, h)
-    ]
-    var = gammas[0] + 2.0 * sum(gammas[1:])
-    if var <= 0:
-        var = gammas[0] + 2.0 * sum(
-            (1.0 - k / h) * g for k, g in enumerate(gammas[1:], start=1)
-        )
-    if var <= 0:
-        if mean == 0:
-            return math.nan, math.nan
-        stat = math.copysign(math.inf, mean)
-    else:
-        stat = mean / math.sqrt(var / n) * math.sqrt(correction)
-    if alternative == "two-sided":
-        pvalue = 2.0 * student_t.sf(abs(stat), n - 1)
-    elif alternative == "less":
-        pvalue = student_t.cdf(stat, n - 1)
-    else:
-        pvalue = student_t.sf(stat, n - 1)
-    return float(stat), float(pvalue)
 
 
 _LOSSES: dict[str, Callable[[Any], Any]] = {
     "squared": np.square,
     "absolute": np.abs,
 }
-
-
-def diebold_mariano(
-    e1: ArrayLike,
-    e2: ArrayLike,
-    h: int = 1,
-    loss: str = "squared",
-    alternative: str = "two-sided",
-) -> tuple[float, float]:
-    """Diebold-Mariano test of equal accuracy of two forecasts.
-
-    The loss differential is ``d = L(e1) - L(e2)``. Its long-run variance is
-    the variance plus twice the first ``h - 1`` autocovariances at full weight
-    (``h``-step errors are MA(h-1)), as in Diebold and Mariano (1995); when that
-    sum is not positive (small samples), the Newey-West estimate with Bartlett
-    weights ``1 - k/h`` is used instead. For ``h = 1`` it is the plain
-    variance. A differential with zero variance gives an infinite statistic
-    with the sign of its mean. The statistic ``mean(d) / sqrt(var / n)`` is
-    multiplied by the Harvey-Leybourne-Newbold (1997) small-sample factor
-    ``sqrt((n + 1 - 2h + h(h-1)/n) / n)`` and compared with Student's t with
-    ``n - 1`` degrees of freedom. At least ``2h`` differentials are required:
-    with fewer, the variance misses most of its autocovariances and the HLN
-    factor can exceed 1, so the test would report evidence it does not have.
-
-    Parameters
-    ----------
-    e1, e2 : array-like
-        Forecast errors of the two models on the same targets, in time order.
-    h : int, default=1
-        Forecast horizon of the errors.
-    loss : {"squared", "absolute"}, default="squared"
-        Loss applied to the errors.
-    alternative : {"two-sided", "less", "greater"}, default="two-sided"
-        "less": model 1 is more accurate (``mean(d) < 0``); "greater": model 2.
-
-    Returns
-    -------
-    statistic : float
-        Positive when model 1 has the larger loss. NaN when the two losses are
-        identical everywhere.
-    p_value : float
-        p-value under the chosen alternative.
-    """
-    if loss not in _LOSSES:
-        raise ValueError(f"loss must be one of {tuple(_LOSSES)}; got {loss!r}.")
-    if alternative not in ("two-sided", "less", "greater"):
-        raise ValueError(
-            "alternative must be 'two-sided', 'less' or 'greater'; "
-            f"got {alternative!r}."
-        )
-    if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
-        raise ValueError(f"h must be an int >= 1; got {h!r}.")
-    a, b = _vectors(e1=e1, e2=e2)
-    d = _LOSSES[loss](a) - _LOSSES[loss](b)
-    return _dm_from_differential(d, int(h), alternative)
 
 
 # ----------------------------------------------------------------------------
@@ -722,7 +626,7 @@ def _dm_group(g: pd.DataFrame, base: pd.DataFrame, loss: str) -> tuple[float, fl
     d = d.groupby(both["cutoff"]).mean().sort_index().to_numpy(dtype=np.float64)
     h = int(both["step"].max())
     try:
-        return _dm_from_differential(d, h, "two-sided")
+        return dm_test(d, h, "two-sided")
     except ValueError:
         return math.nan, math.nan
 
