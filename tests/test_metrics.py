@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from scipy.stats import t as student_t
 
 from tsattn.metrics import (
     METRICS,
@@ -142,102 +141,6 @@ def test_element_metric_errors(call, error, match):
         call()
 
 
-# -- Diebold-Mariano ------------------------------------------------------------------
-
-
-def test_diebold_mariano_hand_computed_h1():
-    # absolute loss differentials d = |e1| - |e2| = 1, -1, 2, 0, 3
-    e1, e2 = [1.0, 0.0, 2.0, 1.0, 3.0], [0.0, 1.0, 0.0, 1.0, 0.0]
-    stat, p = diebold_mariano(e1, e2, h=1, loss="absolute")
-    # mean 1, variance (0 + 4 + 1 + 1 + 4) / 5 = 2; HLN factor sqrt(4/5)
-    expected = 1.0 / math.sqrt(2.0 / 5) * math.sqrt(4 / 5)
-    assert stat == pytest.approx(expected)
-    assert stat == pytest.approx(math.sqrt(2))
-    assert p == pytest.approx(2 * student_t.sf(math.sqrt(2), 4))
-
-
-def test_diebold_mariano_hand_computed_h2_full_weights():
-    # d = 1, 2, 2, 0, 0: mean 1, centred 0, 1, 1, -1, -1
-    e1, e2 = [1.0, 2.0, 2.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]
-    stat, p = diebold_mariano(e1, e2, h=2, loss="absolute")
-    gamma0 = 4 / 5
-    gamma1 = (0 * 1 + 1 * 1 + 1 * -1 + -1 * -1) / 5  # = 1/5
-    var = gamma0 + 2 * gamma1  # full weight on lag 1 (Diebold-Mariano)
-    hln = math.sqrt((5 + 1 - 4 + 2 * 1 / 5) / 5)
-    assert stat == pytest.approx(1.0 / math.sqrt(var / 5) * hln)
-    assert p == pytest.approx(2 * student_t.sf(stat, 4))
-
-
-def test_diebold_mariano_size_under_ma_differential():
-    # Under the null, an MA(2) loss differential tested with h = 3 rejects at
-    # about the nominal 5%; Bartlett weights here rejected about 11%.
-    from tsattn.stats import dm_test
-
-    rng = np.random.default_rng(0)
-    runs = 1500
-    rejections = 0
-    for _ in range(runs):
-        z = rng.normal(size=102)
-        d = z[2:] + 0.8 * z[1:-1] + 0.5 * z[:-2]
-        _, p = dm_test(d, 3, "two-sided")
-        rejections += p < 0.05
-    assert 0.02 < rejections / runs < 0.08
-
-
-def test_diebold_mariano_hand_computed_h2():
-    # Here the full-weight variance is 0, so the Bartlett fallback is used.
-    e1, e2 = [1.0, 0.0, 2.0, 1.0, 3.0], [0.0, 1.0, 0.0, 1.0, 0.0]
-    stat, _ = diebold_mariano(e1, e2, h=2, loss="absolute")
-    c = np.array([0.0, -2.0, 1.0, -1.0, 2.0])  # d - mean(d)
-    gamma1 = (0 * -2 + -2 * 1 + 1 * -1 + -1 * 2) / 5  # = -1
-    var = 2.0 + 2 * 0.5 * gamma1  # Bartlett weight 1 - 1/2
-    assert gamma1 == pytest.approx((c[1:] @ c[:-1]) / 5)
-    hln = math.sqrt((5 + 1 - 4 + 2 * 1 / 5) / 5)
-    assert stat == pytest.approx(1.0 / math.sqrt(var / 5) * hln)
-
-
-def test_diebold_mariano_squared_loss_and_alternatives():
-    rng = np.random.default_rng(0)
-    e1, e2 = rng.normal(size=50) * 1.3, rng.normal(size=50)
-    d = e1**2 - e2**2
-    stat, p = diebold_mariano(e1, e2)
-    hln = math.sqrt((50 + 1 - 2) / 50)
-    assert stat == pytest.approx(d.mean() / math.sqrt(d.var() / 50) * hln)
-    _, p_less = diebold_mariano(e1, e2, alternative="less")
-    _, p_greater = diebold_mariano(e1, e2, alternative="greater")
-    assert p_less + p_greater == pytest.approx(1.0)
-    assert p == pytest.approx(2 * min(p_less, p_greater))
-
-
-def test_diebold_mariano_degenerate_and_errors():
-    stat, p = diebold_mariano([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])
-    assert math.isnan(stat)
-    assert math.isnan(p)
-    stat, p = diebold_mariano([2.0, 2.0, 2.0], [1.0, 1.0, 1.0], loss="absolute")
-    assert stat == math.inf
-    assert p == 0.0
-    # model 1 is always worse: "less" (model 1 more accurate) cannot be supported
-    _, p_less = diebold_mariano(
-        [2.0, 2.0, 2.0], [1.0, 1.0, 1.0], loss="absolute", alternative="less"
-    )
-    assert p_less == 1.0
-    with pytest.raises(ValueError, match="3-step forecasts needs at least 6 loss"):
-        diebold_mariano([1.0, 2.0, 3.0], [0.0, 1.0, 0.0], h=3)
-    # n = 5 < 2h = 6 is refused; n = 6 is the first size the test accepts
-    with pytest.raises(ValueError, match="got n = 5"):
-        diebold_mariano([1.0, 2.0, 3.0, 1.0, 2.0], [0.0] * 5, h=3)
-    stat, _ = diebold_mariano([1.0, 2.0, 3.0, 1.0, 2.0, 2.5], [0.0] * 6, h=3)
-    assert math.isfinite(stat)
-    with pytest.raises(ValueError, match="needs at least 2 loss differentials"):
-        diebold_mariano([1.0], [0.0])
-    with pytest.raises(ValueError, match="loss must be one of"):
-        diebold_mariano([1.0, 2.0], [0.0, 1.0], loss="huber")
-    with pytest.raises(ValueError, match="alternative must be"):
-        diebold_mariano([1.0, 2.0], [0.0, 1.0], alternative="bigger")
-    with pytest.raises(ValueError, match="h must be an int >= 1"):
-        diebold_mariano([1.0, 2.0], [0.0, 1.0], h=0)
-
-
 # -- property tests --------------------------------------------------------------------
 
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
@@ -276,24 +179,6 @@ def test_coverage_is_a_share(arrays, half_width):
 )
 def test_qlike_is_non_negative(arrays):
     assert qlike(arrays[0], arrays[1]) >= -1e-12
-
-
-@settings(max_examples=60, deadline=None)
-@given(pairs, st.integers(1, 3), st.sampled_from(["squared", "absolute"]))
-def test_diebold_mariano_antisymmetry(arrays, h, loss):
-    e1, e2 = arrays
-    if len(e1) < 2 * h:  # refused: see test_diebold_mariano_degenerate_and_errors
-        with pytest.raises(ValueError, match="needs at least"):
-            diebold_mariano(e1, e2, h=h, loss=loss)
-        return
-    s12, p12 = diebold_mariano(e1, e2, h=h, loss=loss)
-    s21, p21 = diebold_mariano(e2, e1, h=h, loss=loss)
-    if math.isnan(s12):
-        assert math.isnan(s21)
-    else:
-        assert s12 == pytest.approx(-s21)
-        assert p12 == pytest.approx(p21)
-        assert 0.0 <= p12 <= 1.0
 
 
 # -- frame-level evaluate --------------------------------------------------------------

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from tsattn.stats import diebold_mariano, dm_test
+from tsattn.stats import diebold_mariano, dm_horizon, dm_test, holm
 
 __all__ = [
     "METRICS",
@@ -613,22 +613,26 @@ def _group_strategy(g: pd.DataFrame, options: dict[str, Any]) -> dict[str, float
     return {k: float(np.mean([s[k] for s in per_series])) for k in per_series[0]}
 
 
-def _dm_group(g: pd.DataFrame, base: pd.DataFrame, loss: str) -> tuple[float, float]:
+def _dm_group(
+    g: pd.DataFrame, base: pd.DataFrame, loss: str
+) -> tuple[float, float, int]:
     keys = [c for c in ("series", "cutoff", "step") if c in g.columns]
     both = g.merge(base, on=keys, suffixes=("", "_base"))
     if both.empty:
-        return math.nan, math.nan
+        return math.nan, math.nan, 0
     lossf = _LOSSES[loss]
     d = lossf(both["y_true"] - both["y_pred"]) - lossf(
         both["y_true_base"] - both["y_pred_base"]
     )
     # One differential per forecast origin: average over series and steps.
     d = d.groupby(both["cutoff"]).mean().sort_index().to_numpy(dtype=np.float64)
-    h = int(both["step"].max())
+    positions = both["cutoff_pos"] if "cutoff_pos" in both.columns else None
+    h = dm_horizon(int(both["step"].max()), positions)
     try:
-        return dm_test(d, h, "two-sided")
+        stat, pvalue = dm_test(d, h, "two-sided")
     except ValueError:
-        return math.nan, math.nan
+        return math.nan, math.nan, h
+    return stat, pvalue, h
 
 
 def evaluate(
@@ -666,11 +670,16 @@ def evaluate(
         series and average over the series of a group.
     baseline : str or None, default="naive"
         Model (a value of ``results["model"]``) every other model is tested
-        against with :func:`diebold_mariano` on matched rows (same series,
-        cutoff and step), adding ``dm_stat`` and ``dm_pvalue`` (two-sided;
-        positive statistic: the model is worse than the baseline). The loss
-        differentials are averaged per cutoff and ``h`` is the largest step
-        of the group. None skips the test.
+        against with :func:`tsattn.stats.dm_test` on matched rows (same
+        series, cutoff and step), adding ``dm_stat`` and ``dm_pvalue``
+        (two-sided, uncorrected; positive statistic: the model is worse than
+        the baseline), ``dm_h`` (the test's lag) and ``dm_pvalue_holm``
+        (Holm's correction over the models tested within the same values of
+        the other ``by`` columns). The loss differentials are averaged per
+        cutoff; ``h`` comes from :func:`tsattn.stats.dm_horizon`: the
+        largest step of the group over the spacing of the ``cutoff_pos``
+        column, or the largest step when that column is absent. None skips
+        the test.
     scale : float, mapping or Series, optional
         MASE denominator: one value, or one per series (keyed by the
         ``series`` value). Default: the ``y_insample_naive_scale`` column.
@@ -686,7 +695,8 @@ def evaluate(
     -------
     pandas.DataFrame
         One row per group: the ``by`` columns, ``n`` (rows scored) and one
-        column per metric (plus ``dm_stat`` and ``dm_pvalue``).
+        column per metric (plus ``dm_stat``, ``dm_pvalue``, ``dm_h`` and
+        ``dm_pvalue_holm``).
 
     Examples
     --------
@@ -769,22 +779,33 @@ def _add_dm(
         raise _unknown(baseline, models, "baseline model")
     others = [c for c in by if c != "model"]
     base_rows = results[results["model"] == baseline]
-    keep = [c for c in ("series", "cutoff", "step", "y_true", "y_pred") if c in results]
-    stats, pvalues = [], []
+    columns = ("series", "cutoff", "step", "cutoff_pos", "y_true", "y_pred")
+    keep = [c for c in columns if c in results]
+    stats, pvalues, lags = [], [], []
     for _, row in table.iterrows():
         if row["model"] == baseline:
             stats.append(math.nan)
             pvalues.append(math.nan)
+            lags.append(0)
             continue
         mask = results["model"] == row["model"]
         base_mask = np.ones(len(base_rows), dtype=bool)
         for col in others:
             mask &= results[col] == row[col]
             base_mask &= (base_rows[col] == row[col]).to_numpy()
-        stat, pvalue = _dm_group(
+        stat, pvalue, h = _dm_group(
             results.loc[mask, keep], base_rows.loc[base_mask, keep], loss
         )
         stats.append(stat)
         pvalues.append(pvalue)
+        lags.append(h)
     table["dm_stat"] = stats
     table["dm_pvalue"] = pvalues
+    table["dm_h"] = lags
+    # The models tested against the baseline within one group of the other
+    # ``by`` columns form one family: Holm's correction over it.
+    adjusted = pd.Series(np.nan, index=table.index)
+    families = table.groupby(others, sort=False, dropna=False) if others else None
+    for _, family in families if families is not None else [((), table)]:
+        adjusted.loc[family.index] = holm(family["dm_pvalue"].to_numpy())
+    table["dm_pvalue_holm"] = adjusted.to_numpy()
