@@ -330,7 +330,7 @@ def test_verdict_relative_and_none():
     assert math.isnan(none.pvalue_holm)
     only = verdict(_board([1.0], [np.nan]), "naive")
     assert (only.kind, only.model) == ("none", None)
-    with pytest.raises(ValueError, match=r"missing column\(s\) \['dm_stat'\]"):
-        verdict(pd.DataFrame({"mae": [1.0], "dm_pvalue": [0.1]}), "naive")
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['dm_pvalue'\]"):
+        verdict(pd.DataFrame({"mae": [1.0], "dm_stat": [0.1]}), "naive")
     with pytest.raises(ValueError, match="alpha must be in"):
         verdict(_board([1.0], [np.nan]), "naive", alpha=1.5)

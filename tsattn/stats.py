@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -313,6 +313,8 @@ class Verdict:
         Models tested against the baseline (the Holm family).
     alpha : float
         Significance level.
+    pvalues_holm : dict of str to float
+        Holm-adjusted p-value of every tested model.
     """
 
     kind: str
@@ -324,6 +326,7 @@ class Verdict:
     pvalue_holm: float
     n_tested: int
     alpha: float
+    pvalues_holm: dict[str, float] = field(default_factory=dict)
 
 
 def verdict(
@@ -346,8 +349,9 @@ def verdict(
     ----------
     board : pandas.DataFrame
         One row per model (indexed by model name) with the ``score`` column
-        (lower is better), ``dm_stat`` and ``dm_pvalue`` (the uncorrected
-        test against the baseline, NaN for the baseline and untested models).
+        (lower is better) and ``dm_pvalue`` (the uncorrected test against the
+        baseline, NaN for the baseline and untested models); ``dm_stat`` is
+        reported when present.
     baseline : str or None
         The baseline model; None or absent from ``board`` gives ``"none"``.
     score : str, default="mae"
@@ -364,29 +368,30 @@ def verdict(
     """
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must be in (0, 1); got {alpha}.")
-    missing = [c for c in (score, "dm_stat", "dm_pvalue") if c not in board.columns]
+    missing = [c for c in (score, "dm_pvalue") if c not in board.columns]
     if missing:
         raise ValueError(
             f"board is missing column(s) {missing}; it has {list(board.columns)}."
         )
     values = board[score].astype("float64")
     nan = math.nan
+    others = board.index != baseline
+    pvalues = board.loc[others, "dm_pvalue"].astype("float64")
+    adjusted = pd.Series(holm(pvalues.to_numpy()), index=pvalues.index)
+    n_tested = int(np.isfinite(pvalues).sum())
+    family = {str(m): float(p) for m, p in adjusted.items() if np.isfinite(p)}
     if baseline is None or baseline not in board.index:
         finite = values[np.isfinite(values)]
         best = str(finite.idxmin()) if len(finite) else None
-        return Verdict("none", best, None, nan, nan, nan, nan, 0, alpha)
+        return Verdict("none", best, None, nan, nan, nan, nan, 0, alpha, {})
     if relative:
         ratio = values
     else:
         base = float(values.loc[baseline])
         ratio = values / base if base > 0 else values * nan
-    others = board.index != baseline
     contenders = board[others & np.isfinite(ratio.to_numpy())]
     if contenders.empty:
-        return Verdict("none", None, baseline, nan, nan, nan, nan, 0, alpha)
-    pvalues = board.loc[others, "dm_pvalue"].astype("float64")
-    adjusted = pd.Series(holm(pvalues.to_numpy()), index=pvalues.index)
-    n_tested = int(np.isfinite(pvalues).sum())
+        return Verdict("none", None, baseline, nan, nan, nan, nan, 0, alpha, family)
     cratio = ratio.loc[contenders.index]
     cadj = adjusted.loc[contenders.index]
     winners = cratio[(cratio < 1.0) & (cadj < alpha)]
@@ -405,9 +410,10 @@ def verdict(
         str(model),
         baseline,
         r,
-        float(board.loc[model, "dm_stat"]),
+        float(board["dm_stat"].get(model, nan)) if "dm_stat" in board else nan,
         float(board.loc[model, "dm_pvalue"]),
         p_adj,
         n_tested,
         alpha,
+        family,
     )

@@ -11,6 +11,7 @@ import pandas as pd
 from tsattn.metrics import SCALE_COLUMN
 from tsattn.report._frame import PreparedResults
 from tsattn.report._html import model_name, num_cell
+from tsattn.report._stats import dm_lag
 from tsattn.report._text import (
     ALPHA,
     column_decimals,
@@ -79,7 +80,7 @@ def leaderboard_section(
 
     groups = ['<th scope="col"></th>']
     groups.append(f'<th scope="colgroup" colspan="{len(accuracy)}">Accuracy</th>')
-    groups.append(f'<th scope="colgroup" colspan="2">vs {base_label}</th>')
+    groups.append(f'<th scope="colgroup" colspan="3">vs {base_label}</th>')
     if cost:
         groups.append(f'<th scope="colgroup" colspan="{len(cost)}">Cost</th>')
     if show_missing:
@@ -96,6 +97,10 @@ def leaderboard_section(
         '(negative: more accurate than the baseline)">DM</th>'
     )
     head.append('<th scope="col" data-col="dm_pvalue">p</th>')
+    head.append(
+        '<th scope="col" data-col="dm_pvalue_holm" title="p-value after Holm\'s '
+        'correction over the models tested against the baseline">p&nbsp;Holm</th>'
+    )
     for key, label, tip, _ in cost:
         head.append(
             f'<th scope="col" data-col="{key}" title="{escape(tip)}">{label}</th>'
@@ -122,11 +127,11 @@ def leaderboard_section(
         cells = [f'<th scope="row" class="model">{model_name(str(model))}{tags}</th>']
         for key, texts, mask in columns[: len(accuracy)]:
             cells.append(num_cell(key, texts[i], bool(mask[i])))
-        p = float(row["dm_pvalue"])
+        p, p_holm = float(row["dm_pvalue"]), float(row["dm_pvalue_holm"])
         sig = ""
-        if np.isfinite(p) and p < ALPHA:
+        if np.isfinite(p_holm) and p_holm < ALPHA:
             sig = " sig-better" if row["dm_stat"] < 0 else " sig-worse"
-        stars = significance_marker(p)
+        stars = significance_marker(p_holm)
         star_html = f'<sup class="stars">{stars}</sup>' if stars else ""
         dm_text = fmt_num(float(row["dm_stat"]), 2)
         if not np.isfinite(row["dm_stat"]) and row["dm_reason"]:
@@ -134,7 +139,8 @@ def leaderboard_section(
         cells.append(
             num_cell("dm", dm_text + star_html, bool(dm_best[i]), extra=sig, raw=True)
         )
-        cells.append(num_cell("dm_pvalue", fmt_p(p), False, extra=sig))
+        cells.append(num_cell("dm_pvalue", fmt_p(p), False))
+        cells.append(num_cell("dm_pvalue_holm", fmt_p(p_holm), False, extra=sig))
         for key, texts, mask in columns[len(accuracy) :]:
             cells.append(num_cell(key, texts[i], bool(mask[i])))
         if show_missing:
@@ -168,16 +174,31 @@ def leaderboard_section(
             f"{escape(prep.interval[1])} below {escape(prep.interval[0])} (crossed "
             "quantiles); their coverage uses the interval the two bounds span."
         )
+    h, spacing = dm_lag(prep)
+    if spacing is None:
+        lag = (
+            f"The results carry no cutoff_pos column (an older results file), so "
+            f"the spacing of the cutoffs is unknown: h = H = {h}, which assumes "
+            "cutoffs one row apart (the conservative choice)."
+        )
+    else:
+        lag = (
+            f"Cutoffs are {spacing} row{'s' * (spacing != 1)} apart, so forecasts "
+            f"of up to {prep.horizon} steps overlap for h − 1 = {h - 1} "
+            f"cutoff{'s' * (h - 1 != 1)}: h = ⌈H / spacing⌉ = {h}."
+        )
+    n_tested = int(np.isfinite(board["dm_pvalue"]).sum())
     notes.append(
         f"DM: Diebold–Mariano test of equal {escape(dm_loss)} error against the "
         "baseline on the forecasts both made: one loss difference per cutoff "
         "(averaged over series and steps), variance with autocovariances up to "
-        "lag H−1, "
-        "Harvey–Leybourne–Newbold correction, two-sided p-value. Negative: more "
-        "accurate than the baseline; "
-        '<sup class="stars">*</sup> p&nbsp;&lt;&nbsp;0.05, '
-        '<sup class="stars">**</sup> p&nbsp;&lt;&nbsp;0.01, '
-        '<sup class="stars">***</sup> p&nbsp;&lt;&nbsp;0.001.'
+        f"lag h−1, Harvey–Leybourne–Newbold correction, two-sided p-value. {lag} "
+        f"p Holm: the p-value after Holm's correction for the {n_tested} "
+        "model(s) tested against the baseline; the headline and the stars use it. "
+        "Negative DM: more accurate than the baseline; "
+        '<sup class="stars">*</sup> p&nbsp;Holm&nbsp;&lt;&nbsp;0.05, '
+        '<sup class="stars">**</sup> &lt;&nbsp;0.01, '
+        '<sup class="stars">***</sup> &lt;&nbsp;0.001.'
     )
     if base is None:
         notes.append(

@@ -24,7 +24,7 @@ from tsattn.report._frame import PreparedResults, prepare_results
 from tsattn.report._html import figure_tag, fmt_label
 from tsattn.report._leaderboard import leaderboard_section
 from tsattn.report._stats import leaderboard, step_errors
-from tsattn.report._text import verdict
+from tsattn.report._text import headline
 
 __all__ = ["build_html"]
 
@@ -54,7 +54,7 @@ def _header(prep: PreparedResults, title: str, board: pd.DataFrame) -> str:
 
 
 def _verdict_section(board: pd.DataFrame, prep: PreparedResults) -> str:
-    v = verdict(board, prep.baseline, prep.baseline_requested)
+    v = headline(board, prep.baseline, prep.baseline_requested)
     details = "".join(f"<li>{d}</li>" for d in v.details)
     listing = f"<ul>{details}</ul>" if details else ""
     return (
