@@ -726,3 +726,34 @@ def test_bad_cutoff_pos_is_refused():
     results = small().assign(cutoff_pos=np.nan)
     with pytest.raises(ValueError, match="'cutoff_pos' must hold integers >= 0"):
         render_report(results)
+
+
+def test_templates_autoescape_and_ship_as_package_data():
+    from pathlib import Path
+
+    from tsattn.report._html import part, resource
+
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+
+    assert str(part("model_name", name="<a>_b")) == "&lt;a&gt;_<wbr>b"
+    for name in ("page.html.j2", "parts.html.j2", "report.css"):
+        assert resource(name)
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    data = tomllib.loads(pyproject.read_text("utf-8"))
+    patterns = data["tool"]["setuptools"]["package-data"]["tsattn.report"]
+    folder = Path(__file__).resolve().parents[1] / "tsattn" / "report"
+    shipped = {p.name for pattern in patterns for p in folder.glob(pattern)}
+    assert {"page.html.j2", "parts.html.j2", "report.css"} <= shipped
+
+
+def test_comparison_names_and_titles_are_escaped():
+    evil = "<script>x</script>"
+    models = {"naive": NAIVE_WINS["naive"], evil: NAIVE_WINS["mha"]}
+    results = make_results(models, series=("s",), n_folds=3)
+    html = render_report(results, comparisons=[("<i>t</i>", evil, "naive")])
+    page = Page(html)
+    assert "script" not in [t for t, _ in page.tags]
+    assert "i" not in [t for t, _ in page.tags]
+    assert f"<i>t</i>: {evil} vs naive" in page.all_text
+    article = [a for t, a in page.tags if t == "article"][0]
+    assert article["data-a"] == evil
