@@ -755,5 +755,5 @@ def test_comparison_names_and_titles_are_escaped():
     assert "script" not in [t for t, _ in page.tags]
     assert "i" not in [t for t, _ in page.tags]
     assert f"<i>t</i>: {evil} vs naive" in page.all_text
-    article = [a for t, a in page.tags if t == "article"][0]
+    article = next(a for t, a in page.tags if t == "article")
     assert article["data-a"] == evil
