@@ -659,7 +659,7 @@ def test_save_report_bad_paths(tmp_path):
     results = make_results({"naive": NAIVE_WINS["naive"]}, n_folds=2)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         save_report(results, tmp_path / "missing" / "r.html")
-    with pytest.raises(IsADirectoryError, match="is a directory"):
+    with pytest.raises(IsADirectoryError, match="is a folder"):
         save_report(results, tmp_path)
 
 
