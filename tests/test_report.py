@@ -757,3 +757,22 @@ def test_comparison_names_and_titles_are_escaped():
     assert f"<i>t</i>: {evil} vs naive" in page.all_text
     article = next(a for t, a in page.tags if t == "article")
     assert article["data-a"] == evil
+
+
+def test_direction_origin_never_comes_from_a_non_naive_baseline():
+    # The first fold's origin has no actual in the frame: only the naive model's
+    # first step may stand in for it. With arima as the baseline, its (noisy)
+    # forecast used to be taken as the last value, changing every direction.
+    results = make_results(NAIVE_WINS, series=("s",), n_folds=6)
+    by_naive = leaderboard(prepare_results(results, "naive"), "absolute")
+    by_arima = leaderboard(prepare_results(results, "arima"), "absolute")
+    np.testing.assert_allclose(by_arima["dir_acc"], by_naive["dir_acc"])
+    # without a naive model the first fold has no known origin: scored on the rest
+    no_naive = results[results.model != "naive"]
+    board = leaderboard(prepare_results(no_naive, "arima"), "absolute")
+    # independent: the origin is the actual at the cutoff (earlier folds' rows)
+    actual = results.drop_duplicates("timestamp").set_index("timestamp")["y_true"]
+    rows = no_naive[(no_naive.model == "mha") & (no_naive.fold > 0)]
+    o = actual.reindex(rows.cutoff).to_numpy()
+    expected = np.mean((rows.y_true.to_numpy() > o) == (rows.y_pred.to_numpy() > o))
+    assert board.loc["mha", "dir_acc"] == pytest.approx(expected)

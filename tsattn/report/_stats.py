@@ -127,7 +127,9 @@ def _origin_values(prep: PreparedResults) -> pd.Series:
     """Last observed value at each (series, cutoff), where it can be recovered.
 
     Taken from an actual whose timestamp equals the cutoff, else from the
-    baseline's first-step forecast (a random walk repeats the last value).
+    first-step forecast of the model named ``naive`` (a random walk repeats
+    the last value). Any other baseline's forecast is not the last value, so
+    it is never used: such origins stay unknown and are left out.
     """
     frame = prep.frame
     actuals = (
@@ -141,9 +143,9 @@ def _origin_values(prep: PreparedResults) -> pd.Series:
     except (TypeError, ValueError):
         # cutoff and timestamp of different kinds (e.g. ints and dates).
         origins = origins.assign(origin=np.nan)
-    if prep.baseline is not None:
+    if "naive" in prep.models:
         first = frame.loc[
-            (frame["model"] == prep.baseline) & (frame["step"] == 1),
+            (frame["model"] == "naive") & (frame["step"] == 1),
             ["series", "cutoff", "y_pred"],
         ]
         origins = origins.merge(first, on=["series", "cutoff"], how="left")
