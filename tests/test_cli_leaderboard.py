@@ -84,3 +84,20 @@ def test_print_board_shows_raw_and_holm_pvalues(capsys):
 def test_verdict_needs_its_columns(bad):
     with pytest.raises(ValueError, match="board is missing column"):
         _verdict(pd.DataFrame(bad, index=["naive"]))
+
+
+def test_naive_scale_uses_only_data_up_to_each_cutoff():
+    from tsattn.cli.leaderboard import _add_naive_scale
+    from tsattn.metrics import SCALE_COLUMN, naive_scale
+
+    idx = pd.RangeIndex(10)
+    data = pd.DataFrame({"s": [0.0, 1.0, 3.0, np.nan, 4.0, 10.0, 30.0, 31, 32, 33]})
+    results = pd.DataFrame({"series": "s", "cutoff": [2, 3, 5], "model": "naive"})
+    out = _add_naive_scale(results, data.set_index(idx))
+    # cutoff 2: steps 1, 2; cutoff 5 (NaN row dropped): steps 1, 2, 1, 6
+    assert out[SCALE_COLUMN].iloc[0] == pytest.approx(naive_scale([0.0, 1.0, 3.0]))
+    assert out[SCALE_COLUMN].iloc[2] == pytest.approx(
+        naive_scale([0.0, 1.0, 3.0, 4.0, 10.0])
+    )
+    # the NaN cutoff has no scale (it used to get the whole series', future included)
+    assert np.isnan(out[SCALE_COLUMN].iloc[1])

@@ -75,7 +75,10 @@ def _add_naive_scale(results: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
             [[np.nan], np.cumsum(steps) / np.arange(1, len(column))]
         )
         pos = column.index.get_indexer(pd.Index(results.loc[rows, "cutoff"]))
-        scale[results.index.get_indexer(rows)] = mean_step[pos]
+        # A cutoff missing from the observed values (NaN there) has no scale:
+        # index -1 would silently take the whole series' scale, future included.
+        values = np.where(pos >= 0, mean_step[np.maximum(pos, 0)], np.nan)
+        scale[results.index.get_indexer(rows)] = values
     out = results.copy()
     out[SCALE_COLUMN] = np.where(scale > 0, scale, np.nan)
     return out
