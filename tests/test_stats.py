@@ -141,7 +141,7 @@ def test_fold_spacing_and_dm_horizon_hand_cases():
     assert dm_horizon(5, [0, 2, 4]) == 3  # ceil(5 / 2)
     assert dm_horizon(6, [0, 6, 12]) == 1  # step = horizon: no overlap
     assert dm_horizon(6, [0, 9, 18]) == 1  # step > horizon
-    assert dm_horizon(6) == 6  # unknown spacing: the conservative convention
+    assert dm_horizon(6) == 6  # unknown spacing: the earlier convention
     assert dm_horizon(6, [7]) == 6
 
 

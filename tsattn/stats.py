@@ -201,7 +201,7 @@ def fold_spacing(cutoff_pos: npt.ArrayLike) -> int | None:
     cutoff_pos : array-like of int
         Row position of each cutoff in its series (repeats allowed: one per
         forecast row). Positions of several series may be pooled; their union
-        can only shrink the gap, which lengthens the lag (the safe side).
+        can only shrink the gap, which lengthens the lag.
 
     Returns
     -------
@@ -227,8 +227,11 @@ def dm_horizon(horizon: int, cutoff_pos: npt.ArrayLike | None = None) -> int:
     differentials are MA(``ceil(horizon / s) - 1``) and the test's ``h`` is
     ``ceil(horizon / s)``: ``horizon`` when origins are one row apart, 1 when
     ``s >= horizon`` (no overlap). Without positions (older results files)
-    the spacing is unknown and ``h = horizon``, the conservative choice that
-    assumes origins one row apart.
+    the spacing is unknown and ``h = horizon``, the convention of earlier
+    versions, right for cutoffs one row apart. It is not conservative when
+    they are further apart: with cutoffs 6 rows apart and horizon 6, a
+    simulation under the null rejected 7.2% at a nominal 5% with ``h = 6``
+    and 4.9% with the ``h = 1`` this function gives.
 
     Parameters
     ----------
