@@ -11,6 +11,7 @@ from scipy.stats import t as student_t
 from tsattn.metrics import evaluate
 from tsattn.stats import (
     Verdict,
+    as_finite,
     diebold_mariano,
     dm_horizon,
     dm_shortfall,
@@ -100,17 +101,16 @@ def test_diebold_mariano_degenerate_and_errors():
         diebold_mariano([1.0, 2.0], [0.0, 1.0], h=0)
 
 
-finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
-pairs = st.integers(2, 40).flatmap(
-    lambda n: st.tuples(
-        hnp.arrays(np.float64, n, elements=finite),
-        hnp.arrays(np.float64, n, elements=finite),
+# two error series of one length, drawn as the rows of a (2, n) array
+error_pairs = st.integers(2, 40).flatmap(
+    lambda n: hnp.arrays(
+        np.float64, (2, n), elements=st.floats(-1e3, 1e3, allow_nan=False)
     )
 )
 
 
 @settings(max_examples=60, deadline=None)
-@given(pairs, st.integers(1, 3), st.sampled_from(["squared", "absolute"]))
+@given(error_pairs, st.integers(1, 3), st.sampled_from(["squared", "absolute"]))
 def test_diebold_mariano_antisymmetry(arrays, h, loss):
     e1, e2 = arrays
     if len(e1) < 2 * h:  # refused: see test_diebold_mariano_degenerate_and_errors
@@ -334,3 +334,13 @@ def test_verdict_relative_and_none():
         verdict(pd.DataFrame({"mae": [1.0], "dm_stat": [0.1]}), "naive")
     with pytest.raises(ValueError, match="alpha must be in"):
         verdict(_board([1.0], [np.nan]), "naive", alpha=1.5)
+
+
+def test_as_finite_checks_input():
+    np.testing.assert_array_equal(as_finite([[1, 2], [3, 4]], "x"), [1.0, 2, 3, 4])
+    with pytest.raises(TypeError, match="x must be numeric; got list"):
+        as_finite(["a"], "x")
+    with pytest.raises(
+        ValueError, match=r"1 NaN or infinite value\(s\) \(first at position 1\)"
+    ):
+        as_finite([1.0, np.inf], "x")

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from tsattn.stats import diebold_mariano, dm_horizon, dm_test, holm
+from tsattn.stats import as_finite, diebold_mariano, dm_horizon, dm_test, holm
 
 __all__ = [
     "METRICS",
@@ -91,18 +91,9 @@ _QUANTILE_COLUMN = re.compile(r"^q(\d*\.?\d+(?:[eE][-+]?\d+)?)$")
 
 
 def _vector(x: ArrayLike, name: str) -> npt.NDArray[np.float64]:
-    try:
-        arr = np.asarray(x, dtype=np.float64).ravel()
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be numeric; got {type(x).__name__}.") from exc
+    arr = as_finite(x, name)
     if arr.size == 0:
         raise ValueError(f"{name} is empty; metrics need at least one value.")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        raise ValueError(
-            f"{name} has {int(bad.sum())} NaN or infinite value(s) (first at "
-            f"position {int(np.flatnonzero(bad)[0])}); drop those rows first."
-        )
     return arr
 
 

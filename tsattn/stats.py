@@ -13,6 +13,7 @@ import pandas as pd
 
 __all__ = [
     "Verdict",
+    "as_finite",
     "diebold_mariano",
     "dm_horizon",
     "dm_shortfall",
@@ -30,7 +31,30 @@ _LOSSES: dict[str, Callable[[Any], Any]] = {
 _ALTERNATIVES = ("two-sided", "less", "greater")
 
 
-def _errors(x: npt.ArrayLike, name: str) -> npt.NDArray[np.float64]:
+def as_finite(x: npt.ArrayLike, name: str) -> npt.NDArray[np.float64]:
+    """Return ``x`` as a flat float64 array of finite values.
+
+    The input check shared by the tests here and :mod:`tsattn.metrics`.
+
+    Parameters
+    ----------
+    x : array-like
+        Numbers.
+    name : str
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``x`` flattened, as float64.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not numeric.
+    ValueError
+        If ``x`` holds NaN or infinite values (the first position is named).
+    """
     try:
         arr = np.asarray(x, dtype=np.float64).ravel()
     except (TypeError, ValueError) as exc:
@@ -73,7 +97,7 @@ def dm_test(
     if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
         raise ValueError(f"h must be an int >= 1; got {h!r}.")
     h = int(h)
-    d = _errors(d, "d")
+    d = as_finite(d, "d")
     from scipy.stats import t as student_t
 
     n = d.size
@@ -155,7 +179,7 @@ def diebold_mariano(
     """
     if loss not in _LOSSES:
         raise ValueError(f"loss must be one of {tuple(_LOSSES)}; got {loss!r}.")
-    a, b = _errors(e1, "e1"), _errors(e2, "e2")
+    a, b = as_finite(e1, "e1"), as_finite(e2, "e2")
     if a.size != b.size:
         raise ValueError(
             f"e1 and e2 must have the same length; got {a.size} and {b.size}."

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from tsattn.report import _plots
-from tsattn.report._html import Markup, fmt_label, image, part
+from tsattn.report._html import Markup, figure_section, fmt_label
 
 __all__ = ["ATTENTION_KEYS", "AttentionSpec", "attention_section", "check_attention"]
 
@@ -155,16 +155,11 @@ def attention_section(spec: AttentionSpec | None) -> Markup | str:
         "that look at different lags add information; near-identical panels "
         "suggest redundant heads."
     )
-    figure = {
-        "heading": None,
-        "img": image(fig),
-        "alt": f"Attention heatmaps for {spec.model}",
-        "caption": f"Attention weights per head, {spec.model}.",
-    }
-    return part(
-        "section",
-        id="attention",
-        title="Attention maps",
-        paragraphs=[text],
-        figures=[figure],
+    return figure_section(
+        "attention",
+        "Attention maps",
+        text,
+        fig,
+        f"Attention heatmaps for {spec.model}",
+        f"Attention weights per head, {spec.model}.",
     )

@@ -17,6 +17,7 @@ from tsattn.report import _plots
 __all__ = [
     "Markup",
     "cell",
+    "figure_section",
     "fmt_label",
     "image",
     "part",
@@ -57,6 +58,14 @@ def image(fig: Figure) -> dict[str, Any]:
     """Return the figure as an embedded PNG: ``{"uri", "width", "height"}``."""
     uri, width, height = _plots.to_data_uri(fig)
     return {"uri": uri, "width": width, "height": height}
+
+
+def figure_section(
+    id: str, title: str, text: str, fig: Figure, alt: str, caption: str
+) -> Markup:
+    """Return a section of one paragraph and one figure."""
+    figure = {"heading": None, "img": image(fig), "alt": alt, "caption": caption}
+    return part("section", id=id, title=title, paragraphs=[text], figures=[figure])
 
 
 def cell(key: str, text: str | Markup, best: bool, extra: str = "") -> dict[str, Any]:

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 import tsattn
 from tsattn.report import _plots
@@ -19,7 +18,15 @@ from tsattn.report._compare import (
     detect_comparisons,
 )
 from tsattn.report._frame import PreparedResults, prepare_results
-from tsattn.report._html import Markup, fmt_label, image, part, render_page, resource
+from tsattn.report._html import (
+    Markup,
+    figure_section,
+    fmt_label,
+    image,
+    part,
+    render_page,
+    resource,
+)
 from tsattn.report._leaderboard import leaderboard_section
 from tsattn.report._stats import leaderboard, step_errors
 from tsattn.report._text import headline
@@ -91,10 +98,6 @@ def _forecast_section(
     )
 
 
-def _one_figure(fig: Figure, alt: str, caption: str) -> list[dict[str, Any]]:
-    return [{"heading": None, "img": image(fig), "alt": alt, "caption": caption}]
-
-
 def _horizon_section(
     prep: PreparedResults, order: list[str], colors: dict[str, str]
 ) -> Markup | str:
@@ -111,12 +114,13 @@ def _horizon_section(
             f" On the right, the same relative to {prep.baseline}: below the "
             "dashed line is better."
         )
-    return part(
-        "section",
-        id="horizon",
-        title="Error by horizon",
-        paragraphs=[text],
-        figures=_one_figure(fig, "MAE by horizon step", "MAE by horizon step."),
+    return figure_section(
+        "horizon",
+        "Error by horizon",
+        text,
+        fig,
+        "MAE by horizon step",
+        "MAE by horizon step.",
     )
 
 
@@ -136,14 +140,13 @@ def _cumulative_section(
         )
     else:
         text = "Error accumulated over the cutoffs, summed over series and steps."
-    return part(
-        "section",
-        id="cumulative",
-        title="Cumulative error over time",
-        paragraphs=[text],
-        figures=_one_figure(
-            fig, "Cumulative error over time", "Cumulative error by cutoff."
-        ),
+    return figure_section(
+        "cumulative",
+        "Cumulative error over time",
+        text,
+        fig,
+        "Cumulative error over time",
+        "Cumulative error by cutoff.",
     )
 
 
@@ -169,12 +172,8 @@ def _cost_section(board: pd.DataFrame, colors: dict[str, str]) -> Markup:
         "What each model costs to fit and run, beside what it buys in accuracy "
         "(leaderboard order). n/a: not measured."
     )
-    return part(
-        "section",
-        id="cost",
-        title="Cost",
-        paragraphs=[text],
-        figures=_one_figure(fig, "Cost per model", "Cost per model."),
+    return figure_section(
+        "cost", "Cost", text, fig, "Cost per model", "Cost per model."
     )
 
 
