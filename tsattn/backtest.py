@@ -22,7 +22,7 @@ import tsattn
 from tsattn.data import to_panel
 from tsattn.splitters import BacktestSplitter, Fold
 
-__all__ = ["BacktestSplitter", "backtest"]
+__all__ = ["BacktestFailureWarning", "BacktestSplitter", "backtest"]
 
 _REQUIRED_METHODS = ("fit", "forecast", "update", "predict")
 _ADVANCE = ("auto", "predict", "update")
@@ -274,6 +274,19 @@ class _FoldResult:
     predict_seconds: float = 0.0
     n_params: float = np.nan
     peak_memory_mb: float = np.nan
+
+
+class BacktestFailureWarning(tsattn.TsattnWarning):
+    """A model raised on a fold of :func:`backtest`; the fold is left out.
+
+    Like scikit-learn's ``FitFailedWarning``. The ``failure`` attribute holds
+    the entry of ``result.attrs["failures"]`` it announces: a dict with keys
+    ``model``, ``series``, ``fold``, ``cutoff``, ``cutoff_pos`` and ``error``.
+    """
+
+    def __init__(self, message: str, failure: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.failure = {} if failure is None else dict(failure)
 
 
 @dataclass
@@ -733,11 +746,13 @@ def backtest(
         ``predict``) does to the backtest, as ``error_score`` does in
         :func:`sklearn.model_selection.cross_validate`. ``"warn"``: the folds
         it could not forecast are left out of the frame and listed in
-        ``result.attrs["failures"]``, a :class:`~tsattn.TsattnWarning` names
-        the model, series, fold and error, and every other model's results
-        come back. ``"raise"``: the first such error is raised again (same
-        type where possible, else ``RuntimeError``) with the model, series and
-        fold in its message.
+        ``result.attrs["failures"]``, a :class:`BacktestFailureWarning` (a
+        :class:`~tsattn.TsattnWarning`) per failed fold and series names the
+        model, series, fold and error, and every other model's results come
+        back. Works alike with every ``n_jobs`` and backend: the worker
+        records the error, the calling process warns. ``"raise"``: the first
+        such error is raised again (same type where possible, else
+        ``RuntimeError``) with the model, series and fold in its message.
     verbose : int, default=0
         Verbosity of :class:`joblib.Parallel`.
 
@@ -888,16 +903,6 @@ def backtest(
 
     frames, failures = [], []
     for name, _ in pairs:
-        for (model, key), lost in failed.items():
-            if model != name:
-                continue
-            for f in sorted(lost, key=lambda f: f.cutoff_pos):
-                warnings.warn(
-                    f"Backtest: {_where(name, key, f.fold, f.cutoff)} failed and is "
-                    f"left out of the results: {f.error}",
-                    tsattn.TsattnWarning,
-                    stacklevel=2,
-                )
         for j, key in enumerate(panel):
             # a multivariate model's outputs hold every series, column j is `key`
             task = (name, None) if multi[name] else (name, key)
@@ -907,8 +912,8 @@ def backtest(
                 frames.append(
                     pd.DataFrame(_frame_rows(name, key, s, res, col, horizon))
                 )
-            failures.extend(
-                {
+            for f in sorted(failed[task], key=lambda f: f.cutoff_pos):
+                entry = {
                     "model": name,
                     "series": key,
                     "fold": f.fold,
@@ -916,8 +921,15 @@ def backtest(
                     "cutoff_pos": f.cutoff_pos,
                     "error": f.error,
                 }
-                for f in sorted(failed[task], key=lambda f: f.cutoff_pos)
-            )
+                failures.append(entry)
+                warnings.warn(
+                    BacktestFailureWarning(
+                        f"Backtest: {_where(name, key, f.fold, f.cutoff)} failed "
+                        f"and is left out of the results: {f.error}",
+                        entry,
+                    ),
+                    stacklevel=2,
+                )
     lead = ["model", "series", "fold", "cutoff", "cutoff_pos", "step", "timestamp"]
     tail = ["fit_seconds", "predict_seconds", "n_params", "peak_memory_mb"]
     if not frames:
