@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -195,7 +196,11 @@ def _set_time_index(
         return frame.reset_index(drop=True)
     col = hits[0]
     try:
-        stamps = pd.to_datetime(frame[col], format=date_format, errors="coerce")
+        with warnings.catch_warnings():
+            # pandas' format-inference warnings name its own arguments (dayfirst);
+            # dates it cannot read are reported below with --date-format.
+            warnings.simplefilter("ignore", UserWarning)
+            stamps = pd.to_datetime(frame[col], format=date_format, errors="coerce")
     except (ValueError, TypeError) as exc:
         raise ValueError(
             f"cannot read column {str(col)!r} of {name} as dates ({_one_line(exc)}); "
