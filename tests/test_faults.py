@@ -226,6 +226,25 @@ def test_cli_forecast_with_edited_model_gives_one_line(saved, tmp_path, capsys):
     assert CHECKSUM in err
 
 
+def test_cli_refuses_an_overflowing_forecast(saved, tmp_path, capsys, monkeypatch):
+    data = tmp_path / "prices.csv"
+    make_stock_like("gbm", n_steps=120, random_state=0).to_csv(data, index_label="Date")
+    real = AttentionForecaster.forecast
+
+    def overflowing(self, steps=None):
+        out = real(self, steps)
+        out.iloc[2, -1] = np.inf
+        return out
+
+    monkeypatch.setattr(AttentionForecaster, "forecast", overflowing)
+    out = tmp_path / "fc.csv"
+    assert main(["forecast", str(saved), str(data), "--out", str(out), "-q"]) == 1
+    err = cli_error(capsys.readouterr().err)
+    assert err.startswith("tsattn: error: the forecast overflowed: column 'Close_q0.9'")
+    assert "is inf at" in err
+    assert not out.exists()
+
+
 # ------------------------------------------------------ failing models in a backtest
 class FailOn(BaseEstimator):
     """Naive forecaster that raises in ``fit`` on one series, or from one row on."""
@@ -347,6 +366,49 @@ def test_every_model_failing_returns_an_empty_frame_with_the_failures():
     assert res.empty
     assert "cutoff_pos" in res.columns
     assert len(res.attrs["failures"]) == 5
+
+
+class Overflowing(FailOn):
+    """Its interval bounds overflow to +-inf from row 54 on, as naive's did."""
+
+    def forecast(self, steps=None):
+        out = super().forecast(steps)
+        wide = np.inf if len(self.seen_) >= 54 else 1.0
+        out[f"{self.col_}_q0.05"] = out[self.col_] - wide
+        out[f"{self.col_}_q0.95"] = out[self.col_] + wide
+        return out
+
+
+class OverflowingPredict(FailOn):
+    """Its batched predictions overflow from row 54 on."""
+
+    def predict(self, X):
+        out = super().predict(X)
+        out.iloc[np.arange(len(X)) + len(self.seen_) >= 54] = np.inf
+        return out
+
+
+@pytest.mark.parametrize(
+    ("model", "advance", "lost", "error"),
+    [
+        (Overflowing(), "update", [53, 55, 57],
+         "ValueError: Model 'm': its q0.05 interval bound of 'a' at step 1 is "
+         "-inf: the forecast overflowed, so it is refused."),
+        (OverflowingPredict(), "predict", [51, 53, 55, 57],
+         "ValueError: Model 'm': predict() gives inf for 'a_h1' at row 4: the "
+         "forecast overflowed, so it is refused."),
+    ],
+    ids=["interval", "predict"],
+)  # fmt: skip
+def test_overflowing_forecasts_are_refused_not_scored(model, advance, lost, error):
+    y = panel()[["a"]]
+    with pytest.warns(BacktestFailureWarning, match="overflowed, so it is refused"):
+        res = backtest({"m": model}, y, refit=False, advance=advance, **KW)
+    scored = res.filter(regex=r"^(y_true|y_pred|q[\d.]+)$").to_numpy(dtype=float)
+    assert not np.isinf(scored).any()
+    failed = pd.DataFrame(res.attrs["failures"])
+    assert failed["cutoff_pos"].tolist() == lost
+    assert failed["error"].iloc[0] == error
 
 
 def test_on_error_is_checked():

@@ -409,7 +409,23 @@ def _parse_forecast(
                 continue
             arr = quantiles.setdefault(q, np.full(point.shape, np.nan))
             arr[:, j] = values[col].to_numpy(dtype=np.float64)
+    _refuse_infinite(point, "forecast", target_str, name)
+    for q, arr in quantiles.items():
+        _refuse_infinite(arr, f"q{q:g} interval bound", target_str, name)
     return point, quantiles
+
+
+def _refuse_infinite(
+    values: FloatArray, what: str, targets: list[str], name: str
+) -> None:
+    """Raise when a forecast ``(H, T)`` overflowed to +-inf (never score it)."""
+    inf = np.isinf(values)
+    if inf.any():
+        step, j = (int(i[0]) for i in np.nonzero(inf))
+        raise ValueError(
+            f"Model {name!r}: its {what} of {targets[j]!r} at step {step + 1} is "
+            f"{values[step, j]}: the forecast overflowed, so it is refused."
+        )
 
 
 def _parse_predict(
@@ -438,6 +454,13 @@ def _parse_predict(
     out = np.empty((n_rows, horizon, len(targets)))
     for j, cols in enumerate(wanted):
         out[:, :, j] = pred[[by_str[c] for c in cols]].to_numpy(dtype=np.float64)
+    if np.isinf(out).any():
+        row, step, j = (int(i[0]) for i in np.nonzero(np.isinf(out)))
+        raise ValueError(
+            f"Model {name!r}: predict() gives {out[row, step, j]} for "
+            f"'{targets[j]}_h{step + 1}' at row {row}: the forecast overflowed, so "
+            "it is refused."
+        )
     return out
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tsattn.cli.columns import _column, _numeric, _split_list, _targets
@@ -44,6 +45,14 @@ def _read(args: argparse.Namespace) -> pd.DataFrame:
 
 def _emit(frame: pd.DataFrame, out: Path | None, what: str, quiet: bool) -> None:
     """Write ``frame`` (with its index) to ``out`` (checked first), or to stdout."""
+    values = frame.to_numpy(dtype=float)
+    if np.isinf(values).any():
+        row, col = (int(i[0]) for i in np.nonzero(np.isinf(values)))
+        raise ValueError(
+            f"the {what} overflowed: column {str(frame.columns[col])!r} is "
+            f"{values[row, col]} at {frame.index[row]}; nothing was written. Rescale "
+            "the data (e.g. take logs) and refit."
+        )
     if out is None:
         frame.to_csv(sys.stdout)
         return
