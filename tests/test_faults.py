@@ -13,8 +13,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from safetensors import safe_open
-from safetensors.torch import save_file
 from sklearn.base import BaseEstimator
 
 import tsattn
@@ -22,8 +20,22 @@ from tsattn.backtest import BacktestFailureWarning, backtest
 from tsattn.baselines import DriftForecaster, NaiveForecaster
 from tsattn.cli import main, read_data
 from tsattn.datasets import make_stock_like
-from tsattn.estimators import AttentionForecaster
-from tsattn.persistence import _digest, load, save
+
+# The backtest workers (n_jobs=2) import this module to unpickle its models:
+# torch and the model-file code are imported on use, so that they start fast.
+
+
+def load(path):
+    from tsattn.persistence import load as load_model
+
+    return load_model(path)
+
+
+def save(model, path):
+    from tsattn.persistence import save as save_model
+
+    return save_model(model, path)
+
 
 CHECKSUM = "do not match the checksum"
 TINY = dict(window_length=16, d_model=8, n_heads=2, max_epochs=1, random_state=0)
@@ -47,6 +59,8 @@ def cli_error(err):
 @pytest.fixture(scope="module")
 def model():
     prices = make_stock_like("gbm", n_steps=120, random_state=0)[["Close"]]
+    from tsattn.estimators import AttentionForecaster
+
     return AttentionForecaster(**TINY, quantiles=(0.1, 0.9)).fit(prices)
 
 
@@ -60,6 +74,11 @@ def edit(path, out, change, *, resign):
 
     ``resign=True`` recomputes the checksum, as a deliberate forger would.
     """
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    from tsattn.persistence import _digest
+
     with safe_open(str(path), framework="pt", device="cpu") as fh:
         metadata = fh.metadata()
         tensors = {k: fh.get_tensor(k) for k in fh.keys()}
@@ -229,6 +248,8 @@ def test_cli_forecast_with_edited_model_gives_one_line(saved, tmp_path, capsys):
 def test_cli_refuses_an_overflowing_forecast(saved, tmp_path, capsys, monkeypatch):
     data = tmp_path / "prices.csv"
     make_stock_like("gbm", n_steps=120, random_state=0).to_csv(data, index_label="Date")
+    from tsattn.estimators import AttentionForecaster
+
     real = AttentionForecaster.forecast
 
     def overflowing(self, steps=None):
@@ -300,7 +321,7 @@ KW = dict(horizon=1, initial=50, step=2)
 def test_failing_series_keeps_every_other_result(n_jobs):
     y = panel()
     good = {"naive": NaiveForecaster(), "drift": DriftForecaster()}
-    reference = backtest(good, y, n_jobs=n_jobs, **KW)
+    reference = backtest(good, y, **KW)  # n_jobs=2 equals 1: test_backtest.py
     with pytest.warns(BacktestFailureWarning) as record:
         res = backtest({**good, "bad": FailOn(series="b")}, y, n_jobs=n_jobs, **KW)
     # nothing lost: the other models' rows are those of a run without "bad"
@@ -334,6 +355,8 @@ def test_failing_series_keeps_every_other_result(n_jobs):
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_on_error_raise_names_model_series_and_fold(n_jobs):
+    # refit=False: one fit per series, so the error met first is fold 0's even
+    # when tasks run in parallel.
     with pytest.raises(
         ValueError,
         match=re.escape(
@@ -342,7 +365,7 @@ def test_on_error_raise_names_model_series_and_fold(n_jobs):
         ),
     ):
         backtest({"bad": FailOn(series="b")}, panel(), n_jobs=n_jobs,
-                 on_error="raise", **KW)  # fmt: skip
+                 refit=False, on_error="raise", **KW)  # fmt: skip
 
 
 def test_failure_after_some_folds_keeps_the_finished_folds():

@@ -774,8 +774,9 @@ def backtest(
         model, series, fold and error, and every other model's results come
         back. Works alike with every ``n_jobs`` and backend: the worker
         records the error, the calling process warns. ``"raise"``: the first
-        such error is raised again (same type where possible, else
-        ``RuntimeError``) with the model, series and fold in its message.
+        error met (with ``n_jobs > 1``, that of the task that fails first) is
+        raised again, of the same type where possible, else ``RuntimeError``,
+        with the model, series and fold in its message.
     verbose : int, default=0
         Verbosity of :class:`joblib.Parallel`.
 
