@@ -560,7 +560,7 @@ def test_missing_values_error_mode(capsys, bars, tmp_path):
     path = tmp_path / "holes.csv"
     frame.to_csv(path, index_label="Date")
     argv = ["backtest", path, "--models", "naive", "--missing", "error"]
-    cli_error(capsys, argv, r"1 row\(s\) with missing or infinite values")
+    cli_error(capsys, argv, r"1 row\(s\) with missing values in \[.Close.\]")
 
 
 def test_output_folder_missing_fails_before_work(capsys, files, tmp_path):
