@@ -620,7 +620,7 @@ def test_verdict_prefers_a_significant_winner():
     from tsattn.cli import _verdict
 
     board = pd.DataFrame(
-        {"mae": [0.98, 0.99, 1.0], "dm_pvalue": [0.2, 0.03, np.nan]},
+        {"mae": [0.98, 0.99, 1.0], "dm_pvalue": [0.2, 0.01, np.nan]},
         index=["drift", "mha", "naive"],
     )
     text = _verdict(board)

@@ -56,6 +56,7 @@ def _backtest_all(
             models = {n: make(n) for n in group}
             parts.append(backtest(models, data, horizon=horizon, **run, **options))
     results = pd.concat(parts, ignore_index=True)
+    results.attrs["failures"] = [f for p in parts for f in p.attrs.get("failures", [])]
     order = {n: i for i, n in enumerate(names)}
     results = results.sort_values(
         "model", key=lambda s: s.map(order), kind="stable"
