@@ -227,10 +227,13 @@ def test_output_layout_and_values():
         step=2,
     )
     assert list(res.columns) == [
-        "model", "series", "fold", "cutoff", "step", "timestamp", "y_true",
-        "y_pred", "q0.05", "q0.95", "fit_seconds", "predict_seconds",
+        "model", "series", "fold", "cutoff", "cutoff_pos", "step", "timestamp",
+        "y_true", "y_pred", "q0.05", "q0.95", "fit_seconds", "predict_seconds",
         "n_params", "peak_memory_mb",
     ]  # fmt: skip
+    assert res["cutoff_pos"].dtype == np.int64
+    assert res["cutoff_pos"].tolist() == [c for c in (29, 31, 33, 35) for _ in "abc"]
+    assert res.attrs["failures"] == []
     # cutoffs 29, 31, 33, 35 (37 + 3 > 39): 4 folds x 3 steps
     assert len(res) == 12
     assert res["fold"].tolist() == [0] * 3 + [1] * 3 + [2] * 3 + [3] * 3
@@ -394,6 +397,19 @@ def test_series_selection_and_panel_forms_agree():
         sub.drop(columns=TIMING),
         ref[ref["series"] == "s2"].reset_index(drop=True).drop(columns=TIMING),
     )
+
+
+def test_cutoff_pos_counts_rows_of_each_ragged_series():
+    y = walk(30, n_series=2)
+    y.iloc[:4, 1] = np.nan  # s1 starts 4 rows later: its positions count from there
+    res = backtest([SpyForecaster()], y, horizon=2, initial=20, step=2)
+    for key, part in res.groupby("series"):
+        start = 0 if key == "s0" else 4
+        expected = [y.index.get_loc(c) - start for c in part["cutoff"]]
+        assert part["cutoff_pos"].tolist() == expected
+    assert res.groupby("series")["cutoff_pos"].apply(
+        lambda c: set(np.diff(c.unique()))
+    ).tolist() == [{2}, {2}]
 
 
 def test_ragged_panel_gets_folds_per_series():
@@ -761,7 +777,9 @@ def test_model_returning_too_few_predict_columns():
             return super().predict(X).iloc[:, :1]
 
     with pytest.raises(ValueError, match=re.escape("Model 'Short': predict() lacks")):
-        backtest([Short()], walk(30), horizon=2, initial=20, refit=False)
+        backtest(
+            [Short()], walk(30), horizon=2, initial=20, refit=False, on_error="raise"
+        )
 
 
 def test_batched_predict_refuses_rows_that_skip_a_date():
@@ -780,4 +798,5 @@ def test_batched_predict_refuses_rows_that_skip_a_date():
             step=3,
             refit=False,
             advance="predict",
+            on_error="raise",
         )

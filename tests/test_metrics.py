@@ -7,23 +7,29 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from scipy.stats import t as student_t
 
 from tsattn.metrics import (
     METRICS,
+    TASK_METRICS,
+    brier_score,
     coverage,
     diebold_mariano,
+    direction_accuracy,
+    direction_mcc,
     directional_accuracy,
     evaluate,
     interval_width,
+    log_loss,
     mae,
     mape,
     mase,
+    mincer_zarnowitz,
     mse,
     naive_scale,
     pinball_loss,
     qlike,
     rmse,
+    roc_auc,
     sign_mcc,
     smape,
     strategy_returns,
@@ -142,102 +148,6 @@ def test_element_metric_errors(call, error, match):
         call()
 
 
-# -- Diebold-Mariano ------------------------------------------------------------------
-
-
-def test_diebold_mariano_hand_computed_h1():
-    # absolute loss differentials d = |e1| - |e2| = 1, -1, 2, 0, 3
-    e1, e2 = [1.0, 0.0, 2.0, 1.0, 3.0], [0.0, 1.0, 0.0, 1.0, 0.0]
-    stat, p = diebold_mariano(e1, e2, h=1, loss="absolute")
-    # mean 1, variance (0 + 4 + 1 + 1 + 4) / 5 = 2; HLN factor sqrt(4/5)
-    expected = 1.0 / math.sqrt(2.0 / 5) * math.sqrt(4 / 5)
-    assert stat == pytest.approx(expected)
-    assert stat == pytest.approx(math.sqrt(2))
-    assert p == pytest.approx(2 * student_t.sf(math.sqrt(2), 4))
-
-
-def test_diebold_mariano_hand_computed_h2_full_weights():
-    # d = 1, 2, 2, 0, 0: mean 1, centred 0, 1, 1, -1, -1
-    e1, e2 = [1.0, 2.0, 2.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]
-    stat, p = diebold_mariano(e1, e2, h=2, loss="absolute")
-    gamma0 = 4 / 5
-    gamma1 = (0 * 1 + 1 * 1 + 1 * -1 + -1 * -1) / 5  # = 1/5
-    var = gamma0 + 2 * gamma1  # full weight on lag 1 (Diebold-Mariano)
-    hln = math.sqrt((5 + 1 - 4 + 2 * 1 / 5) / 5)
-    assert stat == pytest.approx(1.0 / math.sqrt(var / 5) * hln)
-    assert p == pytest.approx(2 * student_t.sf(stat, 4))
-
-
-def test_diebold_mariano_size_under_ma_differential():
-    # Under the null, an MA(2) loss differential tested with h = 3 rejects at
-    # about the nominal 5%; Bartlett weights here rejected about 11%.
-    from tsattn.stats import dm_test
-
-    rng = np.random.default_rng(0)
-    runs = 1500
-    rejections = 0
-    for _ in range(runs):
-        z = rng.normal(size=102)
-        d = z[2:] + 0.8 * z[1:-1] + 0.5 * z[:-2]
-        _, p = dm_test(d, 3, "two-sided")
-        rejections += p < 0.05
-    assert 0.02 < rejections / runs < 0.08
-
-
-def test_diebold_mariano_hand_computed_h2():
-    # Here the full-weight variance is 0, so the Bartlett fallback is used.
-    e1, e2 = [1.0, 0.0, 2.0, 1.0, 3.0], [0.0, 1.0, 0.0, 1.0, 0.0]
-    stat, _ = diebold_mariano(e1, e2, h=2, loss="absolute")
-    c = np.array([0.0, -2.0, 1.0, -1.0, 2.0])  # d - mean(d)
-    gamma1 = (0 * -2 + -2 * 1 + 1 * -1 + -1 * 2) / 5  # = -1
-    var = 2.0 + 2 * 0.5 * gamma1  # Bartlett weight 1 - 1/2
-    assert gamma1 == pytest.approx((c[1:] @ c[:-1]) / 5)
-    hln = math.sqrt((5 + 1 - 4 + 2 * 1 / 5) / 5)
-    assert stat == pytest.approx(1.0 / math.sqrt(var / 5) * hln)
-
-
-def test_diebold_mariano_squared_loss_and_alternatives():
-    rng = np.random.default_rng(0)
-    e1, e2 = rng.normal(size=50) * 1.3, rng.normal(size=50)
-    d = e1**2 - e2**2
-    stat, p = diebold_mariano(e1, e2)
-    hln = math.sqrt((50 + 1 - 2) / 50)
-    assert stat == pytest.approx(d.mean() / math.sqrt(d.var() / 50) * hln)
-    _, p_less = diebold_mariano(e1, e2, alternative="less")
-    _, p_greater = diebold_mariano(e1, e2, alternative="greater")
-    assert p_less + p_greater == pytest.approx(1.0)
-    assert p == pytest.approx(2 * min(p_less, p_greater))
-
-
-def test_diebold_mariano_degenerate_and_errors():
-    stat, p = diebold_mariano([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])
-    assert math.isnan(stat)
-    assert math.isnan(p)
-    stat, p = diebold_mariano([2.0, 2.0, 2.0], [1.0, 1.0, 1.0], loss="absolute")
-    assert stat == math.inf
-    assert p == 0.0
-    # model 1 is always worse: "less" (model 1 more accurate) cannot be supported
-    _, p_less = diebold_mariano(
-        [2.0, 2.0, 2.0], [1.0, 1.0, 1.0], loss="absolute", alternative="less"
-    )
-    assert p_less == 1.0
-    with pytest.raises(ValueError, match="3-step forecasts needs at least 6 loss"):
-        diebold_mariano([1.0, 2.0, 3.0], [0.0, 1.0, 0.0], h=3)
-    # n = 5 < 2h = 6 is refused; n = 6 is the first size the test accepts
-    with pytest.raises(ValueError, match="got n = 5"):
-        diebold_mariano([1.0, 2.0, 3.0, 1.0, 2.0], [0.0] * 5, h=3)
-    stat, _ = diebold_mariano([1.0, 2.0, 3.0, 1.0, 2.0, 2.5], [0.0] * 6, h=3)
-    assert math.isfinite(stat)
-    with pytest.raises(ValueError, match="needs at least 2 loss differentials"):
-        diebold_mariano([1.0], [0.0])
-    with pytest.raises(ValueError, match="loss must be one of"):
-        diebold_mariano([1.0, 2.0], [0.0, 1.0], loss="huber")
-    with pytest.raises(ValueError, match="alternative must be"):
-        diebold_mariano([1.0, 2.0], [0.0, 1.0], alternative="bigger")
-    with pytest.raises(ValueError, match="h must be an int >= 1"):
-        diebold_mariano([1.0, 2.0], [0.0, 1.0], h=0)
-
-
 # -- property tests --------------------------------------------------------------------
 
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
@@ -276,24 +186,6 @@ def test_coverage_is_a_share(arrays, half_width):
 )
 def test_qlike_is_non_negative(arrays):
     assert qlike(arrays[0], arrays[1]) >= -1e-12
-
-
-@settings(max_examples=60, deadline=None)
-@given(pairs, st.integers(1, 3), st.sampled_from(["squared", "absolute"]))
-def test_diebold_mariano_antisymmetry(arrays, h, loss):
-    e1, e2 = arrays
-    if len(e1) < 2 * h:  # refused: see test_diebold_mariano_degenerate_and_errors
-        with pytest.raises(ValueError, match="needs at least"):
-            diebold_mariano(e1, e2, h=h, loss=loss)
-        return
-    s12, p12 = diebold_mariano(e1, e2, h=h, loss=loss)
-    s21, p21 = diebold_mariano(e2, e1, h=h, loss=loss)
-    if math.isnan(s12):
-        assert math.isnan(s21)
-    else:
-        assert s12 == pytest.approx(-s21)
-        assert p12 == pytest.approx(p21)
-        assert 0.0 <= p12 <= 1.0
 
 
 # -- frame-level evaluate --------------------------------------------------------------
@@ -507,6 +399,175 @@ def test_evaluate_errors(kwargs, frame_fn, error, match):
 def test_metric_names_are_all_supported():
     res = results_frame(6)
     res = res.assign(y_true=res.y_true.abs() + 0.1, y_pred=res.y_pred.abs() + 0.1)
-    table = evaluate(res, metrics=METRICS, baseline="naive")
-    for name in METRICS:
+    # the probability metrics need 0/1 outcomes: scored on direction rows below
+    names = [m for m in METRICS if m not in TASK_METRICS["direction"]]
+    table = evaluate(res, metrics=names, baseline="naive")
+    for name in names:
         assert any(col.startswith(name) for col in table.columns), name
+    tasks = task_frame()
+    direction = tasks[tasks.task == "direction"]
+    table = evaluate(direction, metrics=TASK_METRICS["direction"], baseline=None)
+    assert set(TASK_METRICS["direction"]) <= set(table.columns)
+    assert set(METRICS) >= {m for t in TASK_METRICS.values() for m in t}
+
+
+# -- per-task metrics ------------------------------------------------------------------
+
+
+def test_point_metrics_match_sklearn():
+    import sklearn.metrics as skm
+
+    rng = np.random.default_rng(1)
+    y, f = rng.normal(size=50) + 3, rng.normal(size=50) + 3
+    assert mae(y, f) == pytest.approx(skm.mean_absolute_error(y, f))
+    assert mse(y, f) == pytest.approx(skm.mean_squared_error(y, f))
+    assert mape(y, f) == pytest.approx(100 * skm.mean_absolute_percentage_error(y, f))
+    assert pinball_loss(y, f, 0.2) == pytest.approx(
+        skm.mean_pinball_loss(y, f, alpha=0.2)
+    )
+    # the plain-numpy definitions, independently
+    assert mae(y, f) == pytest.approx(np.mean(np.abs(y - f)))
+    assert mape(y, f) == pytest.approx(100 * np.mean(np.abs((y - f) / y)))
+
+
+OUTCOMES = np.array([1, 0, 1, 1, 0, 0, 1, 0])
+PROBS = np.array([0.9, 0.2, 0.6, 0.4, 0.3, 0.7, 0.8, 0.1])
+
+
+def test_direction_probability_metrics_hand_computed():
+    # calls (p > 0.5): 1 0 1 0 0 1 1 0 -> right on 6 of 8
+    assert direction_accuracy(OUTCOMES, PROBS) == pytest.approx(6 / 8)
+    assert brier_score(OUTCOMES, PROBS) == pytest.approx(
+        np.mean((PROBS - OUTCOMES) ** 2)
+    )
+    ll = -np.mean(OUTCOMES * np.log(PROBS) + (1 - OUTCOMES) * np.log(1 - PROBS))
+    assert log_loss(OUTCOMES, PROBS) == pytest.approx(ll)
+    # AUC: share of (up, not-up) pairs ranked right: 14 of 16
+    ups, downs = PROBS[OUTCOMES == 1], PROBS[OUTCOMES == 0]
+    pairs = np.mean(ups[:, None] > downs[None, :])
+    assert roc_auc(OUTCOMES, PROBS) == pytest.approx(pairs)
+    assert pairs == pytest.approx(14 / 16)
+    tp, tn, fp, fn = 3, 3, 1, 1
+    mcc = (tp * tn - fp * fn) / math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+    assert direction_mcc(OUTCOMES, PROBS) == pytest.approx(mcc)
+    # a constant 0.5 forecast: Brier 0.25, log loss log 2, no MCC
+    half = np.full(8, 0.5)
+    assert brier_score(OUTCOMES, half) == pytest.approx(0.25)
+    assert log_loss(OUTCOMES, half) == pytest.approx(math.log(2))
+    assert direction_mcc(OUTCOMES, half) == 0.0
+
+
+def test_mincer_zarnowitz_matches_statsmodels():
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(2)
+    f = rng.uniform(0.5, 2.0, size=200)
+    r = f * rng.chisquare(1, size=200)  # unbiased: E[r | f] = f
+    mz = mincer_zarnowitz(r, f)
+    fit = sm.OLS(r, sm.add_constant(f)).fit()
+    assert mz["r2"] == pytest.approx(fit.rsquared)
+    assert mz["slope"] == pytest.approx(fit.params[1])
+    # the regression of r on f by hand
+    slope = np.cov(f, r, ddof=1)[0, 1] / np.var(f, ddof=1)
+    assert mz["slope"] == pytest.approx(slope)
+    assert mz["intercept"] == pytest.approx(r.mean() - slope * f.mean())
+    assert mz["r2"] == pytest.approx(np.corrcoef(f, r)[0, 1] ** 2)
+    assert mz["pvalue"] > 0.01  # unbiased forecasts pass the joint test
+    assert mincer_zarnowitz(2.0 * r + 1.0, f)["pvalue"] < 1e-6  # biased ones fail
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: brier_score([0, 2], [0.1, 0.2]), r"outcomes 0 \(not up\) or 1"),
+        (lambda: log_loss([0, 1], [0.1, 1.5]), r"probabilities in \[0, 1\]"),
+        (lambda: roc_auc([1, 1, 1], [0.1, 0.2, 0.3]), "both up"),
+        (lambda: mincer_zarnowitz([1.0, 2.0], [1.0, 2.0]), "at least 3"),
+        (lambda: mincer_zarnowitz([1.0, 2.0, 3.0], [1.0] * 3), "is constant"),
+        (lambda: direction_accuracy([0, 1], [0.2]), r"len\(y_true\) = 2"),
+    ],
+)
+def test_task_metric_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def task_frame(n=60, seed=4):
+    """A multi-task results frame: returns, direction probabilities, variance."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    ret = rng.normal(0, 0.01, n)
+    var = rng.uniform(0.5, 2.0, n) * 1e-4
+    realized = var * rng.chisquare(1, n)
+    up = (ret > 0).astype(int)
+    for c in range(n):
+        common = {"series": "s", "cutoff": c, "cutoff_pos": 100 + c, "step": 1}
+        for model, task, truth, pred in (
+            ("zero", "return", ret[c], 0.0),
+            ("ar", "return", ret[c], 0.5 * ret[c] + rng.normal(0, 0.01)),
+            ("base_rate", "direction", up[c], 0.5),
+            ("logit", "direction", up[c], np.clip(0.5 + 30 * ret[c], 0.01, 0.99)),
+            ("ewma", "variance", realized[c], var.mean()),
+            ("garch", "variance", realized[c], var[c]),
+        ):
+            rows.append(dict(common, model=model, task=task, y_true=truth, y_pred=pred))
+    return pd.DataFrame(rows)
+
+
+def test_evaluate_scores_each_task_kind_with_its_metrics():
+    res = task_frame()
+    table = evaluate(res, by="model", baseline=None).set_index("model")
+    assert table["task"].to_dict() == {
+        "ar": "return", "base_rate": "direction", "ewma": "variance",
+        "garch": "variance", "logit": "direction", "zero": "return",
+    }  # fmt: skip
+    g = res[res.model == "logit"]
+    row = table.loc["logit"]
+    assert row["brier"] == pytest.approx(brier_score(g.y_true, g.y_pred))
+    assert row["log_loss"] == pytest.approx(log_loss(g.y_true, g.y_pred))
+    assert row["roc_auc"] == pytest.approx(roc_auc(g.y_true, g.y_pred))
+    assert row["accuracy"] == pytest.approx(direction_accuracy(g.y_true, g.y_pred))
+    assert row["mcc"] == pytest.approx(direction_mcc(g.y_true, g.y_pred))
+    assert np.isnan(row["qlike"])  # not a variance task
+    v = res[res.model == "garch"]
+    assert table.loc["garch", "qlike"] == pytest.approx(qlike(v.y_true, v.y_pred))
+    assert table.loc["garch", "mz_r2"] == pytest.approx(
+        mincer_zarnowitz(v.y_true, v.y_pred)["r2"]
+    )
+    assert np.isnan(table.loc["ewma", "mz_r2"])  # a flat forecast has no slope
+    r = res[res.model == "ar"]
+    assert table.loc["ar", "mse"] == pytest.approx(mse(r.y_true, r.y_pred))
+    assert np.isnan(table.loc["ar", "brier"])
+
+
+def test_evaluate_tests_each_task_against_its_own_baseline_with_holm():
+    res = task_frame()
+    extra = res[res.model == "ar"].assign(model="ar2", y_pred=lambda f: f.y_pred * 0.9)
+    res = pd.concat([res, extra], ignore_index=True)
+    base = {"return": "zero", "direction": "base_rate", "variance": "ewma"}
+    table = evaluate(res, by="model", baseline=base).set_index("model")
+    for model, ref in (("ar", "zero"), ("logit", "base_rate"), ("garch", "ewma")):
+        a = res[res.model == model].sort_values("cutoff")
+        b = res[res.model == ref].sort_values("cutoff")
+        stat, p = diebold_mariano(a.y_true - a.y_pred, b.y_true - b.y_pred, h=1)
+        assert table.loc[model, "dm_stat"] == pytest.approx(stat)
+        assert table.loc[model, "dm_pvalue"] == pytest.approx(p)
+        assert np.isnan(table.loc[ref, "dm_pvalue"])
+    # the return task's family holds ar and ar2: Holm over those two only
+    from statsmodels.stats.multitest import multipletests
+
+    ref = multipletests(table.loc[["ar", "ar2"], "dm_pvalue"], method="holm")[1]
+    np.testing.assert_allclose(table.loc[["ar", "ar2"], "dm_pvalue_holm"], ref)
+    assert table.loc["logit", "dm_pvalue_holm"] == pytest.approx(
+        table.loc["logit", "dm_pvalue"]
+    )
+
+
+def test_evaluate_task_errors():
+    res = task_frame()
+    with pytest.raises(ValueError, match="Unknown task kind 'volatility'"):
+        evaluate(res.replace({"task": {"variance": "volatility"}}), baseline=None)
+    with pytest.raises(ValueError, match="Unknown baseline model 'garh'"):
+        evaluate(res, by="model", baseline={"variance": "garh"})
+    with pytest.raises(ValueError, match="needed for a baseline per task"):
+        evaluate(res.drop(columns="task"), by="model", baseline={"return": "zero"})

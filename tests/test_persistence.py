@@ -18,7 +18,15 @@ import tsattn
 from tsattn.baselines import NaiveForecaster
 from tsattn.datasets import make_stock_like
 from tsattn.estimators import AttentionForecaster, SelfAttentionForecaster
-from tsattn.persistence import FORMAT, FORMAT_VERSION, load, read_manifest, save
+from tsattn.persistence import (
+    FORMAT,
+    FORMAT_VERSION,
+    _digest,
+    _tensor_digest,
+    load,
+    read_manifest,
+    save,
+)
 from tsattn.targets import make_targets
 
 TINY = dict(window_length=16, d_model=8, max_epochs=1, batch_size=64, random_state=0)
@@ -363,11 +371,13 @@ def test_save_other_estimator_raises_type_error(tmp_path, bars):
 
 
 def test_save_to_missing_directory_or_directory(forecaster, tmp_path):
+    target = tmp_path / "nope" / "m.safetensors"
     with pytest.raises(
-        FileNotFoundError, match=re.escape("does not exist. Create it first")
+        FileNotFoundError,
+        match=re.escape(f"cannot write the model to {str(target)!r}: folder"),
     ):
-        save(forecaster, tmp_path / "nope" / "m.safetensors")
-    with pytest.raises(IsADirectoryError, match="is a directory"):
+        save(forecaster, target)
+    with pytest.raises(IsADirectoryError, match="it is a folder; pass a file name"):
         save(forecaster, tmp_path)
 
 
@@ -443,7 +453,7 @@ def test_load_corrupt_tensor_data(one_file, tmp_path):
     data[-3] ^= 0xFF  # inside the last tensor's bytes
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(bytes(data))
-    with pytest.raises(ValueError, match="corrupt: its tensor data does not match"):
+    with pytest.raises(ValueError, match="do not match the checksum"):
         load(bad)
 
 
@@ -504,14 +514,20 @@ def test_loader_never_unpickles_or_evaluates(saved, forecaster, monkeypatch):
     pd.testing.assert_frame_equal(loaded.forecast(), forecaster.forecast())
 
 
-def rewrite(path, out, edit):
-    """Copy a saved model to ``out`` with its JSON header changed by ``edit``."""
+def rewrite(path, out, edit, *, resign=False):
+    """Copy a saved model to ``out`` with its JSON header changed by ``edit``.
+
+    ``resign=True`` also recomputes the checksum, as a deliberate forger would,
+    so that the checks behind it are reached.
+    """
     with safe_open(str(path), framework="pt", device="cpu") as fh:
         metadata = fh.metadata()
         tensors = {k: fh.get_tensor(k) for k in fh.keys()}
     header = json.loads(metadata["tsattn"])
     edit(header)
     metadata["tsattn"] = header if isinstance(header, str) else json.dumps(header)
+    if resign:
+        metadata["sha256"] = _digest(metadata, tensors)
     save_file(tensors, str(out), metadata=metadata)
     return out
 
@@ -532,12 +548,17 @@ def _set(*path):
 @pytest.mark.parametrize(
     ("edit", "match"),
     [
-        (_set("format_version", FORMAT_VERSION + 1), "newer than the 1 this tsattn"),
+        (_set("format_version", FORMAT_VERSION + 1), "newer than the 2 this tsattn"),
         (_set("format_version", "1"), "format_version is '1'"),
         (_set("class", "os.system"), "names the class 'os.system'"),
         (_set("class", "NaiveForecaster"), "allowed: AttentionForecaster"),
         (_set("params", "bogus", 1), re.escape("sets parameter(s) ['bogus']")),
         (_set("config", "d_model", 16), "do not fit its config"),
+        (_set("config", "d_model", 10**9), "larger than any stored weight dimension"),
+        (_set("config", "window_length", 10**9), "more than the 15 stored context"),
+        (_set("config", "n_layers", 10**9), "n_layers to 1000000000, more than"),
+        (_set("params", "max_epochs", "30"), "parameters are invalid.*'max_epochs'"),
+        (_set("params", "revin", "no"), "parameters are invalid.*'revin'"),
         (_set("config", "colour", "red"), "network config is invalid"),
         (_set("fitted", "__class__", "x"), "forbidden entry '__class__'"),
         (_set("fitted", "predict", 1), "forbidden entry 'predict'"),
@@ -548,13 +569,53 @@ def _set(*path):
         (_set("fitted", "freq_", {"$offset": "not-a-freq"}), "unreadable \\$offset"),
         (lambda h: h["fitted"].pop("_last_row"), re.escape("lacks ['_last_row']")),
         (lambda h: h.pop("config"), "'config' entry is missing"),
-        (_set("tensors_sha256", "0" * 64), "does not match the checksum"),
     ],
 )
 def test_load_rejects_bad_headers(one_file, tmp_path, edit, match):
+    # Each edit is refused by the checksum, and, with the checksum recomputed,
+    # by the check behind it, in one line.
     bad = rewrite(one_file, tmp_path / "bad.safetensors", edit)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError, match="do not match the checksum") as info:
         load(bad)
+    assert "\n" not in str(info.value)
+    forged = rewrite(one_file, tmp_path / "forged.safetensors", edit, resign=True)
+    with pytest.raises(ValueError, match=match) as info:
+        load(forged)
+    assert "\n" not in str(info.value)
+
+
+def test_file_without_checksum_is_refused(one_file, tmp_path):
+    with safe_open(str(one_file), framework="pt", device="cpu") as fh:
+        metadata = fh.metadata()
+        tensors = {k: fh.get_tensor(k) for k in fh.keys()}
+    del metadata["sha256"]
+    bad = tmp_path / "bad.safetensors"
+    save_file(tensors, str(bad), metadata=metadata)
+    with pytest.raises(ValueError, match="has no 'sha256' checksum entry"):
+        load(bad)
+
+
+def test_format_version_1_file_loads_with_a_warning(one_model, one_file, tmp_path):
+    # Version 1 kept a checksum of the tensors only, inside the JSON header.
+    with safe_open(str(one_file), framework="pt", device="cpu") as fh:
+        metadata = fh.metadata()
+        tensors = {k: fh.get_tensor(k) for k in fh.keys()}
+    header = json.loads(metadata["tsattn"])
+    header["format_version"] = 1
+    header["tensors_sha256"] = _tensor_digest(tensors)
+    old = tmp_path / "v1.safetensors"
+    save_file(
+        tensors, str(old), metadata={"format": FORMAT, "tsattn": json.dumps(header)}
+    )
+    with pytest.warns(tsattn.TsattnWarning, match="format_version 1"):
+        loaded = load(old)
+    pd.testing.assert_frame_equal(loaded.forecast(), one_model.forecast())
+    header["tensors_sha256"] = "0" * 64
+    save_file(
+        tensors, str(old), metadata={"format": FORMAT, "tsattn": json.dumps(header)}
+    )
+    with pytest.raises(ValueError, match="tensor data do not match the checksum"):
+        load(old)
 
 
 def test_load_rejects_invalid_json(one_file, tmp_path):

@@ -324,7 +324,7 @@ def test_headline_says_attention_wins(attention_wins):
 
 
 def test_verdict_tie_when_not_significant():
-    from tsattn.report._text import verdict
+    from tsattn.report._text import headline
 
     board = pd.DataFrame(
         {
@@ -337,31 +337,49 @@ def test_verdict_tie_when_not_significant():
         },
         index=["naive", "mha"],
     )
-    v = verdict(board, "naive", "naive")
+    v = headline(board, "naive", "naive")
     assert v.kind == "tie"
     assert "No model reliably beats the naive baseline" in v.lead
     assert "2.0% lower MAE" in v.lead
     assert "not statistically significant" in v.lead
 
 
-def test_verdict_names_a_significant_winner_over_a_closer_insignificant_one():
-    from tsattn.report._text import verdict
-
-    board = pd.DataFrame(
+def _three_model_board(p_drift, p_mha):
+    return pd.DataFrame(
         {
             "rel_mae": [1.0, 0.985, 0.989],
             "dm_stat": [np.nan, -1.5, -2.4],
-            "dm_pvalue": [np.nan, 0.15, 0.03],
+            "dm_pvalue": [np.nan, p_drift, p_mha],
             "dm_reason": ["", "", ""],
             "n_missing": [0, 0, 0],
             "n_rows": [100, 100, 100],
         },
         index=["naive", "drift", "mha"],
     )
-    v = verdict(board, "naive", "naive")
+
+
+def test_verdict_names_a_significant_winner_over_a_closer_insignificant_one():
+    from tsattn.report._text import headline
+
+    v = headline(_three_model_board(0.15, 0.01), "naive", "naive")
     assert v.kind == "wins"
     assert "mha beats the naive baseline" in v.lead
-    assert "2 models were each tested against naive" in v.lead
+    # Holm over 2 tests: 0.01 -> 0.02
+    assert "Holm-corrected for the 2 models tested against naive" in v.lead
+    assert "p&nbsp;=&nbsp;0.020" in v.lead
+
+
+def test_verdict_is_holm_corrected():
+    from tsattn.report._text import headline
+
+    # p = 0.03 alone would be significant; Holm over 2 tests makes it 0.06
+    v = headline(_three_model_board(0.15, 0.03), "naive", "naive")
+    assert v.kind == "tie"
+    assert "No model reliably beats the naive baseline" in v.lead
+    assert "The best, drift" in v.lead
+    (mha,) = v.details
+    assert "not significant after Holm's correction" in mha
+    assert "p&nbsp;=&nbsp;0.030" in mha
 
 
 # ---------------------------------------------------------------------------
@@ -487,7 +505,8 @@ def test_single_fold():
     page = render(small(n_folds=1), comparisons=[])
     rows = {r["model"]: r for r in page.leaderboard()}
     assert rows["mha"]["cells"]["dm"]["text"] == "—"
-    assert "2 forecast origins" in page.all_text
+    assert "forecast origins" in page.all_text
+    assert "got 1" in page.all_text
     assert page.verdict in ("loses", "tie")
     assert "1 fold" in page.all_text
 
@@ -507,14 +526,14 @@ def test_nan_predictions_are_counted_and_shown():
 
 
 def test_model_without_any_forecast():
-    from tsattn.report._text import verdict
+    from tsattn.report._text import headline
 
     results = small()
     results.loc[results.model == "mha", "y_pred"] = np.nan
     board = leaderboard(prepare_results(results, "naive"), "absolute")
     assert np.isnan(board.loc["mha", "mae"])
     assert board.loc["mha", "n_missing"] == 15
-    v = verdict(board, "naive", "naive")
+    v = headline(board, "naive", "naive")
     assert v.kind == "none"
     assert any("all 15 are missing (NaN)" in d for d in v.details)
 
@@ -640,7 +659,7 @@ def test_save_report_bad_paths(tmp_path):
     results = make_results({"naive": NAIVE_WINS["naive"]}, n_folds=2)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         save_report(results, tmp_path / "missing" / "r.html")
-    with pytest.raises(IsADirectoryError, match="is a directory"):
+    with pytest.raises(IsADirectoryError, match="is a folder"):
         save_report(results, tmp_path)
 
 
@@ -654,3 +673,106 @@ def test_no_global_matplotlib_state(naive_wins):
 
     if "matplotlib.pyplot" in sys.modules:
         assert sys.modules["matplotlib.pyplot"].get_fignums() == []
+
+
+# ---------------------------------------------------------------------------
+# the DM lag from the fold spacing, and Holm's correction
+# ---------------------------------------------------------------------------
+def _with_positions(results, step):
+    """Add cutoff_pos: the folds of make_results start at row 59, ``step`` apart."""
+    order = {c: 59 + i * step for i, c in enumerate(sorted(results.cutoff.unique()))}
+    return results.assign(cutoff_pos=results.cutoff.map(order))
+
+
+@pytest.mark.parametrize(("step", "h"), [(1, 5), (2, 3), (5, 1)])
+def test_dm_lag_follows_the_fold_spacing(step, h):
+    results = _with_positions(make_results(NAIVE_WINS, n_folds=12), step)
+    page = render(results, comparisons=[])
+    assert f"h = ⌈H / spacing⌉ = {h}" in page.all_text
+    board = leaderboard(prepare_results(results, "naive"), "absolute")
+    # independent: per-cutoff mean absolute-loss differential, dm_test with h
+    from tsattn.stats import dm_test
+
+    for model in ("arima", "mha"):
+        a = results[results.model == model].sort_values(["cutoff", "series", "step"])
+        b = results[results.model == "naive"].sort_values(["cutoff", "series", "step"])
+        d = (a.y_true - a.y_pred).abs().to_numpy() - (
+            b.y_true - b.y_pred
+        ).abs().to_numpy()
+        d = pd.Series(d).groupby(a.cutoff.to_numpy()).mean().to_numpy()
+        stat, p = dm_test(d, h)
+        assert board.loc[model, "dm_stat"] == pytest.approx(stat)
+        assert board.loc[model, "dm_pvalue"] == pytest.approx(p)
+
+
+def test_dm_lag_fallback_is_said_and_holm_column_shown():
+    results = make_results(NAIVE_WINS, n_folds=12)
+    page = render(results, comparisons=[])
+    assert "no cutoff_pos column" in page.all_text
+    assert "h = H = 5" in page.all_text
+    board = leaderboard(prepare_results(results, "naive"), "absolute")
+    from tsattn.stats import holm
+
+    tested = board.index != "naive"
+    np.testing.assert_allclose(
+        board.loc[tested, "dm_pvalue_holm"], holm(board.loc[tested, "dm_pvalue"])
+    )
+    rows = {r["model"]: r for r in page.leaderboard()}
+    assert rows["mha"]["cells"]["dm_pvalue_holm"]["text"] != ""
+    assert rows["naive"]["cells"]["dm_pvalue_holm"]["text"] == "—"
+
+
+def test_bad_cutoff_pos_is_refused():
+    results = small().assign(cutoff_pos=np.nan)
+    with pytest.raises(ValueError, match="'cutoff_pos' must hold integers >= 0"):
+        render_report(results)
+
+
+def test_templates_autoescape_and_ship_as_package_data():
+    from pathlib import Path
+
+    from tsattn.report._html import part, resource
+
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+
+    assert str(part("model_name", name="<a>_b")) == "&lt;a&gt;_<wbr>b"
+    for name in ("page.html.j2", "parts.html.j2", "report.css"):
+        assert resource(name)
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    data = tomllib.loads(pyproject.read_text("utf-8"))
+    patterns = data["tool"]["setuptools"]["package-data"]["tsattn.report"]
+    folder = Path(__file__).resolve().parents[1] / "tsattn" / "report"
+    shipped = {p.name for pattern in patterns for p in folder.glob(pattern)}
+    assert {"page.html.j2", "parts.html.j2", "report.css"} <= shipped
+
+
+def test_comparison_names_and_titles_are_escaped():
+    evil = "<script>x</script>"
+    models = {"naive": NAIVE_WINS["naive"], evil: NAIVE_WINS["mha"]}
+    results = make_results(models, series=("s",), n_folds=3)
+    html = render_report(results, comparisons=[("<i>t</i>", evil, "naive")])
+    page = Page(html)
+    assert "script" not in [t for t, _ in page.tags]
+    assert "i" not in [t for t, _ in page.tags]
+    assert f"<i>t</i>: {evil} vs naive" in page.all_text
+    article = next(a for t, a in page.tags if t == "article")
+    assert article["data-a"] == evil
+
+
+def test_direction_origin_never_comes_from_a_non_naive_baseline():
+    # The first fold's origin has no actual in the frame: only the naive model's
+    # first step may stand in for it. With arima as the baseline, its (noisy)
+    # forecast used to be taken as the last value, changing every direction.
+    results = make_results(NAIVE_WINS, series=("s",), n_folds=6)
+    by_naive = leaderboard(prepare_results(results, "naive"), "absolute")
+    by_arima = leaderboard(prepare_results(results, "arima"), "absolute")
+    np.testing.assert_allclose(by_arima["dir_acc"], by_naive["dir_acc"])
+    # without a naive model the first fold has no known origin: scored on the rest
+    no_naive = results[results.model != "naive"]
+    board = leaderboard(prepare_results(no_naive, "arima"), "absolute")
+    # independent: the origin is the actual at the cutoff (earlier folds' rows)
+    actual = results.drop_duplicates("timestamp").set_index("timestamp")["y_true"]
+    rows = no_naive[(no_naive.model == "mha") & (no_naive.fold > 0)]
+    o = actual.reindex(rows.cutoff).to_numpy()
+    expected = np.mean((rows.y_true.to_numpy() > o) == (rows.y_pred.to_numpy() > o))
+    assert board.loc["mha", "dir_acc"] == pytest.approx(expected)

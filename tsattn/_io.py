@@ -14,7 +14,30 @@ def check_writable(path: str | os.PathLike, what: str = "output") -> Path:
     """Check, before any work, that ``path`` can be written; return it as a Path.
 
     Raises a one-line error naming the user's path: the folder is missing, the
-    path is a folder, or the folder (or an existing file) is not writable.
+    path is a folder, or the folder (or an existing file) is not writable. A
+    file is created and removed in the folder to prove it, so the check also
+    holds for a superuser and for read-only or virtual file systems.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The output file the caller is about to write.
+    what : str, default="output"
+        What the file holds, for the message ("report", "model", ...).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path`` as a Path.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder does not exist.
+    IsADirectoryError
+        If ``path`` is a folder.
+    PermissionError
+        If the folder or the existing file cannot be written.
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
@@ -35,6 +58,18 @@ def check_writable(path: str | os.PathLike, what: str = "output") -> Path:
             f"cannot write the {what} to {str(target)!r}: permission denied; "
             "choose a path you can write to."
         )
+    # Permission bits do not tell everything (a superuser passes os.access, yet
+    # cannot create files in /proc or on a read-only mount): create and remove a
+    # file next to the target, as the atomic write will.
+    try:
+        with tempfile.TemporaryFile(prefix=f".{target.name}.", dir=directory):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise PermissionError(
+            f"cannot write the {what} to {str(target)!r}: cannot create a file in "
+            f"folder {str(directory)!r} ({reason}); choose a path you can write to."
+        ) from None
     return target
 
 

@@ -7,6 +7,7 @@ import numbers
 import threading
 import time
 import tracemalloc
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,13 +18,15 @@ import numpy.typing as npt
 import pandas as pd
 from sklearn.base import clone
 
+import tsattn
 from tsattn.data import to_panel
 from tsattn.splitters import BacktestSplitter, Fold
 
-__all__ = ["BacktestSplitter", "backtest"]
+__all__ = ["BacktestFailureWarning", "BacktestSplitter", "backtest"]
 
 _REQUIRED_METHODS = ("fit", "forecast", "update", "predict")
 _ADVANCE = ("auto", "predict", "update")
+_ON_ERROR = ("warn", "raise")
 _LONG_ID_COLUMNS = ("series_id", "unique_id")
 _LONG_TIME_COLUMNS = ("time", "ds", "date", "timestamp")
 _LONG_VALUE_COLUMNS = ("value", "y")
@@ -273,6 +276,54 @@ class _FoldResult:
     peak_memory_mb: float = np.nan
 
 
+class BacktestFailureWarning(tsattn.TsattnWarning):
+    """A model raised on a fold of :func:`backtest`; the fold is left out.
+
+    Like scikit-learn's ``FitFailedWarning``. The ``failure`` attribute holds
+    the entry of ``result.attrs["failures"]`` it announces: a dict with keys
+    ``model``, ``series``, ``fold``, ``cutoff``, ``cutoff_pos`` and ``error``.
+    """
+
+    def __init__(self, message: str, failure: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.failure = {} if failure is None else dict(failure)
+
+
+@dataclass
+class _Failure:
+    """A fold whose forecast could not be made: the model raised."""
+
+    fold: int
+    cutoff: Any  # index label of the cutoff row
+    cutoff_pos: int
+    error: str
+
+
+def _describe(exc: BaseException) -> str:
+    """``"TypeName: first line of the message"``, for tables and warnings."""
+    text = " ".join(str(exc).split()) or "(no message)"
+    if len(text) > 300:
+        text = text[:297] + "..."
+    return f"{type(exc).__name__}: {text}"
+
+
+def _where(name: str, series: Any, fold: int, cutoff: Any) -> str:
+    place = "all series" if series is None else f"series {series!r}"
+    return f"model {name!r} on {place}, fold {fold} (cutoff {cutoff})"
+
+
+def _reraise(exc: Exception, where: str) -> Exception:
+    """``exc`` with ``where`` in front of its message, of the same type if possible."""
+    message = f"Backtest failed: {where}: {_describe(exc)}"
+    try:
+        new = type(exc)(message)
+    except Exception:
+        new = RuntimeError(message)
+    if str(new) != message:
+        new = RuntimeError(message)
+    return new
+
+
 @contextlib.contextmanager
 def _peak_memory(enabled: bool) -> Iterator[list[float]]:
     """Yield a one-item list that receives the tracemalloc peak in MiB (or NaN)."""
@@ -358,7 +409,23 @@ def _parse_forecast(
                 continue
             arr = quantiles.setdefault(q, np.full(point.shape, np.nan))
             arr[:, j] = values[col].to_numpy(dtype=np.float64)
+    _refuse_infinite(point, "forecast", target_str, name)
+    for q, arr in quantiles.items():
+        _refuse_infinite(arr, f"q{q:g} interval bound", target_str, name)
     return point, quantiles
+
+
+def _refuse_infinite(
+    values: FloatArray, what: str, targets: list[str], name: str
+) -> None:
+    """Raise when a forecast ``(H, T)`` overflowed to +-inf (never score it)."""
+    inf = np.isinf(values)
+    if inf.any():
+        step, j = (int(i[0]) for i in np.nonzero(inf))
+        raise ValueError(
+            f"Model {name!r}: its {what} of {targets[j]!r} at step {step + 1} is "
+            f"{values[step, j]}: the forecast overflowed, so it is refused."
+        )
 
 
 def _parse_predict(
@@ -387,6 +454,13 @@ def _parse_predict(
     out = np.empty((n_rows, horizon, len(targets)))
     for j, cols in enumerate(wanted):
         out[:, :, j] = pred[[by_str[c] for c in cols]].to_numpy(dtype=np.float64)
+    if np.isinf(out).any():
+        row, step, j = (int(i[0]) for i in np.nonzero(np.isinf(out)))
+        raise ValueError(
+            f"Model {name!r}: predict() gives {out[row, step, j]} for "
+            f"'{targets[j]}_h{step + 1}' at row {row}: the forecast overflowed, so "
+            "it is refused."
+        )
     return out
 
 
@@ -399,76 +473,122 @@ def _run_task(
     advance: str,
     track_memory: bool,
     name: str,
-) -> list[_FoldResult]:
+    series: Any = None,
+    on_error: str = "warn",
+) -> tuple[list[_FoldResult], list[_Failure]]:
     """Fit and forecast the blocks of one (model, series) in order.
 
     ``frame`` holds rows ``offset ..`` of the series and ends at the last cutoff of
-    the task: no row after a cutoff is ever handed to this function.
+    the task: no row after a cutoff is ever handed to this function. A block
+    whose fit or forecast raises keeps the folds it finished; its other folds
+    are returned as failures (``on_error="warn"``) or the error is raised again
+    with the model, series and fold in its message (``on_error="raise"``).
     """
-    targets = list(frame.columns)
     out: list[_FoldResult] = []
+    failures: list[_Failure] = []
+    for block in blocks:
+        results: dict[int, _FoldResult] = {
+            f.cutoff: _FoldResult(f.fold, f.cutoff, np.empty(0)) for f in block.folds
+        }
+        try:
+            _run_block(
+                estimator,
+                frame,
+                offset,
+                block,
+                results,
+                horizon,
+                advance,
+                track_memory,
+                name,
+            )
+        except Exception as exc:
+            done = [r for r in results.values() if r.point.size]
+            lost = [f for f in block.folds if not results[f.cutoff].point.size]
+            first = lost[0]
+            label = frame.index[first.cutoff - offset]
+            if on_error == "raise":
+                raise _reraise(exc, _where(name, series, first.fold, label)) from exc
+            text = _describe(exc)
+            failures.extend(
+                _Failure(f.fold, frame.index[f.cutoff - offset], f.cutoff, text)
+                for f in lost
+            )
+            out.extend(done)
+            continue
+        out.extend(results.values())
+    return out, failures
+
+
+def _run_block(
+    estimator: Any,
+    frame: pd.DataFrame,
+    offset: int,
+    block: _Block,
+    results: dict[int, _FoldResult],
+    horizon: int,
+    advance: str,
+    track_memory: bool,
+    name: str,
+) -> None:
+    """Fit once and fill ``results`` (cutoff -> fold result) for the block."""
+    targets = list(frame.columns)
 
     def rows(start: int, stop: int) -> pd.DataFrame:  # positions, inclusive
         return frame.iloc[start - offset : stop - offset + 1]
 
-    for block in blocks:
-        fe = block.fit_end
-        with _peak_memory(track_memory) as peak:
-            t0 = time.perf_counter()
-            estimator.fit(rows(block.fit_start, fe))
-            fit_s = time.perf_counter() - t0
-        results: dict[int, _FoldResult] = {
-            f.cutoff: _FoldResult(f.fold, f.cutoff, np.empty(0)) for f in block.folds
-        }
-        first = results[block.folds[0].cutoff]
-        first.fit_seconds = fit_s
-        first.peak_memory_mb = peak[0]
-        n_params = _count_params(estimator)
-        for r in results.values():
-            r.n_params = n_params
+    fe = block.fit_end
+    with _peak_memory(track_memory) as peak:
+        t0 = time.perf_counter()
+        estimator.fit(rows(block.fit_start, fe))
+        fit_s = time.perf_counter() - t0
+    first = results[block.folds[0].cutoff]
+    first.fit_seconds = fit_s
+    first.peak_memory_mb = peak[0]
+    n_params = _count_params(estimator)
+    for r in results.values():
+        r.n_params = n_params
 
-        mode = advance
-        pending = [f.cutoff for f in block.folds]
-        if pending[0] == fe or advance == "auto":
+    mode = advance
+    pending = [f.cutoff for f in block.folds]
+    if pending[0] == fe or advance == "auto":
+        t0 = time.perf_counter()
+        point, quantiles = _parse_forecast(
+            estimator.forecast(horizon), targets, horizon, name
+        )
+        first.predict_seconds += time.perf_counter() - t0
+        if pending[0] == fe:
+            first.point, first.quantiles = point, quantiles
+            pending = pending[1:]
+        if advance == "auto":
+            keep = quantiles and not _is_multivariate(estimator)
+            mode = "update" if keep else "predict"
+    if pending and mode == "predict":
+        t0 = time.perf_counter()
+        segment = rows(fe + 1, pending[-1])
+        # predict() treats rows that do not continue the fitted data as a
+        # new history; here they must continue it (e.g. no missing date).
+        require = getattr(estimator, "_require_continuation", None)
+        if require is not None:
+            require(segment.index, f"The rows after fold {block.folds[0].fold}")
+        batch = _parse_predict(
+            estimator.predict(segment), targets, horizon, len(segment), name
+        )
+        share = (time.perf_counter() - t0) / len(pending)
+        for c in pending:
+            results[c].point = batch[c - fe - 1]
+            results[c].predict_seconds += share
+    elif pending:
+        end = fe
+        for c in pending:
             t0 = time.perf_counter()
+            estimator.update(rows(end + 1, c))
             point, quantiles = _parse_forecast(
                 estimator.forecast(horizon), targets, horizon, name
             )
-            first.predict_seconds += time.perf_counter() - t0
-            if pending[0] == fe:
-                first.point, first.quantiles = point, quantiles
-                pending = pending[1:]
-            if advance == "auto":
-                keep = quantiles and not _is_multivariate(estimator)
-                mode = "update" if keep else "predict"
-        if pending and mode == "predict":
-            t0 = time.perf_counter()
-            segment = rows(fe + 1, pending[-1])
-            # predict() treats rows that do not continue the fitted data as a
-            # new history; here they must continue it (e.g. no missing date).
-            require = getattr(estimator, "_require_continuation", None)
-            if require is not None:
-                require(segment.index, f"The rows after fold {block.folds[0].fold}")
-            batch = _parse_predict(
-                estimator.predict(segment), targets, horizon, len(segment), name
-            )
-            share = (time.perf_counter() - t0) / len(pending)
-            for c in pending:
-                results[c].point = batch[c - fe - 1]
-                results[c].predict_seconds += share
-        elif pending:
-            end = fe
-            for c in pending:
-                t0 = time.perf_counter()
-                estimator.update(rows(end + 1, c))
-                point, quantiles = _parse_forecast(
-                    estimator.forecast(horizon), targets, horizon, name
-                )
-                results[c].point, results[c].quantiles = point, quantiles
-                results[c].predict_seconds += time.perf_counter() - t0
-                end = c
-        out.extend(results.values())
-    return out
+            results[c].point, results[c].quantiles = point, quantiles
+            results[c].predict_seconds += time.perf_counter() - t0
+            end = c
 
 
 # ---------------------------------------------------------------------------
@@ -521,6 +641,7 @@ def _frame_rows(
         "series": [series] * n,
         "fold": np.repeat([r.fold for r in results], horizon),
         "cutoff": index[cut],
+        "cutoff_pos": cut.astype(np.int64),
         "step": steps,
         "timestamp": index[target],
         "y_true": values[target],
@@ -562,6 +683,7 @@ def backtest(
     backend: str | None = None,
     series: Any = None,
     track_memory: bool = False,
+    on_error: str = "warn",
     verbose: int = 0,
 ) -> pd.DataFrame:
     """Evaluate forecasters by rolling origin over one or several series.
@@ -642,6 +764,19 @@ def backtest(
         (column ``peak_memory_mb``; NaN otherwise). Tracing slows Python code
         down, so timings taken with it are pessimistic; with thread-based
         backends only one fit at a time is measured.
+    on_error : {"warn", "raise"}, default="warn"
+        What a model that raises (in ``fit``, ``forecast``, ``update`` or
+        ``predict``) does to the backtest, as ``error_score`` does in
+        :func:`sklearn.model_selection.cross_validate`. ``"warn"``: the folds
+        it could not forecast are left out of the frame and listed in
+        ``result.attrs["failures"]``, a :class:`BacktestFailureWarning` (a
+        :class:`~tsattn.TsattnWarning`) per failed fold and series names the
+        model, series, fold and error, and every other model's results come
+        back. Works alike with every ``n_jobs`` and backend: the worker
+        records the error, the calling process warns. ``"raise"``: the first
+        error met (with ``n_jobs > 1``, that of the task that fails first) is
+        raised again, of the same type where possible, else ``RuntimeError``,
+        with the model, series and fold in its message.
     verbose : int, default=0
         Verbosity of :class:`joblib.Parallel`.
 
@@ -650,7 +785,10 @@ def backtest(
     pandas.DataFrame
         One row per (model, series, cutoff, step), in that order, with columns
         ``model``, ``series``, ``fold`` (0-based per series), ``cutoff`` (index of
-        the last row visible to the forecast), ``step`` (1 .. horizon),
+        the last row visible to the forecast), ``cutoff_pos`` (int: the 0-based
+        row position of the cutoff within its series, after the leading
+        missing values of a ragged series are dropped; the spacing of
+        consecutive folds in rows is its difference), ``step`` (1 .. horizon),
         ``timestamp`` (index of the target row), ``y_true``, ``y_pred``, one
         ``q<level>`` column per quantile any model gives (``q0.05``...; NaN for
         models without it), ``fit_seconds`` (0 on folds without a refit),
@@ -658,6 +796,13 @@ def backtest(
         it serves), ``n_params`` (``n_params_`` or the number of statsmodels
         parameters; NaN if unknown) and ``peak_memory_mb``. The per-fold figures
         repeat on each step row of the fold.
+
+        ``result.attrs["failures"]`` lists the folds that failed (see
+        ``on_error``) as a list of dicts with keys ``model``, ``series``,
+        ``fold``, ``cutoff``, ``cutoff_pos`` and ``error`` (``"TypeName:
+        message"``), one per failed fold and series, in the order of the
+        frame; ``pd.DataFrame(result.attrs["failures"])`` makes it a table.
+        It is empty when every fold succeeded.
 
     Notes
     -----
@@ -709,6 +854,8 @@ def backtest(
     period = _check_refit(refit)
     if advance not in _ADVANCE:
         raise ValueError(f"advance must be one of {_ADVANCE}; got {advance!r}.")
+    if on_error not in _ON_ERROR:
+        raise ValueError(f"on_error must be one of {_ON_ERROR}; got {on_error!r}.")
     config = (
         contextlib.nullcontext()
         if backend is None
@@ -763,6 +910,8 @@ def backtest(
                         advance,
                         track_memory,
                         name,
+                        key,
+                        on_error,
                     )
                 )
                 keys.append((name, key))
@@ -771,26 +920,56 @@ def backtest(
         outputs = joblib.Parallel(n_jobs=n_jobs, verbose=verbose)(tasks)
 
     collected: dict[tuple[str, Any], list[_FoldResult]] = {}
-    for key, out in zip(keys, outputs):
+    failed: dict[tuple[str, Any], list[_Failure]] = {}
+    for key, (out, lost) in zip(keys, outputs):
         collected.setdefault(key, []).extend(out)
+        failed.setdefault(key, []).extend(lost)
 
-    frames = []
+    frames, failures = [], []
     for name, _ in pairs:
         for j, key in enumerate(panel):
             # a multivariate model's outputs hold every series, column j is `key`
-            s, res, col = (
-                (wide[key], collected[(name, None)], j)
-                if multi[name]
-                else (trimmed[key], collected[(name, key)], 0)
-            )
-            frames.append(pd.DataFrame(_frame_rows(name, key, s, res, col, horizon)))
-    result = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            task = (name, None) if multi[name] else (name, key)
+            s, col = (wide[key], j) if multi[name] else (trimmed[key], 0)
+            res = collected[task]
+            if res:
+                frames.append(
+                    pd.DataFrame(_frame_rows(name, key, s, res, col, horizon))
+                )
+            for f in sorted(failed[task], key=lambda f: f.cutoff_pos):
+                entry = {
+                    "model": name,
+                    "series": key,
+                    "fold": f.fold,
+                    "cutoff": f.cutoff,
+                    "cutoff_pos": f.cutoff_pos,
+                    "error": f.error,
+                }
+                failures.append(entry)
+                warnings.warn(
+                    BacktestFailureWarning(
+                        f"Backtest: {_where(name, key, f.fold, f.cutoff)} failed "
+                        f"and is left out of the results: {f.error}",
+                        entry,
+                    ),
+                    stacklevel=2,
+                )
+    lead = ["model", "series", "fold", "cutoff", "cutoff_pos", "step", "timestamp"]
+    tail = ["fit_seconds", "predict_seconds", "n_params", "peak_memory_mb"]
+    if not frames:
+        result = pd.DataFrame(
+            {c: pd.Series(dtype=object) for c in [*lead, "y_true", "y_pred", *tail]}
+        )
+    elif len(frames) == 1:
+        result = frames[0]
+    else:
+        result = pd.concat(frames, ignore_index=True)
     qcols = sorted(
         (c for c in result.columns if c.startswith("q") and c != "q"), key=_quantile_key
     )
-    lead = ["model", "series", "fold", "cutoff", "step", "timestamp", "y_true"]
-    tail = ["fit_seconds", "predict_seconds", "n_params", "peak_memory_mb"]
-    return result[[*lead, "y_pred", *qcols, *tail]]
+    result = result[[*lead, "y_true", "y_pred", *qcols, *tail]]
+    result.attrs["failures"] = failures
+    return result
 
 
 def _check_backend(backend: str) -> str:

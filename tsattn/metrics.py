@@ -12,24 +12,31 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from tsattn.stats import diebold_mariano, dm_test
+from tsattn.stats import as_finite, diebold_mariano, dm_horizon, dm_test, holm
 
 __all__ = [
     "METRICS",
     "SCALE_COLUMN",
+    "TASK_METRICS",
+    "brier_score",
     "coverage",
     "diebold_mariano",
+    "direction_accuracy",
+    "direction_mcc",
     "directional_accuracy",
     "evaluate",
     "interval_width",
+    "log_loss",
     "mae",
     "mape",
     "mase",
+    "mincer_zarnowitz",
     "mse",
     "naive_scale",
     "pinball_loss",
     "qlike",
     "rmse",
+    "roc_auc",
     "sign_mcc",
     "smape",
     "strategy_returns",
@@ -57,7 +64,23 @@ METRICS = (
     "total_return",
     "sharpe",
     "max_drawdown",
+    "accuracy",
+    "brier",
+    "log_loss",
+    "roc_auc",
+    "mcc",
+    "mz_r2",
 )
+
+#: Default metrics per task kind, used by :func:`evaluate` on a frame with a
+#: ``task`` column. "price" rows get the point-forecast defaults (plus MASE
+#: and interval metrics when the frame has a scale or quantile columns).
+TASK_METRICS: dict[str, tuple[str, ...]] = {
+    "price": ("mae", "rmse", "smape"),
+    "return": ("mse", "mae"),
+    "direction": ("accuracy", "brier", "log_loss", "roc_auc", "mcc"),
+    "variance": ("qlike", "mse", "mz_r2"),
+}
 
 _QUANTILE_COLUMN = re.compile(r"^q(\d*\.?\d+(?:[eE][-+]?\d+)?)$")
 
@@ -68,18 +91,9 @@ _QUANTILE_COLUMN = re.compile(r"^q(\d*\.?\d+(?:[eE][-+]?\d+)?)$")
 
 
 def _vector(x: ArrayLike, name: str) -> npt.NDArray[np.float64]:
-    try:
-        arr = np.asarray(x, dtype=np.float64).ravel()
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be numeric; got {type(x).__name__}.") from exc
+    arr = as_finite(x, name)
     if arr.size == 0:
         raise ValueError(f"{name} is empty; metrics need at least one value.")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        raise ValueError(
-            f"{name} has {int(bad.sum())} NaN or infinite value(s) (first at "
-            f"position {int(np.flatnonzero(bad)[0])}); drop those rows first."
-        )
     return arr
 
 
@@ -110,8 +124,10 @@ def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     float
         ``mean(|y_true - y_pred|)``.
     """
+    from sklearn.metrics import mean_absolute_error
+
     a, b = _vectors(y_true=y_true, y_pred=y_pred)
-    return float(np.mean(np.abs(a - b)))
+    return float(mean_absolute_error(a, b))
 
 
 def mse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
@@ -127,8 +143,10 @@ def mse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     float
         ``mean((y_true - y_pred) ** 2)``.
     """
+    from sklearn.metrics import mean_squared_error
+
     a, b = _vectors(y_true=y_true, y_pred=y_pred)
-    return float(np.mean((a - b) ** 2))
+    return float(mean_squared_error(a, b))
 
 
 def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
@@ -168,7 +186,9 @@ def mape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
             f"y_true is 0 at {zeros.size} position(s) (first: {int(zeros[0])}); "
             "MAPE is undefined there. Use smape or mase instead."
         )
-    return float(100.0 * np.mean(np.abs(a - b) / np.abs(a)))
+    from sklearn.metrics import mean_absolute_percentage_error
+
+    return float(100.0 * mean_absolute_percentage_error(a, b))
 
 
 def smape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
@@ -270,9 +290,10 @@ def pinball_loss(y_true: ArrayLike, q_pred: ArrayLike, q: float) -> float:
     """
     if not 0.0 < q < 1.0:
         raise ValueError(f"q must be in (0, 1); got {q}.")
+    from sklearn.metrics import mean_pinball_loss
+
     a, b = _vectors(y_true=y_true, q_pred=q_pred)
-    diff = a - b
-    return float(np.mean(np.maximum(q * diff, (q - 1.0) * diff)))
+    return float(mean_pinball_loss(a, b, alpha=q))
 
 
 def _interval(lower: ArrayLike, upper: ArrayLike, **extra: ArrayLike) -> list[Any]:
@@ -380,8 +401,10 @@ def directional_accuracy(
     float
         Share in [0, 1] where both are up (> 0) or both are not up (<= 0).
     """
+    from sklearn.metrics import accuracy_score
+
     up_true, up_pred = _ups(y_true, y_pred, reference)
-    return float(np.mean(up_true == up_pred))
+    return float(accuracy_score(up_true, up_pred))
 
 
 def sign_mcc(
@@ -401,11 +424,12 @@ def sign_mcc(
     float
         MCC in [-1, 1]; 0 when either side has a single class (as sklearn).
     """
+    from sklearn.metrics import matthews_corrcoef
+
     t, p = _ups(y_true, y_pred, reference)
-    tp, tn = float(np.sum(t & p)), float(np.sum(~t & ~p))
-    fp, fn = float(np.sum(~t & p)), float(np.sum(t & ~p))
-    denom = math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
-    return 0.0 if denom == 0 else (tp * tn - fp * fn) / denom
+    if t.all() or not t.any() or p.all() or not p.any():
+        return 0.0  # sklearn's value, without its single-label warnings
+    return float(matthews_corrcoef(t, p))
 
 
 def strategy_returns(
@@ -463,6 +487,197 @@ def strategy_returns(
         "total_return": float(equity[-1] - 1.0),
         "sharpe": float(sharpe),
         "max_drawdown": float(drawdown.max()),
+    }
+
+
+# ----------------------------------------------------------------------------
+# Direction probabilities and variance forecasts
+# ----------------------------------------------------------------------------
+
+
+def _outcomes_and_probabilities(
+    y_true: ArrayLike, prob_up: ArrayLike
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    y, p = _vectors(y_true=y_true, prob_up=prob_up)
+    bad = np.flatnonzero((y != 0) & (y != 1))
+    if bad.size:
+        raise ValueError(
+            f"y_true must hold direction outcomes 0 (not up) or 1 (up); got "
+            f"{y[bad[0]]:g} at position {int(bad[0])}. Build them with "
+            "tsattn.make_targets or (returns > 0).astype(int)."
+        )
+    outside = np.flatnonzero((p < 0) | (p > 1))
+    if outside.size:
+        raise ValueError(
+            f"prob_up must hold probabilities in [0, 1]; got {p[outside[0]]:g} at "
+            f"position {int(outside[0])}. Pass P(up), not a logit or a return."
+        )
+    return y.astype(np.int64), p
+
+
+def direction_accuracy(
+    y_true: ArrayLike, prob_up: ArrayLike, threshold: float = 0.5
+) -> float:
+    """Share of direction calls that are right, calling up when ``P(up) > threshold``.
+
+    Parameters
+    ----------
+    y_true : array-like of {0, 1}
+        Realised direction: 1 up, 0 not up.
+    prob_up : array-like
+        Forecast probabilities of an up move, in [0, 1].
+    threshold : float, default=0.5
+        Probability above which the call is "up".
+
+    Returns
+    -------
+    float
+        :func:`sklearn.metrics.accuracy_score` of the calls, in [0, 1].
+    """
+    from sklearn.metrics import accuracy_score
+
+    y, p = _outcomes_and_probabilities(y_true, prob_up)
+    return float(accuracy_score(y, (p > threshold).astype(np.int64)))
+
+
+def direction_mcc(
+    y_true: ArrayLike, prob_up: ArrayLike, threshold: float = 0.5
+) -> float:
+    """Matthews correlation of the direction calls (up when ``P(up) > threshold``).
+
+    Parameters
+    ----------
+    y_true, prob_up, threshold
+        As in :func:`direction_accuracy`.
+
+    Returns
+    -------
+    float
+        :func:`sklearn.metrics.matthews_corrcoef`, in [-1, 1]; 0 when the
+        outcomes or the calls have a single class (a constant call carries
+        no information).
+    """
+    from sklearn.metrics import matthews_corrcoef
+
+    y, p = _outcomes_and_probabilities(y_true, prob_up)
+    calls = (p > threshold).astype(np.int64)
+    if np.unique(y).size < 2 or np.unique(calls).size < 2:
+        return 0.0
+    return float(matthews_corrcoef(y, calls))
+
+
+def brier_score(y_true: ArrayLike, prob_up: ArrayLike) -> float:
+    """Brier score of up-move probabilities (lower is better).
+
+    Parameters
+    ----------
+    y_true : array-like of {0, 1}
+        Realised direction: 1 up, 0 not up.
+    prob_up : array-like
+        Forecast probabilities of an up move, in [0, 1].
+
+    Returns
+    -------
+    float
+        ``mean((prob_up - y_true) ** 2)``
+        (:func:`sklearn.metrics.brier_score_loss`); 0.25 for a constant 0.5.
+    """
+    from sklearn.metrics import brier_score_loss
+
+    y, p = _outcomes_and_probabilities(y_true, prob_up)
+    return float(brier_score_loss(y, p, pos_label=1))
+
+
+def log_loss(y_true: ArrayLike, prob_up: ArrayLike) -> float:
+    """Log loss (cross-entropy) of up-move probabilities (lower is better).
+
+    Parameters
+    ----------
+    y_true : array-like of {0, 1}
+        Realised direction: 1 up, 0 not up.
+    prob_up : array-like
+        Forecast probabilities of an up move, in [0, 1]; sklearn clips them
+        away from 0 and 1.
+
+    Returns
+    -------
+    float
+        :func:`sklearn.metrics.log_loss` with labels ``[0, 1]``; ``log 2``
+        for a constant 0.5.
+    """
+    from sklearn.metrics import log_loss as sk_log_loss
+
+    y, p = _outcomes_and_probabilities(y_true, prob_up)
+    return float(sk_log_loss(y, p, labels=[0, 1]))
+
+
+def roc_auc(y_true: ArrayLike, prob_up: ArrayLike) -> float:
+    """Area under the ROC curve of up-move probabilities (0.5: no skill).
+
+    Parameters
+    ----------
+    y_true : array-like of {0, 1}
+        Realised direction; both classes must occur.
+    prob_up : array-like
+        Forecast probabilities (any score that ranks up moves higher works).
+
+    Returns
+    -------
+    float
+        :func:`sklearn.metrics.roc_auc_score`, in [0, 1].
+    """
+    from sklearn.metrics import roc_auc_score
+
+    y, p = _outcomes_and_probabilities(y_true, prob_up)
+    if np.unique(y).size < 2:
+        raise ValueError(
+            f"roc_auc needs both up (1) and not-up (0) outcomes in y_true; all "
+            f"{y.size} are {int(y[0])}. Score a longer period."
+        )
+    return float(roc_auc_score(y, p))
+
+
+def mincer_zarnowitz(
+    realized_var: ArrayLike, forecast_var: ArrayLike
+) -> dict[str, float]:
+    """Mincer-Zarnowitz regression of realised on forecast variance.
+
+    Fits ``realized = a + b * forecast + e`` by OLS (statsmodels). An
+    unbiased forecast has ``a = 0`` and ``b = 1``; ``r2`` measures how much
+    of the realised variance's variation the forecast explains.
+
+    Parameters
+    ----------
+    realized_var, forecast_var : array-like
+        Realised variances (or squared returns) and their forecasts; at
+        least 3, and the forecasts must vary.
+
+    Returns
+    -------
+    dict
+        ``intercept``, ``slope``, ``r2`` and ``pvalue`` (F test of the joint
+        hypothesis ``a = 0, b = 1``).
+    """
+    import statsmodels.api as sm
+
+    r, f = _vectors(realized_var=realized_var, forecast_var=forecast_var)
+    if r.size < 3:
+        raise ValueError(
+            f"mincer_zarnowitz needs at least 3 forecasts to fit a line and test "
+            f"it; got {r.size}."
+        )
+    if np.ptp(f) == 0:
+        raise ValueError(
+            f"forecast_var is constant ({f[0]:g}); the Mincer-Zarnowitz "
+            "regression has no slope to fit. Use qlike or mse instead."
+        )
+    fit = sm.OLS(r, sm.add_constant(f, has_constant="add")).fit()
+    joint = fit.f_test((np.eye(2), np.array([0.0, 1.0])))
+    return {
+        "intercept": float(fit.params[0]),
+        "slope": float(fit.params[1]),
+        "r2": float(fit.rsquared),
+        "pvalue": float(np.asarray(joint.pvalue).ravel()[0]),
     }
 
 
@@ -547,6 +762,15 @@ def _metric_names(
     return names
 
 
+_PROBABILITY_METRICS: dict[str, Callable[[Any, Any], float]] = {
+    "accuracy": direction_accuracy,
+    "brier": brier_score,
+    "log_loss": log_loss,
+    "roc_auc": roc_auc,
+    "mcc": direction_mcc,
+}
+
+
 def _group_metrics(
     g: pd.DataFrame,
     names: Sequence[str],
@@ -583,6 +807,13 @@ def _group_metrics(
             out[name] = directional_accuracy(y, f, ref)
         elif name == "sign_mcc":
             out[name] = sign_mcc(y, f, ref)
+        elif name in _PROBABILITY_METRICS:
+            undefined = name == "roc_auc" and np.unique(y).size < 2
+            out[name] = math.nan if undefined else _PROBABILITY_METRICS[name](y, f)
+        elif name == "mz_r2":
+            # Undefined (not an error) for a group too small or a flat forecast.
+            undefined = y.size < 3 or np.ptp(f) == 0
+            out[name] = math.nan if undefined else mincer_zarnowitz(y, f)["r2"]
         else:
             if strategy is None:
                 strategy = _group_strategy(g, options)
@@ -613,22 +844,26 @@ def _group_strategy(g: pd.DataFrame, options: dict[str, Any]) -> dict[str, float
     return {k: float(np.mean([s[k] for s in per_series])) for k in per_series[0]}
 
 
-def _dm_group(g: pd.DataFrame, base: pd.DataFrame, loss: str) -> tuple[float, float]:
+def _dm_group(
+    g: pd.DataFrame, base: pd.DataFrame, loss: str
+) -> tuple[float, float, int]:
     keys = [c for c in ("series", "cutoff", "step") if c in g.columns]
     both = g.merge(base, on=keys, suffixes=("", "_base"))
     if both.empty:
-        return math.nan, math.nan
+        return math.nan, math.nan, 0
     lossf = _LOSSES[loss]
     d = lossf(both["y_true"] - both["y_pred"]) - lossf(
         both["y_true_base"] - both["y_pred_base"]
     )
     # One differential per forecast origin: average over series and steps.
     d = d.groupby(both["cutoff"]).mean().sort_index().to_numpy(dtype=np.float64)
-    h = int(both["step"].max())
+    positions = both["cutoff_pos"] if "cutoff_pos" in both.columns else None
+    h = dm_horizon(int(both["step"].max()), positions)
     try:
-        return dm_test(d, h, "two-sided")
+        stat, pvalue = dm_test(d, h, "two-sided")
     except ValueError:
-        return math.nan, math.nan
+        return math.nan, math.nan, h
+    return stat, pvalue, h
 
 
 def evaluate(
@@ -636,7 +871,7 @@ def evaluate(
     *,
     by: Sequence[str] | str = ("model", "series", "step"),
     metrics: Sequence[str] | str | None = None,
-    baseline: str | None = "naive",
+    baseline: str | Mapping[str, str] | None = "naive",
     scale: float | Mapping[Any, float] | pd.Series | None = None,
     dm_loss: str = "squared",
     direction_reference: str | None = None,
@@ -645,13 +880,25 @@ def evaluate(
 ) -> pd.DataFrame:
     """Score a tidy backtest results frame, group by group.
 
+    A frame with a ``task`` column scores each task kind with its own
+    metrics (:data:`TASK_METRICS`), and ``"task"`` is added in front of
+    ``by`` when missing. The columns mean, per task kind:
+
+    - ``"price"``: ``y_true`` / ``y_pred`` are levels (or any point target);
+    - ``"return"``: realised and forecast returns;
+    - ``"direction"``: ``y_true`` is the outcome, 1 (up) or 0 (not up), and
+      ``y_pred`` the forecast **probability of up**, in [0, 1] (accuracy and
+      MCC call "up" when it is above 0.5);
+    - ``"variance"``: realised variance (or squared return) and the variance
+      forecast, both > 0 (not volatilities).
+
     Parameters
     ----------
     results : pandas.DataFrame
         One row per forecast: ``y_true`` and ``y_pred``, the ``by`` columns,
         and as needed ``model``, ``series``, ``cutoff``, ``step``,
-        ``timestamp``, quantile columns ``q0.05``, ``q0.95``... and
-        ``y_insample_naive_scale`` (MASE).
+        ``cutoff_pos``, ``task``, ``timestamp``, quantile columns ``q0.05``,
+        ``q0.95``... and ``y_insample_naive_scale`` (MASE).
     by : sequence of str or str, default=("model", "series", "step")
         Columns to group by; ``()`` scores everything together.
     metrics : sequence of str, optional
@@ -663,14 +910,25 @@ def evaluate(
         averages over the quantile columns. The trading metrics
         (``total_return``, ``sharpe``, ``max_drawdown``) treat ``y_true`` as
         simple returns, order rows by ``timestamp`` (else ``cutoff``) per
-        series and average over the series of a group.
-    baseline : str or None, default="naive"
-        Model (a value of ``results["model"]``) every other model is tested
-        against with :func:`diebold_mariano` on matched rows (same series,
-        cutoff and step), adding ``dm_stat`` and ``dm_pvalue`` (two-sided;
-        positive statistic: the model is worse than the baseline). The loss
-        differentials are averaged per cutoff and ``h`` is the largest step
-        of the group. None skips the test.
+        series and average over the series of a group. With a ``task``
+        column, None picks each task's :data:`TASK_METRICS`; ``roc_auc`` of
+        a group with one outcome class and ``mz_r2`` of a group with fewer
+        than 3 rows or a constant forecast are NaN.
+    baseline : str, mapping or None, default="naive"
+        Model (a value of ``results["model"]``), or a mapping from task kind
+        to model (e.g. ``{"return": "zero", "direction": "base_rate",
+        "variance": "garch"}``; tasks not in it are not tested), every other
+        model is tested
+        against with :func:`tsattn.stats.dm_test` on matched rows (same
+        series, cutoff and step), adding ``dm_stat`` and ``dm_pvalue``
+        (two-sided, uncorrected; positive statistic: the model is worse than
+        the baseline), ``dm_h`` (the test's lag) and ``dm_pvalue_holm``
+        (Holm's correction over the models tested within the same values of
+        the other ``by`` columns). The loss differentials are averaged per
+        cutoff; ``h`` comes from :func:`tsattn.stats.dm_horizon`: the
+        largest step of the group over the spacing of the ``cutoff_pos``
+        column, or the largest step when that column is absent. None skips
+        the test.
     scale : float, mapping or Series, optional
         MASE denominator: one value, or one per series (keyed by the
         ``series`` value). Default: the ``y_insample_naive_scale`` column.
@@ -686,7 +944,8 @@ def evaluate(
     -------
     pandas.DataFrame
         One row per group: the ``by`` columns, ``n`` (rows scored) and one
-        column per metric (plus ``dm_stat`` and ``dm_pvalue``).
+        column per metric (plus ``dm_stat``, ``dm_pvalue``, ``dm_h`` and
+        ``dm_pvalue_holm``).
 
     Examples
     --------
@@ -706,6 +965,11 @@ def evaluate(
     if results.empty:
         raise ValueError("results is empty; there is nothing to evaluate.")
     by = [by] if isinstance(by, str) else list(by)
+    if "task" in results.columns:
+        unknown = sorted(set(results["task"]) - set(TASK_METRICS), key=str)
+        if unknown:
+            raise _unknown(unknown[0], list(TASK_METRICS), "task kind")
+        by = by if "task" in by else ["task", *by]
     _require(results, ["y_true", "y_pred", *by], "evaluate")
     if dm_loss not in _LOSSES:
         raise _unknown(dm_loss, list(_LOSSES), "dm_loss")
@@ -715,6 +979,7 @@ def evaluate(
     quantiles = _quantile_columns(results)
     scale_values = _scale_values(results, scale)
     names = _metric_names(metrics, bool(quantiles), scale_values is not None)
+    per_task = metrics is None and "task" in results.columns
     if "mase" in names and scale_values is None:
         raise ValueError(
             f"mase needs the in-sample naive scale: a {SCALE_COLUMN!r} column or "
@@ -743,7 +1008,10 @@ def evaluate(
         key = key if isinstance(key, tuple) else (key,)
         row: dict[str, Any] = dict(zip(by, key))
         row["n"] = len(g)
-        row.update(_group_metrics(g, names, quantiles, scale_values, options))
+        group_names = names
+        if per_task and row["task"] != "price":
+            group_names = list(TASK_METRICS[row["task"]])
+        row.update(_group_metrics(g, group_names, quantiles, scale_values, options))
         rows.append(row)
     table = pd.DataFrame(rows)
     if baseline is not None:
@@ -755,7 +1023,7 @@ def _add_dm(
     table: pd.DataFrame,
     results: pd.DataFrame,
     by: list[str],
-    baseline: str,
+    baseline: str | Mapping[str, str],
     loss: str,
 ) -> None:
     _require(results, ["model", "cutoff", "step"], "the Diebold-Mariano test")
@@ -765,26 +1033,41 @@ def _add_dm(
             "or pass baseline=None."
         )
     models = list(pd.unique(results["model"]))
-    if baseline not in models:
-        raise _unknown(baseline, models, "baseline model")
+    per_task = isinstance(baseline, Mapping)
+    if per_task:
+        _require(results, ["task"], "a baseline per task")
+    for name in baseline.values() if per_task else [baseline]:  # type: ignore[union-attr]
+        if name not in models:
+            raise _unknown(name, models, "baseline model")
     others = [c for c in by if c != "model"]
-    base_rows = results[results["model"] == baseline]
-    keep = [c for c in ("series", "cutoff", "step", "y_true", "y_pred") if c in results]
-    stats, pvalues = [], []
+    columns = ("series", "cutoff", "step", "cutoff_pos", "y_true", "y_pred")
+    keep = [c for c in columns if c in results]
+    stats, pvalues, lags = [], [], []
     for _, row in table.iterrows():
-        if row["model"] == baseline:
+        base = baseline.get(row["task"]) if per_task else baseline  # type: ignore[union-attr]
+        if base is None or row["model"] == base:
             stats.append(math.nan)
             pvalues.append(math.nan)
+            lags.append(0)
             continue
         mask = results["model"] == row["model"]
-        base_mask = np.ones(len(base_rows), dtype=bool)
+        base_mask = results["model"] == base
         for col in others:
             mask &= results[col] == row[col]
-            base_mask &= (base_rows[col] == row[col]).to_numpy()
-        stat, pvalue = _dm_group(
-            results.loc[mask, keep], base_rows.loc[base_mask, keep], loss
+            base_mask &= results[col] == row[col]
+        stat, pvalue, h = _dm_group(
+            results.loc[mask, keep], results.loc[base_mask, keep], loss
         )
         stats.append(stat)
         pvalues.append(pvalue)
+        lags.append(h)
     table["dm_stat"] = stats
     table["dm_pvalue"] = pvalues
+    table["dm_h"] = lags
+    # The models tested against the baseline within one group of the other
+    # ``by`` columns form one family: Holm's correction over it.
+    adjusted = pd.Series(np.nan, index=table.index)
+    families = table.groupby(others, sort=False, dropna=False) if others else None
+    for _, family in families if families is not None else [((), table)]:
+        adjusted.loc[family.index] = holm(family["dm_pvalue"].to_numpy())
+    table["dm_pvalue_holm"] = adjusted.to_numpy()

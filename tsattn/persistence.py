@@ -10,7 +10,6 @@ import math
 import numbers
 import os
 import platform
-import secrets
 import struct
 import warnings
 from collections.abc import Mapping
@@ -26,6 +25,7 @@ from safetensors.torch import save as _safetensors_bytes
 from sklearn.utils.validation import check_is_fitted
 
 import tsattn
+from tsattn._io import atomic_write, check_writable
 from tsattn.estimators import AttentionForecaster, SelfAttentionForecaster
 from tsattn.nn.config import NetConfig
 from tsattn.nn.net import TemporalAttentionNet
@@ -36,8 +36,11 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "load", "read_manifest", "save"]
 FORMAT = "tsattn-model"
 """Value of the ``format`` entry that marks a tsattn model file."""
 
-FORMAT_VERSION = 1
-"""Newest file layout this version of tsattn writes and reads."""
+FORMAT_VERSION = 2
+"""Newest file layout this version of tsattn writes and reads.
+
+Version 2 records one checksum over the metadata and the tensors; version 1
+files (checksum over the tensors only) still load, with a warning."""
 
 # Only these classes are ever instantiated by `load`; the file names one of them.
 _CLASSES: dict[str, type[AttentionForecaster]] = {
@@ -45,6 +48,8 @@ _CLASSES: dict[str, type[AttentionForecaster]] = {
     "SelfAttentionForecaster": SelfAttentionForecaster,
 }
 _META_KEY = "tsattn"
+# Metadata entry holding the sha256 of every other entry and of the tensors.
+_CHECKSUM_KEY = "sha256"
 _MODULE = "module."
 _FITTED = "fitted."
 # Fitted state stored elsewhere in the file (network weights and config).
@@ -363,44 +368,12 @@ def _tensor_digest(tensors: Mapping[str, torch.Tensor]) -> str:
     return h.hexdigest()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    directory = path.parent
-    tmp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    # Make the rename itself durable; not every platform can open a directory.
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
-
-
-def _check_target(path: Path) -> None:
-    if path.is_dir():
-        raise IsADirectoryError(
-            f"{str(path)!r} is a directory; pass a file path such as "
-            f"{str(path / 'model.safetensors')!r}."
-        )
-    if not path.parent.is_dir():
-        raise FileNotFoundError(
-            f"Cannot save to {str(path)!r}: the directory {str(path.parent)!r} does "
-            "not exist. Create it first (Path(...).mkdir(parents=True))."
-        )
+def _digest(metadata: Mapping[str, str], tensors: Mapping[str, torch.Tensor]) -> str:
+    """sha256 over every metadata entry but the checksum itself, and the tensors."""
+    entries = sorted((k, v) for k, v in metadata.items() if k != _CHECKSUM_KEY)
+    h = hashlib.sha256(json.dumps(entries).encode())
+    h.update(_tensor_digest(tensors).encode())
+    return h.hexdigest()
 
 
 def _versions() -> dict[str, str | None]:
@@ -462,6 +435,77 @@ def _params(model: AttentionForecaster, encoder: _Encoder) -> dict[str, Any]:
     return out
 
 
+def _check_network(
+    config: NetConfig,
+    state: Mapping[str, torch.Tensor],
+    context: Any,
+    decoder: _Decoder,
+) -> None:
+    """Check ``config`` against the stored weights before any network is built.
+
+    Every size in the config is first bounded by the stored tensors (the
+    window by the saved context rows, the other sizes by the largest tensor
+    dimension), then the network is built on torch's ``meta`` device, which
+    allocates nothing, and its parameter names, shapes and dtypes are compared
+    with the stored ones. Building the real network afterwards allocates no
+    more than the file holds.
+    """
+    where = "its network config"
+    if not isinstance(context, np.ndarray) or context.ndim != 2:
+        raise decoder.bad("its fitted state", "has a context that is not a 2-D array")
+    if config.window_length > context.shape[0] + 1:
+        raise decoder.bad(
+            where,
+            f"has window_length={config.window_length}, more than the "
+            f"{context.shape[0]} stored context rows + 1",
+        )
+    largest = max((max(t.shape, default=1) for t in state.values()), default=0)
+    sizes = {
+        "n_features": config.n_features,
+        "d_model": config.d_model,
+        "n_heads": config.n_heads,
+        "d_ff": config.d_ff_resolved,
+        "n_calendar": config.n_calendar,
+    }
+    for task in config.tasks:
+        sizes[f"the horizon of task {task.name!r}"] = task.horizon
+        sizes[f"n_targets of task {task.name!r}"] = task.n_targets
+    for what, size in sizes.items():
+        if size > largest:
+            raise decoder.bad(
+                where,
+                f"sets {what} to {size}, larger than any stored weight dimension "
+                f"({largest})",
+            )
+    if config.n_layers > len(state):
+        raise decoder.bad(
+            where,
+            f"sets n_layers to {config.n_layers}, more than the {len(state)} "
+            "stored weights",
+        )
+    try:
+        with torch.device("meta"):
+            shapes = TemporalAttentionNet(config).state_dict()
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise decoder.bad(where, f"cannot be built ({exc})") from exc
+    missing = sorted(set(shapes) - set(state))
+    extra = sorted(set(state) - set(shapes))
+    if missing or extra:
+        raise decoder.bad(
+            "its network weights",
+            f"do not fit its config (missing {missing[:3]}, unexpected {extra[:3]})",
+        )
+    for key, expected in shapes.items():
+        found = state[key]
+        if found.shape != expected.shape or found.dtype != expected.dtype:
+            raise decoder.bad(
+                "its network weights",
+                f"do not fit its config: {key!r} is {found.dtype} "
+                f"{tuple(found.shape)}, the config needs {expected.dtype} "
+                f"{tuple(expected.shape)}",
+            )
+
+
 # ----------------------------------------------------------------------------
 # Public API
 # ----------------------------------------------------------------------------
@@ -476,9 +520,12 @@ def save(model: AttentionForecaster, path: str | os.PathLike[str]) -> Path:
     figures, data hash when the model records one, creation time). Nothing in
     it is executable: :func:`load` builds the model from plain values.
 
-    The write is atomic: the file is written next to ``path`` under a
-    temporary name, flushed to disk and renamed over ``path``, so a failed
-    save leaves any previous file intact.
+    One sha256 checksum covers the metadata and the tensors, so that
+    :func:`load` refuses a file that was damaged or edited. The path is
+    checked writable before anything is written, and the write is atomic: the
+    file is written next to ``path`` under a temporary name, flushed to disk
+    and renamed over ``path``, so a failed save leaves any previous file
+    intact.
 
     Parameters
     ----------
@@ -528,8 +575,7 @@ def save(model: AttentionForecaster, path: str | os.PathLike[str]) -> Path:
             "Use joblib.dump for other estimators."
         )
     check_is_fitted(model)
-    path = Path(os.fspath(path))
-    _check_target(path)
+    path = check_writable(os.fspath(path), "model")
 
     tensors: dict[str, torch.Tensor] = {
         _MODULE + k: v.detach().to("cpu").contiguous().clone()
@@ -551,7 +597,6 @@ def save(model: AttentionForecaster, path: str | os.PathLike[str]) -> Path:
         "config": model.config_.to_dict(),
         "fitted": fitted,
         "manifest": _manifest(model),
-        "tensors_sha256": _tensor_digest(tensors),
     }
     try:
         text = json.dumps(header, allow_nan=False, sort_keys=False)
@@ -559,8 +604,9 @@ def save(model: AttentionForecaster, path: str | os.PathLike[str]) -> Path:
         raise TypeError(
             f"The model's metadata cannot be written as JSON: {exc}"
         ) from exc
-    data = _safetensors_bytes(tensors, metadata={"format": FORMAT, _META_KEY: text})
-    _atomic_write(path, data)
+    metadata = {"format": FORMAT, _META_KEY: text}
+    metadata[_CHECKSUM_KEY] = _digest(metadata, tensors)
+    atomic_write(path, _safetensors_bytes(tensors, metadata=metadata))
     return path
 
 
@@ -615,6 +661,13 @@ def _read(
             f"metadata has no {_META_KEY!r} entry); it may hold plain weights, which "
             "safetensors.torch.load_file reads."
         )
+    checksum = metadata.get(_CHECKSUM_KEY)
+    if with_tensors and checksum is not None and checksum != _digest(metadata, tensors):
+        raise ValueError(
+            f"{source} is corrupt: its metadata or tensor data do not match the "
+            "checksum recorded when it was saved (the file was damaged or edited). "
+            "Save the model again."
+        )
     try:
         header = json.loads(metadata[_META_KEY])
     except ValueError as exc:
@@ -637,6 +690,24 @@ def _read(
             f"{source} has format_version {version}, newer than the {FORMAT_VERSION} "
             f"this tsattn ({tsattn.__version__}) reads; upgrade tsattn "
             "(pip install -U tsattn) to load it."
+        )
+    if with_tensors and version >= 2 and checksum is None:
+        raise ValueError(
+            f"{source} is corrupt: it has no {_CHECKSUM_KEY!r} checksum entry, which "
+            f"format_version {version} files carry. Save the model again."
+        )
+    if with_tensors and version == 1:
+        if _tensor_digest(tensors) != header.get("tensors_sha256"):
+            raise ValueError(
+                f"{source} is corrupt: its tensor data do not match the checksum "
+                "recorded when it was saved. Save the model again."
+            )
+        warnings.warn(
+            f"{source} has format_version 1, whose checksum covers the tensors "
+            "but not the metadata, so an edited configuration would go unnoticed; "
+            "save the loaded model again to protect it.",
+            tsattn.TsattnWarning,
+            stacklevel=3,
         )
     return path, header, tensors
 
@@ -711,14 +782,19 @@ def load(
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        If the file is truncated or corrupt, is not a tsattn model file, comes
-        from a newer format version, or names a class that is not allowed.
+        If the file is truncated or corrupt, does not match its checksum
+        (damaged or edited), is not a tsattn model file, comes from a newer
+        format version, names a class that is not allowed, or holds parameters
+        or a network config that fail their own checks or do not fit the
+        stored weights. Everything is checked before the network is built, so
+        an edited size fails fast without allocating it.
 
     Warns
     -----
     TsattnWarning
         When the saved ``device`` asks for CUDA and none is available here
-        (pass ``device="cpu"``).
+        (pass ``device="cpu"``), or the file has format_version 1 (its
+        checksum does not cover the metadata).
     """
     path, header, tensors = _read(path)
     source = f"The tsattn model file {str(path)!r}"
@@ -728,11 +804,6 @@ def load(
         raise ValueError(
             f"{source} names the class {name!r}, which load() does not build; "
             f"allowed: {', '.join(_CLASSES)}."
-        )
-    if _tensor_digest(tensors) != header.get("tensors_sha256"):
-        raise ValueError(
-            f"{source} is corrupt: its tensor data does not match the checksum "
-            "recorded when it was saved. Save the model again."
         )
     decoder = _Decoder(tensors, source)
     for part in ("params", "config", "fitted"):
@@ -753,21 +824,15 @@ def load(
         resolve_device(device)
         params["device"] = device
     model = cls(**params)
+    try:
+        model._check_params()
+    except (TypeError, ValueError) as exc:
+        raise decoder.bad("its parameters", f"are invalid ({exc})") from exc
 
     try:
         config = NetConfig.from_dict(header["config"])
     except (TypeError, ValueError) as exc:
         raise decoder.bad("its network config", f"is invalid ({exc})") from exc
-    # A private generator: building the network must not move torch's global RNG.
-    module = TemporalAttentionNet(config, generator=torch.Generator().manual_seed(0))
-    state = {k[len(_MODULE) :]: v for k, v in tensors.items() if k.startswith(_MODULE)}
-    try:
-        module.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        raise decoder.bad(
-            "its network weights", f"do not fit its config ({exc})"
-        ) from exc
-    module.eval()
 
     fitted = header["fitted"]
     mode = fitted.get("mode_")
@@ -787,6 +852,18 @@ def load(
         ):
             raise decoder.bad("its fitted state", f"has a forbidden entry {attr!r}")
         setattr(model, attr, decoder.decode(value, attr))
+
+    state = {k[len(_MODULE) :]: v for k, v in tensors.items() if k.startswith(_MODULE)}
+    _check_network(config, state, model._context, decoder)
+    # A private generator: building the network must not move torch's global RNG.
+    module = TemporalAttentionNet(config, generator=torch.Generator().manual_seed(0))
+    try:
+        module.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise decoder.bad(
+            "its network weights", f"do not fit its config ({exc})"
+        ) from exc
+    module.eval()
     model.config_ = config
     model.module_ = module
 

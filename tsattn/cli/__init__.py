@@ -48,9 +48,10 @@ def main(argv: Sequence[str | os.PathLike[str]] | None = None) -> int:
     -------
     int
         The exit status: 0 on success, 1 when the command failed (one line on
-        stderr says why; ``--debug`` shows the traceback instead), 2 for a
-        malformed command line, 130 when interrupted, 141 when the reader of
-        stdout closed it.
+        stderr says why; ``--debug`` shows the traceback instead) or when a
+        backtest finished with failed folds (what finished is still printed
+        and written), 2 for a malformed command line, 130 when interrupted,
+        141 when the reader of stdout closed it.
     """
     parser = build_parser()
     if argv is not None:

@@ -60,19 +60,32 @@ def _numeric(frame: pd.DataFrame, columns: Sequence[Any], missing: str) -> pd.Da
     """Return ``frame[columns]`` as float64, missing values handled as asked."""
     for c in columns:
         if not pd.api.types.is_numeric_dtype(frame[c].dtype):
+            sample = frame[c].dropna()
+            example = f", e.g. {sample.iloc[0]!r}" if len(sample) else ""
             raise ValueError(
-                f"column {str(c)!r} is not numeric (dtype {frame[c].dtype}); pick "
-                "numeric columns."
+                f"column {str(c)!r} is not numeric (dtype {frame[c].dtype}{example}); "
+                "pick numeric columns, or pass --decimal ',' (with --sep ';') if "
+                "the file writes decimal commas."
             )
     out = frame[list(columns)].astype(np.float64)
-    bad = ~np.isfinite(out.to_numpy())
+    values = out.to_numpy()
+    # Infinite values are errors in the file, never "missing": refuse them.
+    inf = np.isinf(values)
+    if inf.any():
+        r, c = (int(i[0]) for i in np.nonzero(inf))
+        raise ValueError(
+            f"DATA column {str(out.columns[c])!r} holds {values[r, c]} at "
+            f"{out.index[r]} (data row {r}); {int(inf.sum())} infinite value(s) in "
+            "all. Fix the file: infinite values cannot be forecast."
+        )
+    bad = np.isnan(values)
     if not bad.any():
-        return out
+        return _in_float32_range(out)
     rows = bad.any(axis=1)
     where = f"first at {out.index[int(np.flatnonzero(rows)[0])]}"
     if missing == "error":
         raise ValueError(
-            f"DATA has {int(rows.sum())} row(s) with missing or infinite values in "
+            f"DATA has {int(rows.sum())} row(s) with missing values in "
             f"{[str(c) for c in columns]} ({where}); pass --missing drop or "
             "--missing ffill."
         )
@@ -92,4 +105,16 @@ def _numeric(frame: pd.DataFrame, columns: Sequence[Any], missing: str) -> pd.Da
         f"({where}).",
         file=sys.stderr,
     )
-    return out
+    return _in_float32_range(out)
+
+
+def _in_float32_range(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` after the library's own range check (float32, finite).
+
+    The models compute in float32; :func:`tsattn.data.to_panel` is the one
+    place that checks it, naming the column and the row.
+    """
+    from tsattn.data import to_panel
+
+    to_panel(frame.reset_index(drop=True), name="DATA")
+    return frame

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tsattn.cli.columns import _column, _numeric, _split_list, _targets
@@ -29,14 +32,99 @@ from tsattn.cli.models import (
 )
 
 
-def _emit(frame: pd.DataFrame, out: str | None, what: str, quiet: bool) -> None:
-    """Write ``frame`` (with its index) to ``out``, or as CSV to stdout."""
+def _read(args: argparse.Namespace) -> pd.DataFrame:
+    """Read the command's DATA file with its dialect options."""
+    return read_data(
+        args.data,
+        date_col=args.date_col,
+        sep=args.sep,
+        decimal=args.decimal,
+        date_format=args.date_format,
+    )
+
+
+def _emit(frame: pd.DataFrame, out: Path | None, what: str, quiet: bool) -> None:
+    """Write ``frame`` (with its index) to ``out`` (checked first), or to stdout."""
+    values = frame.to_numpy(dtype=float)
+    if np.isinf(values).any():
+        row, col = (int(i[0]) for i in np.nonzero(np.isinf(values)))
+        raise ValueError(
+            f"the {what} overflowed: column {str(frame.columns[col])!r} is "
+            f"{values[row, col]} at {frame.index[row]}; nothing was written. Rescale "
+            "the data (e.g. take logs) and refit."
+        )
     if out is None:
         frame.to_csv(sys.stdout)
         return
-    path = _write_table(frame, _check_output(out, what), index=True)
+    path = _write_table(frame, out, index=True)
     if not quiet:
         print(f"{PROG}: {what} written to {path}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _failures_seen() -> Iterator[list[dict[str, Any]]]:
+    """Collect the folds that ``backtest`` reports as failed, still showing them.
+
+    The warnings carry the entries of ``results.attrs["failures"]``, so the
+    list survives the concatenation of several backtests.
+    """
+    from tsattn.backtest import BacktestFailureWarning
+
+    seen: list[dict[str, Any]] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", BacktestFailureWarning)
+        show = warnings.showwarning
+
+        def record(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+            if isinstance(message, BacktestFailureWarning):
+                seen.append(message.failure)
+            show(message, category, *args, **kwargs)
+
+        warnings.showwarning = record
+        yield seen
+
+
+def _failure_notes(failures: list[dict[str, Any]]) -> str:
+    """Return the paragraph of the report that lists the failed folds."""
+    lines = [
+        f"- {f['model']} on series {f['series']}, fold {f['fold']} (cutoff "
+        f"{f['cutoff']}): {f['error']}"
+        for f in failures
+    ]
+    return (
+        f"Failed folds ({len(failures)}): these forecasts could not be made and are "
+        "left out of every score below.\n" + "\n".join(lines)
+    )
+
+
+def _finish(results: pd.DataFrame, failures: list[dict[str, Any]]) -> int:
+    """Return the exit status of a backtest: 1 when any fold failed."""
+    if not failures:
+        return 0
+    models = sorted({str(f["model"]) for f in failures})
+    print(
+        f"{PROG}: error: {len(failures)} fold(s) failed (model(s) "
+        f"{', '.join(models)}); the results and the report hold the "
+        f"{len(results)} rows that finished.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _run_backtests(*args: Any, **kwargs: Any) -> tuple[pd.DataFrame, list[Any]]:
+    """Run ``_backtest_all``, keeping the failed folds; refuse if nothing finished."""
+    with _failures_seen() as failures:
+        results = _backtest_all(*args, **kwargs)
+    results.attrs["failures"] = failures
+    finished = results["y_pred"].notna().any() if len(results) else False
+    if not finished:
+        raise ValueError(
+            f"every model failed on every fold ({len(failures)} failure(s), first: "
+            f"{failures[0]['model']}: {failures[0]['error']}); nothing to report."
+            if failures
+            else "the backtest produced no forecasts."
+        )
+    return results, failures
 
 
 def _quantiles(text: str | None) -> tuple[float, ...] | None:
@@ -160,7 +248,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         order = (1, 1, 0) if args.quick else None
         return _make_model(name, horizon, attention, arima_order=order)
 
-    results = _backtest_all(
+    results, failures = _run_backtests(
         names,
         data,
         horizon=horizon,
@@ -197,6 +285,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             else "ARIMA: order chosen per series by unit-root tests and AIC.",
             "Exchange rates and prices are close to a random walk: when no model "
             "beats naive, that is the expected result, not a failure of the backtest.",
+            *([_failure_notes(failures)] if failures else []),
         ]
     )
     _write_outputs(
@@ -208,12 +297,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         notes=notes,
         progress=progress,
     )
-    return 0
+    return _finish(results, failures)
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
     out = _check_output(args.out, "model")
-    frame = read_data(args.data, date_col=args.date_col)
+    frame = _read(args)
     targets = _targets(frame, args.target)
     features = [_column(frame, n, "--features") for n in _split_list(args.features)]
     from tsattn.estimators import AttentionForecaster
@@ -258,18 +347,20 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
+    out = _check_output(args.out, "predictions") if args.out else None
     model = _load_model(args.model)
-    frame = read_data(args.data, date_col=args.date_col)
+    frame = _read(args)
     X = _model_input(model, frame, args.missing)
     _check_index_kind(model, X)
     pred = model.predict(X)
-    _emit(pred, args.out, "predictions", args.quiet)
+    _emit(pred, out, "predictions", args.quiet)
     return 0
 
 
 def _cmd_forecast(args: argparse.Namespace) -> int:
+    out = _check_output(args.out, "forecast") if args.out else None
     model = _load_model(args.model)
-    frame = read_data(args.data, date_col=args.date_col)
+    frame = _read(args)
     X = _model_input(model, frame, args.missing)
     _check_index_kind(model, X)
     last = model.index_[-1]
@@ -287,7 +378,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
             "forecasting from there.",
             file=sys.stderr,
         )
-    _emit(model.forecast(args.steps), args.out, "forecast", args.quiet)
+    _emit(model.forecast(args.steps), out, "forecast", args.quiet)
     return 0
 
 
@@ -295,7 +386,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     report = _check_output(args.report, "report") if args.report else None
     results_path = _check_output(args.results, "results") if args.results else None
     names = _parse_models(args.models)
-    frame = read_data(args.data, date_col=args.date_col)
+    frame = _read(args)
     data = _numeric(frame, _targets(frame, args.target), args.missing)
     attention = _attention_params(args)
     nets = [n for n in names if n in _ATTENTION]
@@ -306,7 +397,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     def make(name: str) -> Any:
         return _make_model(name, args.horizon, attention)
 
-    results = _backtest_all(
+    results, failures = _run_backtests(
         names,
         data,
         horizon=args.horizon,
@@ -336,6 +427,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         f"{args.window} window, "
         + (f"refit every {args.refit} fold(s)." if args.refit else "fitted once.")
     )
+    if failures:
+        notes += "\n\n" + _failure_notes(failures)
     _write_outputs(
         results,
         report=report,
@@ -345,7 +438,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         notes=notes,
         progress=progress,
     )
-    return 0
+    return _finish(results, failures)
 
 
 def _read_results(path: str) -> pd.DataFrame:

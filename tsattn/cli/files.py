@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Callable
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from tsattn._io import atomic_write, check_writable
 from tsattn.cli.console import _one_line
 
 _DATE_NAMES = ("date", "datetime", "timestamp", "time", "ds", "day")
@@ -19,34 +19,7 @@ _CLOSE_NAMES = ("close", "closelast", "closeprice", "last", "lastprice", "price"
 
 def _check_output(path: str | os.PathLike[str], what: str) -> Path:
     """Fail early, before any work, when ``path`` cannot be written."""
-    target = Path(path)
-    folder = target.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"cannot write the {what} to {str(target)!r}: folder {str(folder)!r} "
-            "does not exist. Create it first."
-        )
-    if target.is_dir():
-        raise IsADirectoryError(
-            f"cannot write the {what} to {str(target)!r}: it is a folder; pass a "
-            "file name."
-        )
-    return target
-
-
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return check_writable(path, what)
 
 
 def _is_parquet(path: Path) -> bool:
@@ -56,8 +29,8 @@ def _is_parquet(path: Path) -> bool:
 def _write_table(frame: pd.DataFrame, path: Path, *, index: bool) -> Path:
     """Write ``frame`` as Parquet (``.parquet``/``.pq``) or CSV, atomically."""
     if _is_parquet(path):
-        return _atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=index))
-    return _atomic_write(path, lambda tmp: frame.to_csv(tmp, index=index))
+        return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=index))
+    return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=index))
 
 
 def _norm(label: Any) -> str:
@@ -73,18 +46,51 @@ def _existing_file(path: str | os.PathLike[str], what: str) -> Path:
     return file
 
 
+_DIALECT_HINT = (
+    "if the file uses another separator or decimal commas, pass --sep (e.g. "
+    "--sep ';') and --decimal ','"
+)
+
+
+def _cli_hint(exc: BaseException) -> str:
+    """Return the reader's message in the command line's words (its options)."""
+    text = _one_line(exc).replace("Pass date_format=", "Pass --date-format")
+    text = text.replace("pass date_col=<name of the date column>", "pass --date-col")
+    if "as a number" in text:
+        text = f"{text.rstrip('.')}; {_DIALECT_HINT}."
+    return text
+
+
+def _check_dialect(sep: str | None, decimal: str) -> None:
+    if sep is not None and not sep:
+        raise ValueError("--sep is empty; pass a separator such as ';' or '\\t'.")
+    if len(decimal) != 1:
+        raise ValueError(f"--decimal must be one character, e.g. ','; got {decimal!r}.")
+    if decimal == (sep or ","):
+        raise ValueError(
+            f"--decimal {decimal!r} is also the column separator; pass another "
+            "--sep, e.g. --sep ';' for a file with decimal commas."
+        )
+
+
 def read_data(
-    path: str | os.PathLike[str], *, date_col: str | None = None
+    path: str | os.PathLike[str],
+    *,
+    date_col: str | None = None,
+    sep: str | None = None,
+    decimal: str = ".",
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV or Parquet file of time steps into a DataFrame.
 
     A CSV whose header holds a date column and a close column (an OHLCV file
-    as downloaded from a broker or finance site) is read with
-    :func:`tsattn.datasets.load_ohlcv_csv`, rows sorted oldest first. Other
-    CSV files are read with :func:`pandas.read_csv`; a column named like a
-    date (``date``, ``datetime``, ``timestamp``, ``time``, ``ds``, ``day``, or
-    ``date_col``) becomes the index. Parquet files keep their own index, or
-    use such a date column.
+    as downloaded from a broker or finance site) and that uses commas and
+    decimal points is read with :func:`tsattn.datasets.load_ohlcv_csv`, rows
+    sorted oldest first. Other CSV files are read with
+    :func:`pandas.read_csv`; a column named like a date (``date``,
+    ``datetime``, ``timestamp``, ``time``, ``ds``, ``day``, or ``date_col``)
+    becomes the index. Parquet files keep their own index, or use such a date
+    column.
 
     Parameters
     ----------
@@ -93,6 +99,14 @@ def read_data(
         as CSV.
     date_col : str, optional
         Name of the date column, when it is not found by name.
+    sep : str, optional
+        Column separator of a CSV file (pandas' ``sep``), e.g. ``";"``;
+        a comma by default.
+    decimal : str, default="."
+        Decimal mark of a CSV file (pandas' ``decimal``), e.g. ``","``.
+    date_format : str, optional
+        strftime format of the dates (pandas' ``date_format``), e.g.
+        ``"%d/%m/%Y"`` for day-first dates; inferred otherwise.
 
     Returns
     -------
@@ -106,9 +120,11 @@ def read_data(
         If the file does not exist.
     ValueError
         If the file is empty, cannot be parsed, or its dates are unreadable
-        or repeated.
+        or repeated. Messages name the options ``--sep``, ``--decimal`` and
+        ``--date-format`` where they are the likely fix.
     """
     file = _existing_file(path, "DATA")
+    _check_dialect(sep, decimal)
     if _is_parquet(file):
         try:
             frame = pd.read_parquet(file)
@@ -116,34 +132,53 @@ def read_data(
             raise ValueError(
                 f"cannot read {file.name} as Parquet ({_one_line(exc)})."
             ) from None
-    else:
-        try:
-            header = pd.read_csv(file, nrows=0)
-        except pd.errors.EmptyDataError:
-            raise ValueError(f"{file.name} is empty.") from None
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise ValueError(
-                f"cannot read {file.name} as CSV ({_one_line(exc)})."
-            ) from None
-        names = [_norm(c) for c in header.columns]
-        has_date = date_col is not None or any(n in _DATE_NAMES for n in names)
-        if has_date and any(n in _CLOSE_NAMES for n in names):
-            from tsattn.datasets import load_ohlcv_csv
+        if frame.empty:
+            raise ValueError(f"{file.name} holds no data rows.")
+        return _set_time_index(frame, file.name, date_col, date_format)
+    options = {"sep": sep or ",", "decimal": decimal}
+    try:
+        header = pd.read_csv(file, nrows=0, sep=options["sep"])
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{file.name} is empty.") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ValueError(
+            f"cannot read {file.name} as CSV ({_one_line(exc)}); {_DIALECT_HINT}."
+        ) from None
+    if sep is None and len(header.columns) == 1:
+        first = str(header.columns[0])
+        for mark in (";", "\t", "|"):
+            parts = first.split(mark)
+            if len(parts) > 1 and all(p.strip() and p.isprintable() for p in parts):
+                shown = mark.replace("\t", "\\t")
+                raise ValueError(
+                    f"{file.name} has one column named {first!r}: it seems "
+                    f"separated by {shown!r}; pass --sep '{shown}'."
+                )
+    names = [_norm(c) for c in header.columns]
+    has_date = date_col is not None or any(n in _DATE_NAMES for n in names)
+    plain = sep in (None, ",") and decimal == "."
+    if plain and has_date and any(n in _CLOSE_NAMES for n in names):
+        from tsattn.datasets import load_ohlcv_csv
 
-            return load_ohlcv_csv(file, date_col=date_col, sort=True)
         try:
-            frame = pd.read_csv(file)
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise ValueError(
-                f"cannot read {file.name} as CSV ({_one_line(exc)})."
-            ) from None
+            return load_ohlcv_csv(
+                file, date_col=date_col, date_format=date_format, sort=True
+            )
+        except ValueError as exc:
+            raise ValueError(_cli_hint(exc)) from None
+    try:
+        frame = pd.read_csv(file, **options)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ValueError(
+            f"cannot read {file.name} as CSV ({_one_line(exc)}); {_DIALECT_HINT}."
+        ) from None
     if frame.empty:
         raise ValueError(f"{file.name} holds no data rows.")
-    return _set_time_index(frame, file.name, date_col)
+    return _set_time_index(frame, file.name, date_col, date_format)
 
 
 def _set_time_index(
-    frame: pd.DataFrame, name: str, date_col: str | None
+    frame: pd.DataFrame, name: str, date_col: str | None, date_format: str | None
 ) -> pd.DataFrame:
     columns = list(frame.columns)
     if date_col is not None:
@@ -161,11 +196,25 @@ def _set_time_index(
         return frame.reset_index(drop=True)
     col = hits[0]
     try:
-        stamps = pd.to_datetime(frame[col])
+        with warnings.catch_warnings():
+            # pandas' format-inference warnings name its own arguments (dayfirst);
+            # dates it cannot read are reported below with --date-format.
+            warnings.simplefilter("ignore", UserWarning)
+            stamps = pd.to_datetime(frame[col], format=date_format, errors="coerce")
     except (ValueError, TypeError) as exc:
         raise ValueError(
-            f"cannot read column {str(col)!r} of {name} as dates ({_one_line(exc)})."
+            f"cannot read column {str(col)!r} of {name} as dates ({_one_line(exc)}); "
+            "pass --date-format (e.g. --date-format %d/%m/%Y for day-first dates)."
         ) from None
+    unread = stamps.isna() & frame[col].notna()
+    if unread.any():
+        row = int(np.flatnonzero(unread.to_numpy())[0])
+        how = f"--date-format {date_format}" if date_format else "the inferred format"
+        raise ValueError(
+            f"cannot read {frame[col].iloc[row]!r} in column {str(col)!r} of {name} "
+            f"as a date with {how} (data row {row}); pass --date-format, e.g. "
+            "--date-format %d/%m/%Y for day-first dates."
+        )
     if stamps.isna().any():
         row = int(np.flatnonzero(stamps.isna().to_numpy())[0])
         raise ValueError(f"date column {str(col)!r} of {name} is empty at row {row}.")

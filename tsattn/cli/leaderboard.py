@@ -56,6 +56,7 @@ def _backtest_all(
             models = {n: make(n) for n in group}
             parts.append(backtest(models, data, horizon=horizon, **run, **options))
     results = pd.concat(parts, ignore_index=True)
+    results.attrs["failures"] = [f for p in parts for f in p.attrs.get("failures", [])]
     order = {n: i for i, n in enumerate(names)}
     results = results.sort_values(
         "model", key=lambda s: s.map(order), kind="stable"
@@ -75,7 +76,10 @@ def _add_naive_scale(results: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
             [[np.nan], np.cumsum(steps) / np.arange(1, len(column))]
         )
         pos = column.index.get_indexer(pd.Index(results.loc[rows, "cutoff"]))
-        scale[results.index.get_indexer(rows)] = mean_step[pos]
+        # A cutoff missing from the observed values (NaN there) has no scale:
+        # index -1 would silently take the whole series' scale, future included.
+        values = np.where(pos >= 0, mean_step[np.maximum(pos, 0)], np.nan)
+        scale[results.index.get_indexer(rows)] = values
     out = results.copy()
     out[SCALE_COLUMN] = np.where(scale > 0, scale, np.nan)
     return out
@@ -137,37 +141,48 @@ def _leaderboard(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def _verdict(board: pd.DataFrame) -> str:
-    """Say in words whether any model beats naive, and how surely."""
+    """Say in words what :func:`tsattn.stats.verdict` decided against naive."""
+    from tsattn.stats import verdict
+
     key = "mase" if "mase" in board.columns else "mae"
-    best, name = str(board.index[0]), key.upper()
-    if "naive" not in board.index:
+    name = key.upper()
+    v = verdict(board, "naive" if "naive" in board.index else None, score=key)
+    if v.kind == "none":
+        best = v.model if v.model is not None else str(board.index[0])
         return f"Most accurate by {name}: {best} (no naive baseline to compare)."
-    if best == "naive":
+    if v.kind == "loses":
         return f"The random walk (naive) wins: no model has a lower {name}."
-    # A significant winner leads even if another model is closer but unproven.
-    naive_score = float(board.loc["naive", key])
-    winners = board[(board[key] < naive_score) & (board["dm_pvalue"] < 0.05)]
-    if not winners.empty:
-        best = str(winners.index[0])
-    gain = 1.0 - float(board.loc[best, key]) / naive_score
-    p = float(board.loc[best, "dm_pvalue"])
-    if np.isfinite(p) and p < 0.05:
-        tested = len(board) - 1
+    gain = 1.0 - v.ratio
+    holm = (
+        f"; {v.n_tested} models were tested against naive, Holm-corrected "
+        f"p = {v.pvalue_holm:.3g}"
+        if v.n_tested > 1
+        else ""
+    )
+    if v.kind == "wins":
         return (
-            f"{best} beats naive: {name} {gain:.1%} lower, significant at 5% "
-            f"(Diebold-Mariano p = {p:.3g}; {tested} models were tested against "
-            "naive, so one such result can arise by chance)."
+            f"{v.model} beats naive: {name} {gain:.1%} lower, significant at 5% "
+            f"(Diebold-Mariano p = {v.pvalue:.3g}{holm})."
+        )
+    if not np.isfinite(v.pvalue):
+        return (
+            f"No model reliably beats naive: the best, {v.model}, has a {gain:.1%} "
+            f"lower {name}, but the difference could not be tested (too few "
+            "forecast origins for the Diebold-Mariano test)."
         )
     return (
-        f"No model reliably beats naive: the best, {best}, has a {gain:.1%} lower "
-        f"{name}, but the difference is not significant (Diebold-Mariano p = "
-        f"{p:.3g})."
+        f"No model reliably beats naive: the best, {v.model}, has a {gain:.1%} "
+        f"lower {name}, but the difference is not significant (Diebold-Mariano "
+        f"p = {v.pvalue:.3g}{holm})."
     )
 
 
 def _print_board(board: pd.DataFrame) -> None:
-    shown = board.drop(columns=[c for c in ("n", "dm_stat") if c in board.columns])
-    shown = shown.rename(columns={"dm_pvalue": "dm_p_vs_naive"})
+    hidden = ("n", "dm_stat", "dm_h")
+    shown = board.drop(columns=[c for c in hidden if c in board.columns])
+    shown = shown.rename(
+        columns={"dm_pvalue": "dm_p_vs_naive", "dm_pvalue_holm": "dm_p_holm"}
+    )
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         print(shown.to_string(float_format=lambda v: f"{v:.4g}"))
     print()

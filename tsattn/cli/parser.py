@@ -71,6 +71,17 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     group = data.add_argument_group("data file")
     group.add_argument("--date-col", metavar="COL", help="name of the date column")
     group.add_argument(
+        "--sep", metavar="SEP", help="CSV column separator, e.g. ';' (comma)"
+    )
+    group.add_argument(
+        "--decimal", default=".", metavar="C", help="CSV decimal mark, e.g. ',' (.)"
+    )
+    group.add_argument(
+        "--date-format",
+        metavar="FMT",
+        help="strftime format of the dates, e.g. %%d/%%m/%%Y (inferred)",
+    )
+    group.add_argument(
         "--missing",
         choices=("drop", "ffill", "error"),
         default="drop",

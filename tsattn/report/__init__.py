@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from tsattn._io import atomic_write, check_writable
 from tsattn.report._attention import attention_spec_figure, check_attention
 from tsattn.report._compare import detect_comparisons
 from tsattn.report._render import build_html
@@ -194,32 +194,8 @@ def save_report(results: pd.DataFrame, path: str | os.PathLike, **kwargs: Any) -
         If the destination directory does not exist.
     IsADirectoryError
         If ``path`` is a directory.
+    PermissionError
+        If the destination cannot be written (checked before rendering).
     """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(
-            f"Cannot write the report to {str(target)!r}: directory "
-            f"{str(directory)!r} does not exist. Create it first."
-        )
-    if target.is_dir():
-        raise IsADirectoryError(
-            f"Cannot write the report to {str(target)!r}: it is a directory. "
-            "Pass a file name such as report.html."
-        )
-    page = render_report(results, **kwargs)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(page)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates 0600 files: keep the mode of the file being replaced,
-        # else use the usual 0644.
-        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    target = check_writable(path, "report")
+    return atomic_write(target, render_report(results, **kwargs))

@@ -5,14 +5,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from tsattn.report import _plots
-from tsattn.report._html import figure_tag, fmt_label
+from tsattn.report._html import Markup, figure_section, fmt_label
 
 __all__ = ["ATTENTION_KEYS", "AttentionSpec", "attention_section", "check_attention"]
 
@@ -133,17 +132,16 @@ def attention_spec_figure(spec: AttentionSpec) -> Figure:
     )
 
 
-def attention_section(spec: AttentionSpec | None) -> str:
+def attention_section(spec: AttentionSpec | None) -> Markup | str:
     if spec is None:
         return ""
-    head = '<section id="attention"><h2>Attention maps</h2>'
     n_layers, n_heads = spec.weights.shape[:2]
     fig = attention_spec_figure(spec)
     where = []
     if spec.series is not None:
-        where.append(f"series {escape(str(spec.series))}")
+        where.append(f"series {spec.series}")
     if spec.cutoff is not None:
-        where.append(f"cutoff {escape(fmt_label(spec.cutoff))}")
+        where.append(f"cutoff {fmt_label(spec.cutoff)}")
     place = f" ({', '.join(where)})" if where else ""
     layer_text = (
         f"every layer ({n_layers})"
@@ -151,14 +149,17 @@ def attention_section(spec: AttentionSpec | None) -> str:
         else f"the last layer of {n_layers}"
     )
     text = (
-        f"How {escape(spec.model)} weighed the past for one forecast{place}: one "
+        f"How {spec.model} weighed the past for one forecast{place}: one "
         f"panel per head ({n_heads}) of {layer_text}. Rows are query positions, "
         "columns the time steps attended to; brighter means more weight. Heads "
         "that look at different lags add information; near-identical panels "
         "suggest redundant heads."
     )
-    caption = f"Attention weights per head, {escape(spec.model)}."
-    return (
-        f"{head}<p>{text}</p>"
-        f"{figure_tag(fig, f'Attention heatmaps for {spec.model}', caption)}</section>"
+    return figure_section(
+        "attention",
+        "Attention maps",
+        text,
+        fig,
+        f"Attention heatmaps for {spec.model}",
+        f"Attention weights per head, {spec.model}.",
     )

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from html import escape
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from tsattn.report._frame import PreparedResults
-from tsattn.report._html import model_name, num_cell
+from tsattn.report._html import Markup, cell, part
 from tsattn.report._leaderboard import best_mask, format_column
 from tsattn.report._stats import compare_pair
 from tsattn.report._text import comparison_sentence
@@ -104,7 +103,7 @@ def check_comparisons(
     return checked
 
 
-def _comparison_table(board: pd.DataFrame, a: str, b: str) -> str:
+def _comparison_table(board: pd.DataFrame, a: str, b: str) -> dict[str, Any]:
     rows = board.loc[[a, b]]
     spec = [
         ("mae", "MAE", 4),
@@ -117,24 +116,16 @@ def _comparison_table(board: pd.DataFrame, a: str, b: str) -> str:
         ("peak_memory_mb", "Peak MB", 3),
     ]
     spec = [s for s in spec if np.isfinite(rows[s[0]]).any()]
-    head = "".join(f'<th scope="col">{label}</th>' for _, label, _ in spec)
-    cells = {key: format_column(rows, key, kind) for key, _, kind in spec}
+    texts = {key: format_column(rows, key, kind) for key, _, kind in spec}
     body = []
     for i, model in enumerate((a, b)):
-        tds = []
+        cells = []
         for key, _, _ in spec:
             values = rows[key].to_numpy(dtype="float64")
             best = best_mask(values, key, None)[i] and np.isfinite(values).sum() == 2
-            tds.append(num_cell(key, cells[key][i], bool(best)))
-        body.append(
-            f'<tr data-model="{escape(model)}"><th scope="row" class="model">'
-            f"{model_name(model)}</th>{''.join(tds)}</tr>"
-        )
-    return (
-        '<div class="table-wrap"><table class="compare">'
-        f'<thead><tr><th scope="col" class="model">Model</th>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
-    )
+            cells.append(cell(key, texts[key][i], best))
+        body.append({"model": model, "cells": cells})
+    return {"head": [label for _, label, _ in spec], "rows": body}
 
 
 def comparisons_section(
@@ -142,26 +133,23 @@ def comparisons_section(
     board: pd.DataFrame,
     pairs: list[tuple[str, str, str]],
     dm_loss: str,
-) -> str:
+) -> Markup:
     """Return the comparisons section, one block per pair.
 
     Each block has a sentence (which model is more accurate, whether the
     difference is significant, at what cost) and a side-by-side table.
     """
-    parts = ['<section id="comparisons"><h2>Head-to-head comparisons</h2>']
-    if not pairs:
-        parts.append(
-            "<p>No pair of models to compare. Name the models <code>sa</code> and "
-            "<code>mha</code> (or <code>…_single…</code> / <code>…_multi…</code>), "
-            "or pass <code>comparisons=[(title, model_a, model_b)]</code>.</p>"
-        )
+    empty = Markup(
+        "No pair of models to compare. Name the models <code>sa</code> and "
+        "<code>mha</code> (or <code>…_single…</code> / <code>…_multi…</code>), "
+        "or pass <code>comparisons=[(title, model_a, model_b)]</code>."
+    )
+    items = []
     for title, a, b in pairs:
         ratio, dm = compare_pair(prep, a, b, dm_loss)
-        sentence = comparison_sentence(a, b, ratio, dm, board)
-        parts.append(
-            f'<article class="comparison" data-a="{escape(a)}" data-b="{escape(b)}">'
-            f"<h3>{escape(title)}: {escape(a)} vs {escape(b)}</h3>"
-            f"<p>{sentence}</p>{_comparison_table(board, a, b)}</article>"
+        sentence = Markup(comparison_sentence(a, b, ratio, dm, board))
+        items.append(
+            {"title": title, "a": a, "b": b, "sentence": sentence}
+            | _comparison_table(board, a, b)
         )
-    parts.append("</section>")
-    return "".join(parts)
+    return part("comparisons", items=items, empty=empty)

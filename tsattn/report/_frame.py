@@ -166,6 +166,18 @@ def prepare_results(results: pd.DataFrame, baseline: str | None) -> PreparedResu
         if col in frame.columns:
             frame[col] = _numeric(frame, col)
 
+    if "cutoff_pos" in frame.columns:
+        pos = _numeric(frame, "cutoff_pos")
+        bad_pos = ~np.isfinite(pos) | (pos < 0) | (pos != np.round(pos))
+        if bad_pos.any():
+            examples = frame.loc[bad_pos, "cutoff_pos"].head(5).tolist()
+            raise ValueError(
+                "results column 'cutoff_pos' must hold integers >= 0 (the row "
+                f"position of each cutoff in its series); found {examples}. Drop "
+                "the column to test with h = horizon instead."
+            )
+        frame["cutoff_pos"] = pos.astype("int64")
+
     step = _numeric(frame, "step")
     bad_step = ~np.isfinite(step) | (step < 1) | (step != np.round(step))
     if bad_step.any():

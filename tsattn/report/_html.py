@@ -1,33 +1,76 @@
-"""Small HTML helpers shared by the report's sections (all user text escaped)."""
+"""The report's Jinja2 templates (autoescaped) and the helpers that fill them."""
 
 from __future__ import annotations
 
-from html import escape
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from jinja2 import Environment, FunctionLoader, StrictUndefined
+from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from tsattn.report import _plots
 
-__all__ = ["figure_tag", "fmt_label", "img_tag", "model_name", "num_cell"]
+__all__ = [
+    "Markup",
+    "cell",
+    "figure_section",
+    "fmt_label",
+    "image",
+    "part",
+    "render_page",
+    "resource",
+]
 
 
-def img_tag(fig: Figure, alt: str) -> str:
-    """Return an ``<img>`` with the figure as an embedded PNG."""
+def resource(name: str) -> str:
+    """Return a package file of :mod:`tsattn.report` as text."""
+    return resources.files("tsattn.report").joinpath(name).read_text("utf-8")
+
+
+@cache
+def _environment() -> Environment:
+    # Templates are package files read through importlib.resources, so the
+    # report renders from a wheel or a zip as from a checkout.
+    return Environment(
+        loader=FunctionLoader(resource),
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def part(macro: str, **context: Any) -> Markup:
+    """Render one macro of ``parts.html.j2``; plain strings are escaped."""
+    module = _environment().get_template("parts.html.j2").module
+    return Markup(getattr(module, macro)(**context))
+
+
+def render_page(**context: Any) -> str:
+    """Render the whole document from ``page.html.j2``."""
+    return _environment().get_template("page.html.j2").render(**context)
+
+
+def image(fig: Figure) -> dict[str, Any]:
+    """Return the figure as an embedded PNG: ``{"uri", "width", "height"}``."""
     uri, width, height = _plots.to_data_uri(fig)
-    return f'<img src="{uri}" width="{width}" height="{height}" alt="{escape(alt)}">'
+    return {"uri": uri, "width": width, "height": height}
 
 
-def figure_tag(fig: Figure, alt: str, caption: str) -> str:
-    """Return a ``<figure>`` with the embedded image; ``caption`` is trusted HTML."""
-    return f"<figure>{img_tag(fig, alt)}<figcaption>{caption}</figcaption></figure>"
+def figure_section(
+    id: str, title: str, text: str, fig: Figure, alt: str, caption: str
+) -> Markup:
+    """Return a section of one paragraph and one figure."""
+    figure = {"heading": None, "img": image(fig), "alt": alt, "caption": caption}
+    return part("section", id=id, title=title, paragraphs=[text], figures=[figure])
 
 
-def model_name(model: str) -> str:
-    """Return the escaped model name that may wrap after underscores in narrow cells."""
-    return escape(model).replace("_", "_<wbr>")
+def cell(key: str, text: str | Markup, best: bool, extra: str = "") -> dict[str, Any]:
+    """Describe a numeric table cell for the ``num_cell`` macro."""
+    return {"key": key, "text": text, "best": bool(best), "extra": extra}
 
 
 def fmt_label(value: Any) -> str:
@@ -38,14 +81,3 @@ def fmt_label(value: Any) -> str:
             "%Y-%m-%d" if value == value.normalize() else "%Y-%m-%d %H:%M"
         )
     return str(value)
-
-
-def num_cell(
-    key: str, text: str, best: bool, *, extra: str = "", raw: bool = False
-) -> str:
-    """Return a numeric table cell; ``raw`` marks ``text`` as already-safe HTML."""
-    content = text if raw else escape(text)
-    if best:
-        content = f"<strong>{content}</strong>"
-    cls = f"num{' best' if best else ''}{extra}"
-    return f'<td class="{cls}" data-col="{key}">{content}</td>'

@@ -10,7 +10,8 @@ import pandas as pd
 
 from tsattn.metrics import SCALE_COLUMN
 from tsattn.report._frame import PreparedResults
-from tsattn.report._html import model_name, num_cell
+from tsattn.report._html import Markup, cell, part
+from tsattn.report._stats import dm_lag
 from tsattn.report._text import (
     ALPHA,
     column_decimals,
@@ -66,7 +67,7 @@ def format_column(board: pd.DataFrame, column: str, kind: Any) -> list[str]:
 
 def leaderboard_section(
     board: pd.DataFrame, prep: PreparedResults, dm_loss: str
-) -> str:
+) -> Markup:
     base = prep.baseline
     # MASE stays (blank without a baseline) beside DM; others only with values.
     accuracy = [
@@ -75,73 +76,78 @@ def leaderboard_section(
     cost = [c for c in _COST if np.isfinite(board[c[0]]).any()]
     nominal = prep.interval[2] if prep.interval else None
     show_missing = bool((board["n_missing"] > 0).any())
-    base_label = escape(base or prep.baseline_requested or "baseline")
+    base_label = base or prep.baseline_requested or "baseline"
 
-    groups = ['<th scope="col"></th>']
-    groups.append(f'<th scope="colgroup" colspan="{len(accuracy)}">Accuracy</th>')
-    groups.append(f'<th scope="colgroup" colspan="2">vs {base_label}</th>')
+    groups: list[dict[str, Any]] = [{"scope": "col", "span": 0, "label": ""}]
+    groups.append({"scope": "colgroup", "span": len(accuracy), "label": "Accuracy"})
+    groups.append({"scope": "colgroup", "span": 3, "label": f"vs {base_label}"})
     if cost:
-        groups.append(f'<th scope="colgroup" colspan="{len(cost)}">Cost</th>')
+        groups.append({"scope": "colgroup", "span": len(cost), "label": "Cost"})
     if show_missing:
-        groups.append('<th scope="col"></th>')
-    head = ['<th scope="col" class="model">Model</th>']
+        groups.append({"scope": "col", "span": 0, "label": ""})
+    head: list[dict[str, Any]] = [{"key": None, "tip": None, "label": "Model"}]
     for key, label, tip, _ in accuracy:
         if key == "coverage" and nominal is not None:
             label = f"Coverage {nominal:.0%}"
-        head.append(
-            f'<th scope="col" data-col="{key}" title="{escape(tip)}">{label}</th>'
-        )
+        head.append({"key": key, "tip": tip, "label": label})
     head.append(
-        '<th scope="col" data-col="dm" title="Diebold–Mariano statistic '
-        '(negative: more accurate than the baseline)">DM</th>'
+        {
+            "key": "dm",
+            "tip": "Diebold–Mariano statistic (negative: more accurate than the "
+            "baseline)",
+            "label": "DM",
+        }
     )
-    head.append('<th scope="col" data-col="dm_pvalue">p</th>')
+    head.append({"key": "dm_pvalue", "tip": None, "label": "p"})
+    head.append(
+        {
+            "key": "dm_pvalue_holm",
+            "tip": "p-value after Holm's correction over the models tested "
+            "against the baseline",
+            "label": Markup("p&nbsp;Holm"),
+        }
+    )
     for key, label, tip, _ in cost:
-        head.append(
-            f'<th scope="col" data-col="{key}" title="{escape(tip)}">{label}</th>'
-        )
+        head.append({"key": key, "tip": tip, "label": Markup(label)})
     if show_missing:
         head.append(
-            '<th scope="col" data-col="n_missing" title="forecasts that are NaN '
-            'where an actual exists">Missing</th>'
+            {
+                "key": "n_missing",
+                "tip": "forecasts that are NaN where an actual exists",
+                "label": "Missing",
+            }
         )
 
     columns: list[tuple[str, list[str], np.ndarray]] = []
     for key, _, _, kind in [*accuracy, *cost]:
-        cells = format_column(board, key, kind)
+        texts = format_column(board, key, kind)
         mask = best_mask(board[key].to_numpy(dtype="float64"), key, nominal)
-        columns.append((key, cells, mask))
+        columns.append((key, texts, mask))
     dm_stat = board["dm_stat"].to_numpy(dtype="float64")
     dm_best = best_mask(np.where(dm_stat < 0, dm_stat, np.nan), "dm_stat", None)
 
-    body = []
+    rows = []
     for i, (model, row) in enumerate(board.iterrows()):
-        is_base = model == base
-        cls = ' class="baseline"' if is_base else ""
-        tags = ' <span class="tag">baseline</span>' if is_base else ""
-        cells = [f'<th scope="row" class="model">{model_name(str(model))}{tags}</th>']
-        for key, texts, mask in columns[: len(accuracy)]:
-            cells.append(num_cell(key, texts[i], bool(mask[i])))
-        p = float(row["dm_pvalue"])
+        cells = [cell(k, t[i], m[i]) for k, t, m in columns[: len(accuracy)]]
+        p, p_holm = float(row["dm_pvalue"]), float(row["dm_pvalue_holm"])
         sig = ""
-        if np.isfinite(p) and p < ALPHA:
+        if np.isfinite(p_holm) and p_holm < ALPHA:
             sig = " sig-better" if row["dm_stat"] < 0 else " sig-worse"
-        stars = significance_marker(p)
-        star_html = f'<sup class="stars">{stars}</sup>' if stars else ""
-        dm_text = fmt_num(float(row["dm_stat"]), 2)
+        stars = significance_marker(p_holm)
+        dm_text = Markup("{}").format(fmt_num(float(row["dm_stat"]), 2))
         if not np.isfinite(row["dm_stat"]) and row["dm_reason"]:
-            dm_text = f'<span title="{escape(str(row["dm_reason"]))}">—</span>'
-        cells.append(
-            num_cell("dm", dm_text + star_html, bool(dm_best[i]), extra=sig, raw=True)
-        )
-        cells.append(num_cell("dm_pvalue", fmt_p(p), False, extra=sig))
-        for key, texts, mask in columns[len(accuracy) :]:
-            cells.append(num_cell(key, texts[i], bool(mask[i])))
+            dm_text = Markup('<span title="{}">—</span>').format(row["dm_reason"])
+        if stars:
+            dm_text += Markup('<sup class="stars">{}</sup>').format(stars)
+        cells.append(cell("dm", dm_text, dm_best[i], extra=sig))
+        cells.append(cell("dm_pvalue", fmt_p(p), False))
+        cells.append(cell("dm_pvalue_holm", fmt_p(p_holm), False, extra=sig))
+        cells += [cell(k, t[i], m[i]) for k, t, m in columns[len(accuracy) :]]
         if show_missing:
             n_miss = int(row["n_missing"])
             extra = " warn" if n_miss else ""
-            cells.append(num_cell("n_missing", f"{n_miss:,}", False, extra=extra))
-        body.append(f'<tr data-model="{escape(str(model))}"{cls}>{"".join(cells)}</tr>')
+            cells.append(cell("n_missing", f"{n_miss:,}", False, extra=extra))
+        rows.append({"model": str(model), "baseline": model == base, "cells": cells})
 
     if SCALE_COLUMN in prep.frame.columns:
         mase_note = f"MASE: MAE scaled by the in-sample naive MAE ({SCALE_COLUMN})."
@@ -168,20 +174,38 @@ def leaderboard_section(
             f"{escape(prep.interval[1])} below {escape(prep.interval[0])} (crossed "
             "quantiles); their coverage uses the interval the two bounds span."
         )
+    h, spacing = dm_lag(prep)
+    if spacing is None:
+        lag = (
+            f"The results carry no cutoff_pos column (an older results file), so "
+            f"the spacing of the cutoffs is unknown: h = H = {h}, which assumes "
+            "cutoffs one row apart; with cutoffs further apart the test rejects "
+            "too often (about 7% instead of 5% in simulations with cutoffs a "
+            "horizon apart)."
+        )
+    else:
+        lag = (
+            f"Cutoffs are {spacing} row{'s' * (spacing != 1)} apart, so forecasts "
+            f"of up to {prep.horizon} steps overlap for h − 1 = {h - 1} "
+            f"cutoff{'s' * (h - 1 != 1)}: h = ⌈H / spacing⌉ = {h}."
+        )
+    n_tested = int(np.isfinite(board["dm_pvalue"]).sum())
     notes.append(
         f"DM: Diebold–Mariano test of equal {escape(dm_loss)} error against the "
         "baseline on the forecasts both made: one loss difference per cutoff "
         "(averaged over series and steps), variance with autocovariances up to "
-        "lag H−1, "
-        "Harvey–Leybourne–Newbold correction, two-sided p-value. Negative: more "
-        "accurate than the baseline; "
-        '<sup class="stars">*</sup> p&nbsp;&lt;&nbsp;0.05, '
-        '<sup class="stars">**</sup> p&nbsp;&lt;&nbsp;0.01, '
-        '<sup class="stars">***</sup> p&nbsp;&lt;&nbsp;0.001.'
+        f"lag h−1, Harvey–Leybourne–Newbold correction, two-sided p-value. {lag} "
+        f"p Holm: the p-value after Holm's correction for the {n_tested} "
+        "model(s) tested against the baseline; the headline and the stars use it. "
+        "Negative DM: more accurate than the baseline; "
+        '<sup class="stars">*</sup> p&nbsp;Holm&nbsp;&lt;&nbsp;0.05, '
+        '<sup class="stars">**</sup> &lt;&nbsp;0.01, '
+        '<sup class="stars">***</sup> &lt;&nbsp;0.001.'
     )
     if base is None:
         notes.append(
-            f"No baseline model ({base_label}) in the results: MASE and DM are blank."
+            f"No baseline model ({escape(base_label)}) in the results: MASE and DM "
+            "are blank."
         )
     untested = board[(board["dm_reason"] != "") & (board.index != base)]
     for reason, group in untested.groupby("dm_reason", sort=False):
@@ -192,14 +216,10 @@ def leaderboard_section(
             "Fit and predict times are means per fold (folds without a refit "
             "count as 0 s of fitting)."
         )
-    table = (
-        '<div class="table-wrap"><table class="leaderboard" id="leaderboard-table">'
-        f'<thead><tr class="groups">{"".join(groups)}</tr>'
-        f"<tr>{''.join(head)}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table></div>"
-    )
-    foot = "".join(f"<li>{n}</li>" for n in notes)
-    return (
-        '<section id="leaderboard"><h2>Leaderboard</h2>'
-        f'{table}<ul class="footnotes">{foot}</ul></section>'
+    return part(
+        "leaderboard",
+        groups=groups,
+        head=head,
+        rows=rows,
+        footnotes=[Markup(n) for n in notes],
     )

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from html import escape
-from importlib import resources
-from string import Template
 from typing import Any
 
 import numpy as np
@@ -21,19 +18,23 @@ from tsattn.report._compare import (
     detect_comparisons,
 )
 from tsattn.report._frame import PreparedResults, prepare_results
-from tsattn.report._html import figure_tag, fmt_label
+from tsattn.report._html import (
+    Markup,
+    figure_section,
+    fmt_label,
+    image,
+    part,
+    render_page,
+    resource,
+)
 from tsattn.report._leaderboard import leaderboard_section
 from tsattn.report._stats import leaderboard, step_errors
-from tsattn.report._text import verdict
+from tsattn.report._text import headline
 
 __all__ = ["build_html"]
 
 
-def _resource(name: str) -> str:
-    return resources.files("tsattn.report").joinpath(name).read_text("utf-8")
-
-
-def _header(prep: PreparedResults, title: str, board: pd.DataFrame) -> str:
+def _header(prep: PreparedResults, title: str) -> Markup:
     cutoffs = np.sort(prep.frame["cutoff"].unique())
     parts = [
         f"{len(prep.models)} model{'s' * (len(prep.models) != 1)}",
@@ -46,22 +47,13 @@ def _header(prep: PreparedResults, title: str, board: pd.DataFrame) -> str:
         parts.append(
             f"cutoffs {first} → {last}" if first != last else f"cutoff {first}"
         )
-    meta = " · ".join(escape(p) for p in parts)
-    return (
-        f'<header class="masthead">'
-        f'<h1>{escape(title)}</h1><p class="meta">{meta}</p></header>'
-    )
+    return part("masthead", title=title, parts=parts)
 
 
-def _verdict_section(board: pd.DataFrame, prep: PreparedResults) -> str:
-    v = verdict(board, prep.baseline, prep.baseline_requested)
-    details = "".join(f"<li>{d}</li>" for d in v.details)
-    listing = f"<ul>{details}</ul>" if details else ""
-    return (
-        f'<section id="verdict" class="verdict verdict-{v.kind}" '
-        f'data-verdict="{v.kind}"><h2 class="sr-only">Verdict</h2>'
-        f'<p class="lead">{v.lead}</p>{listing}</section>'
-    )
+def _verdict_section(board: pd.DataFrame, prep: PreparedResults) -> Markup:
+    v = headline(board, prep.baseline, prep.baseline_requested)
+    details = [Markup(d) for d in v.details]
+    return part("verdict", kind=v.kind, lead=Markup(v.lead), details=details)
 
 
 def _forecast_section(
@@ -70,35 +62,45 @@ def _forecast_section(
     colors: dict[str, str],
     forecast_folds: int,
     max_series: int,
-) -> str:
+) -> Markup:
     shown = prep.series[:max_series]
     n = min(forecast_folds, prep.n_folds)
     interval = ""
     if prep.interval is not None:
         lo, hi, cov = prep.interval
         interval = f" Shaded: the {cov:.0%} interval between {lo} and {hi}."
-    parts = [
-        '<section id="forecasts"><h2>Forecasts against actuals</h2>',
-        f"<p>The last {n} forecasts of each model (coloured) against what happened "
-        "(black). Dotted lines mark the cutoffs.</p>",
-    ]
+    note = None
     if len(prep.series) > len(shown):
-        parts.append(
-            f'<p class="note">Showing the first {len(shown)} of '
-            f"{len(prep.series)} series.</p>"
-        )
+        note = f"Showing the first {len(shown)} of {len(prep.series)} series."
+    figures = []
     for series in shown:
         fig = _plots.forecast_figure(prep, series, order, colors, n)
-        caption = f"<b>{escape(series)}</b>: last {n} forecasts.{escape(interval)}"
-        parts.append(f"<h3>{escape(series)}</h3>")
-        parts.append(figure_tag(fig, f"Forecasts and actuals for {series}", caption))
-    parts.append("</section>")
-    return "".join(parts)
+        caption = Markup("<b>{}</b>: last {} forecasts.{}").format(series, n, interval)
+        figures.append(
+            {
+                "heading": series,
+                "img": image(fig),
+                "alt": f"Forecasts and actuals for {series}",
+                "caption": caption,
+            }
+        )
+    text = (
+        f"The last {n} forecasts of each model (coloured) against what happened "
+        "(black). Dotted lines mark the cutoffs."
+    )
+    return part(
+        "section",
+        id="forecasts",
+        title="Forecasts against actuals",
+        paragraphs=[text],
+        note=note,
+        figures=figures,
+    )
 
 
 def _horizon_section(
     prep: PreparedResults, order: list[str], colors: dict[str, str]
-) -> str:
+) -> Markup | str:
     table = step_errors(prep)
     table = table.reindex(columns=[m for m in order if m in table.columns])
     if table.empty:
@@ -109,23 +111,27 @@ def _horizon_section(
     )
     if prep.baseline is not None:
         text += (
-            f" On the right, the same relative to {escape(prep.baseline)}: below the "
+            f" On the right, the same relative to {prep.baseline}: below the "
             "dashed line is better."
         )
-    return (
-        f'<section id="horizon"><h2>Error by horizon</h2><p>{text}</p>'
-        f"{figure_tag(fig, 'MAE by horizon step', 'MAE by horizon step.')}</section>"
+    return figure_section(
+        "horizon",
+        "Error by horizon",
+        text,
+        fig,
+        "MAE by horizon step",
+        "MAE by horizon step.",
     )
 
 
 def _cumulative_section(
     prep: PreparedResults, order: list[str], colors: dict[str, str]
-) -> str:
+) -> Markup | str:
     if prep.baseline is not None and all(m == prep.baseline for m in order):
         return ""
     fig = _plots.cumulative_figure(prep, order, colors)
     if prep.baseline is not None:
-        base = escape(prep.baseline)
+        base = prep.baseline
         text = (
             f"Error accumulated over the cutoffs, minus what {base} accumulated on "
             f"the same forecasts. A line that falls is gaining on {base}; one that "
@@ -134,16 +140,17 @@ def _cumulative_section(
         )
     else:
         text = "Error accumulated over the cutoffs, summed over series and steps."
-    figure = figure_tag(
-        fig, "Cumulative error over time", "Cumulative error by cutoff."
-    )
-    return (
-        '<section id="cumulative"><h2>Cumulative error over time</h2>'
-        f"<p>{text}</p>{figure}</section>"
+    return figure_section(
+        "cumulative",
+        "Cumulative error over time",
+        text,
+        fig,
+        "Cumulative error over time",
+        "Cumulative error by cutoff.",
     )
 
 
-def _cost_section(board: pd.DataFrame, colors: dict[str, str]) -> str:
+def _cost_section(board: pd.DataFrame, colors: dict[str, str]) -> Markup:
     columns = [
         (key, title)
         for key, title in (
@@ -154,34 +161,29 @@ def _cost_section(board: pd.DataFrame, colors: dict[str, str]) -> str:
         )
         if np.isfinite(board[key]).any()
     ]
-    head = '<section id="cost"><h2>Cost</h2>'
     if not columns:
-        return (
-            f"{head}<p>The results carry no cost figures (n_params, fit_seconds, "
-            "predict_seconds, peak_memory_mb).</p></section>"
+        text = (
+            "The results carry no cost figures (n_params, fit_seconds, "
+            "predict_seconds, peak_memory_mb)."
         )
+        return part("section", id="cost", title="Cost", paragraphs=[text])
     fig = _plots.cost_figure(board, colors, columns)
     text = (
         "What each model costs to fit and run, beside what it buys in accuracy "
         "(leaderboard order). n/a: not measured."
     )
-    figure = figure_tag(fig, "Cost per model", "Cost per model.")
-    return f"{head}<p>{text}</p>{figure}</section>"
+    return figure_section(
+        "cost", "Cost", text, fig, "Cost per model", "Cost per model."
+    )
 
 
-def _notes_section(notes: str | None) -> str:
+def _notes_section(notes: str | None) -> Markup | str:
     if notes is None:
         return ""
     if not isinstance(notes, str):
         raise TypeError(f"notes must be a str or None; got {type(notes).__name__}.")
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", notes) if p.strip()]
-    body = "".join(f'<p class="notes-text">{escape(p)}</p>' for p in paragraphs)
-    return f'<section id="notes"><h2>Notes</h2>{body}</section>'
-
-
-def _toc(sections: list[tuple[str, str]]) -> str:
-    links = "".join(f'<li><a href="#{sid}">{label}</a></li>' for sid, label in sections)
-    return f'<nav class="toc" aria-label="Contents"><ol>{links}</ol></nav>'
+    return part("notes", paragraphs=paragraphs)
 
 
 def build_html(
@@ -239,20 +241,12 @@ def build_html(
         ("notes", "Notes", _notes_section(notes)),
     ]
     sections = [s for s in sections if s[2]]
-    body = "".join(
-        [
-            _header(prep, title, board),
-            _verdict_section(board, prep),
-            _toc([(sid, label) for sid, label, _ in sections]),
-            *(html for _, _, html in sections),
-            f"<footer><p>Made with tsattn {escape(tsattn.__version__)}. "
-            "A self-contained file: no scripts, no network.</p></footer>",
-        ]
-    )
-    template = Template(_resource("template.html"))
-    return template.substitute(
-        title=escape(title),
-        css=_resource("report.css"),
-        body=body,
-        version=escape(tsattn.__version__),
+    return render_page(
+        title=title,
+        version=tsattn.__version__,
+        css=Markup(resource("report.css")),
+        masthead=_header(prep, title),
+        verdict=_verdict_section(board, prep),
+        toc=[(sid, label) for sid, label, _ in sections],
+        sections=[html for _, _, html in sections],
     )

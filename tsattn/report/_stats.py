@@ -1,4 +1,4 @@
-"""Leaderboard numbers and pairwise tests, computed with :mod:`tsattn.metrics`."""
+"""Leaderboard numbers and pairwise tests, computed with tsattn.metrics and stats."""
 
 from __future__ import annotations
 
@@ -8,12 +8,29 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tsattn import metrics
+from tsattn import metrics, stats
 from tsattn.report._frame import COST_COLUMNS, KEY, PreparedResults
 
-__all__ = ["DMResult", "compare_pair", "leaderboard", "step_errors"]
+__all__ = ["DMResult", "compare_pair", "dm_lag", "leaderboard", "step_errors"]
 
 _DM_COLUMNS = ["model", "series", "cutoff", "step", "y_true", "y_pred"]
+
+
+def dm_lag(prep: PreparedResults) -> tuple[int, int | None]:
+    """Return the Diebold-Mariano ``h`` of the whole frame and the fold spacing.
+
+    Returns
+    -------
+    h : int
+        From :func:`tsattn.stats.dm_horizon`.
+    spacing : int or None
+        Rows between cutoffs, None when the frame has no ``cutoff_pos``
+        column (then ``h`` is the horizon).
+    """
+    if "cutoff_pos" not in prep.frame.columns:
+        return stats.dm_horizon(prep.horizon), None
+    positions = prep.frame["cutoff_pos"]
+    return stats.dm_horizon(prep.horizon, positions), stats.fold_spacing(positions)
 
 
 @dataclass(frozen=True)
@@ -46,16 +63,15 @@ def _common(prep: PreparedResults, a: str, b: str) -> pd.DataFrame:
     return left.merge(right, on=KEY, suffixes=("_a", "_b"))
 
 
-def _why_untested(common: pd.DataFrame, statistic: float) -> str:
+def _why_untested(common: pd.DataFrame, statistic: float, h: float) -> str:
     """Explain a missing statistic the way the test's own conditions do."""
     n = int(common["cutoff"].nunique())
-    if n == 0:
-        return "no forecasts in common"
-    if n < 2:
-        return "needs at least 2 forecast origins"
-    h = int(common["step"].max())
-    if n + 1 - 2 * h + h * (h - 1) / n <= 0:
-        return f"{n} forecast origins are too few for horizon {h}"
+    if n and np.isfinite(h) and h >= 1:
+        shortfall = stats.dm_shortfall(n, int(h))
+    else:
+        shortfall = stats.dm_shortfall(n, 1)
+    if shortfall:
+        return shortfall
     if not np.isfinite(statistic):
         return "the two models have identical losses"
     return ""
@@ -65,23 +81,26 @@ def _dm_table(
     prep: PreparedResults, models: list[str], baseline: str, loss: str
 ) -> pd.DataFrame:
     ok = prep.frame[prep.frame["_ok"] & prep.frame["model"].isin(models)]
+    out = ["dm_stat", "dm_pvalue", "dm_pvalue_holm", "dm_h"]
     if not (ok["model"] == baseline).any():
-        return pd.DataFrame(columns=["dm_stat", "dm_pvalue"])
+        return pd.DataFrame(columns=out)
+    columns = [*_DM_COLUMNS, *(["cutoff_pos"] if "cutoff_pos" in ok.columns else [])]
     table = metrics.evaluate(
-        ok[_DM_COLUMNS],
+        ok[columns],
         by="model",
         metrics=["mae"],
         baseline=baseline,
         dm_loss=loss,
     )
-    return table.set_index("model")[["dm_stat", "dm_pvalue"]]
+    return table.set_index("model")[out]
 
 
 def _dm_result(prep: PreparedResults, table: pd.DataFrame, a: str, b: str) -> DMResult:
     common = _common(prep, a, b)
     stat = float(table["dm_stat"].get(a, math.nan))
     pvalue = float(table["dm_pvalue"].get(a, math.nan))
-    reason = _why_untested(common, stat) if not np.isfinite(pvalue) else ""
+    h = float(table["dm_h"].get(a, math.nan))
+    reason = _why_untested(common, stat, h) if not np.isfinite(pvalue) else ""
     return DMResult(stat, pvalue, int(common["cutoff"].nunique()), reason)
 
 
@@ -108,7 +127,9 @@ def _origin_values(prep: PreparedResults) -> pd.Series:
     """Last observed value at each (series, cutoff), where it can be recovered.
 
     Taken from an actual whose timestamp equals the cutoff, else from the
-    baseline's first-step forecast (a random walk repeats the last value).
+    first-step forecast of the model named ``naive`` (a random walk repeats
+    the last value). Any other baseline's forecast is not the last value, so
+    it is never used: such origins stay unknown and are left out.
     """
     frame = prep.frame
     actuals = (
@@ -122,9 +143,9 @@ def _origin_values(prep: PreparedResults) -> pd.Series:
     except (TypeError, ValueError):
         # cutoff and timestamp of different kinds (e.g. ints and dates).
         origins = origins.assign(origin=np.nan)
-    if prep.baseline is not None:
+    if "naive" in prep.models:
         first = frame.loc[
-            (frame["model"] == prep.baseline) & (frame["step"] == 1),
+            (frame["model"] == "naive") & (frame["step"] == 1),
             ["series", "cutoff", "y_pred"],
         ]
         origins = origins.merge(first, on=["series", "cutoff"], how="left")
@@ -182,7 +203,9 @@ def leaderboard(prep: PreparedResults, dm_loss: str) -> pd.DataFrame:
         ``rmse``, ``smape`` (percent), ``mase`` (scaled by the
         ``y_insample_naive_scale`` column when present, else ``rel_mae``),
         ``rel_mae`` (MAE / baseline MAE on the same forecasts), ``dir_acc``,
-        ``coverage``, ``dm_stat``, ``dm_pvalue``, ``dm_reason``, the cost
+        ``coverage``, ``dm_stat``, ``dm_pvalue``, ``dm_pvalue_holm`` (Holm's
+        correction over the models tested against the baseline), ``dm_reason``,
+        the cost
         columns, ``n_rows`` (rows with an actual), ``n_missing`` (of those,
         rows without a finite forecast), ``n_interval`` and ``n_crossed``.
     """
@@ -238,6 +261,11 @@ def leaderboard(prep: PreparedResults, dm_loss: str) -> pd.DataFrame:
             )
         rec["dm_stat"] = dm.statistic if dm is not None else math.nan
         rec["dm_pvalue"] = dm.pvalue if dm is not None else math.nan
+        rec["dm_pvalue_holm"] = (
+            float(table["dm_pvalue_holm"].get(model, math.nan))
+            if dm is not None
+            else math.nan
+        )
         rec["dm_reason"] = dm.reason if dm is not None else ""
         for col in COST_COLUMNS:
             rec[col] = _cost(rows, col)

@@ -12,18 +12,19 @@ import numpy as np
 import pandas as pd
 
 from tsattn.report._stats import DMResult
+from tsattn.stats import Verdict, verdict
 
 __all__ = [
     "ALPHA",
-    "Verdict",
+    "Headline",
     "column_decimals",
     "comparison_sentence",
     "fmt_num",
     "fmt_p",
     "fmt_pct",
+    "headline",
     "is_attention_model",
     "significance_marker",
-    "verdict",
 ]
 
 # Significance level used in the report's sentences.
@@ -114,15 +115,14 @@ def _relative(ratio: float) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """The report's headline.
+class Headline:
+    """The report's headline, in words.
 
     Attributes
     ----------
     kind : str
-        ``"wins"`` (a model significantly beats the baseline), ``"tie"`` (better
-        but not significantly), ``"loses"`` (no model beats the baseline) or
-        ``"none"`` (no baseline to compare with).
+        The :class:`tsattn.stats.Verdict` kind: ``"wins"``, ``"tie"``,
+        ``"loses"`` or ``"none"``.
     lead : str
         One HTML sentence (escaped) that answers the question.
     details : list of str
@@ -134,17 +134,28 @@ class Verdict:
     details: list[str]
 
 
-def _model_vs_baseline(model: str, row: pd.Series, baseline: str) -> str:
+def _holm_words(v: Verdict) -> str:
+    """How the family of tests was corrected, for the lead sentence."""
+    if v.n_tested < 2:
+        return ""
+    return (
+        f"; Holm-corrected for the {v.n_tested} models tested against "
+        f"{escape(str(v.baseline))}: p&nbsp;=&nbsp;{fmt_p(v.pvalue_holm).lstrip('<')}"
+    )
+
+
+def _model_vs_baseline(model: str, row: pd.Series, v: Verdict) -> str:
     amount, direction = _relative(float(row["rel_mae"]))
-    name, base = escape(model), escape(baseline)
+    name, base = escape(model), escape(str(v.baseline))
     p, stat = float(row["dm_pvalue"]), float(row["dm_stat"])
+    holm = v.pvalues_holm.get(model, math.nan)
     if not np.isfinite(p):
         reason = row.get("dm_reason") or "not computable"
         sig = f"significance unknown: {escape(str(reason))}"
-    elif p < ALPHA:
-        sig = f"significant, {_dm_words(stat, p)}"
+    elif holm < ALPHA:
+        sig = f"significant after Holm's correction, {_dm_words(stat, p)}"
     else:
-        sig = f"not significant, {_dm_words(stat, p)}"
+        sig = f"not significant after Holm's correction, {_dm_words(stat, p)}"
     if direction == "lower":
         verb = f"beats {base}"
     else:
@@ -152,10 +163,7 @@ def _model_vs_baseline(model: str, row: pd.Series, baseline: str) -> str:
     return f"<b>{name}</b> {verb}: MAE {amount} {direction} ({sig})."
 
 
-def verdict(
-    board: pd.DataFrame, baseline: str | None, requested: str | None
-) -> Verdict:
-    """Say in words whether any model beats the baseline, and by how much."""
+def _missing_details(board: pd.DataFrame) -> list[str]:
     details: list[str] = []
     for model, row in board.iterrows():
         if row["n_rows"] > 0 and row["n_missing"] == row["n_rows"]:
@@ -170,6 +178,14 @@ def verdict(
                 f"(NaN) forecasts out of {int(row['n_rows'])}; its accuracy is "
                 f"measured on the other {int(row['n_rows'] - row['n_missing'])}."
             )
+    return details
+
+
+def headline(
+    board: pd.DataFrame, baseline: str | None, requested: str | None
+) -> Headline:
+    """Say in words what :func:`tsattn.stats.verdict` decided, and by how much."""
+    details = _missing_details(board)
     if baseline is None:
         if requested is None:
             lead = (
@@ -183,44 +199,30 @@ def verdict(
                 "model beats a random walk. Add the naive forecaster to the "
                 "backtest to get that answer."
             )
-        return Verdict("none", lead, details)
+        return Headline("none", lead, details)
 
     base = escape(baseline)
-    contenders = board[(board.index != baseline) & np.isfinite(board["rel_mae"])]
-    if contenders.empty:
-        return Verdict(
+    v = verdict(board, baseline, score="rel_mae", relative=True, alpha=ALPHA)
+    if v.model is None:
+        return Headline(
             "none", f"Only the baseline ({base}) has forecasts to compare.", details
         )
-    # A model that beats the baseline significantly leads the verdict even
-    # when another model has a lower, but not significant, MAE.
-    winners = contenders[
-        (contenders["rel_mae"] < 1.0) & (contenders["dm_pvalue"] < ALPHA)
-    ]
-    pool = winners if not winners.empty else contenders
-    best_model = str(pool["rel_mae"].idxmin())
-    best = contenders.loc[best_model]
-    amount, direction = _relative(float(best["rel_mae"]))
-    name = escape(best_model)
-    p, stat = float(best["dm_pvalue"]), float(best["dm_stat"])
-    if direction == "lower" and np.isfinite(p) and p < ALPHA:
-        kind = "wins"
+    amount, _ = _relative(v.ratio)
+    name = escape(v.model)
+    tested = np.isfinite(v.pvalue)
+    reason = escape(str(board.loc[v.model, "dm_reason"]))
+    if v.kind == "wins":
         lead = (
             f"<strong>{name} beats the {base} baseline</strong>: its MAE is "
             f"{amount} lower, and the difference is statistically significant "
-            f"({_dm_words(stat, p)})."
+            f"({_dm_words(v.statistic, v.pvalue)}{_holm_words(v)})."
         )
-        if len(contenders) > 1:
-            lead += (
-                f" {len(contenders)} models were each tested against {base}; "
-                "with that many tests, one result significant at the 5% level "
-                "can arise by chance."
-            )
-    elif direction == "lower":
-        kind = "tie"
+    elif v.kind == "tie":
         why = (
-            f"not statistically significant ({_dm_words(stat, p)})"
-            if np.isfinite(p)
-            else f"untested ({escape(str(best['dm_reason']))})"
+            f"not statistically significant ({_dm_words(v.statistic, v.pvalue)}"
+            f"{_holm_words(v)})"
+            if tested
+            else f"untested ({reason})"
         )
         lead = (
             f"<strong>No model reliably beats the {base} baseline.</strong> "
@@ -228,23 +230,21 @@ def verdict(
             f"{why}: on these folds it cannot be told apart from {base}."
         )
     else:
-        kind = "loses"
         lead = (
             f"<strong>No model beats the {base} baseline.</strong> The closest, "
             f"{name}, has {amount} higher MAE than {base}"
             + (
-                f" ({_dm_words(stat, p)})."
-                if np.isfinite(p)
-                else f" (no significance test: {escape(str(best['dm_reason']))})."
+                f" ({_dm_words(v.statistic, v.pvalue)})."
+                if tested
+                else f" (no significance test: {reason})."
             )
         )
+    contenders = board[(board.index != baseline) & np.isfinite(board["rel_mae"])]
     attention = [
-        m for m in contenders.index if is_attention_model(str(m)) and m != best_model
+        m for m in contenders.index if is_attention_model(str(m)) and m != v.model
     ]
-    details[:0] = [
-        _model_vs_baseline(str(m), contenders.loc[m], baseline) for m in attention
-    ]
-    return Verdict(kind, lead, details)
+    details[:0] = [_model_vs_baseline(str(m), contenders.loc[m], v) for m in attention]
+    return Headline(v.kind, lead, details)
 
 
 def comparison_sentence(
