@@ -8,7 +8,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import LinearRegression
 
-from tsattn import TsattnWarning, make_stock_like, make_targets
+from tsattn import make_stock_like, make_targets
+from tsattn.backtest import BacktestFailureWarning
 from tsattn.backtest_tasks import backtest_tasks, target_task, task_lookahead
 
 
@@ -131,16 +132,19 @@ def test_direction_models_are_scored_on_probabilities(data):
 def test_a_failing_model_is_recorded_and_the_others_come_back(data):
     X, y = data
     models = {"bad": (Fails(), "log_return_h1"), "zero": (DummyRegressor(), "up_h1")}
-    with pytest.warns(TsattnWarning, match=r"Model 'bad' failed on series 'asset'"):
+    with pytest.warns(
+        BacktestFailureWarning, match=r"Model 'bad' failed on series 'asset'"
+    ):
         res = backtest_tasks(models, X, y, n_folds=2, test_size=5, series="asset")
     assert set(res["model"]) == {"zero"}
-    failures = res.attrs["failures"]
-    assert list(failures["model"]) == ["bad"]
-    assert "RuntimeError: boom" in failures["error"].iloc[0]
+    (failure,) = res.attrs["failures"]
+    assert failure["model"] == "bad"
+    assert failure["fold"] == 0
+    assert failure["error"] == "RuntimeError: boom"
     with pytest.raises(
         RuntimeError, match=r"'bad' failed on series 'series' at fold 0"
     ):
-        backtest_tasks(models, X, y, n_folds=2, test_size=5, error_score="raise")
+        backtest_tasks(models, X, y, n_folds=2, test_size=5, on_error="raise")
 
 
 def test_parallel_runs_give_the_same_frame(data):
@@ -171,7 +175,7 @@ def test_task_kinds_and_lookahead_come_from_make_targets(data):
         ({"m": object()}, {}, "has no fit"),
         ({"m": DummyRegressor()}, {"n_folds": 200, "test_size": 50}, "n_folds"),
         ({"m": DummyRegressor()}, {"refit": 0}, "refit must be"),
-        ({"m": DummyRegressor()}, {"error_score": "ignore"}, "error_score"),
+        ({"m": DummyRegressor()}, {"on_error": "ignore"}, "on_error"),
     ],
 )
 def test_bad_input_gets_a_clear_error(data, models, kwargs, match):

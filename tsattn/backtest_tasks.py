@@ -23,7 +23,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
-from tsattn import TsattnWarning
+from tsattn.backtest import BacktestFailureWarning
 from tsattn.splitters import BacktestSplitter, Fold
 
 __all__ = ["TASK_KINDS", "backtest_tasks", "target_task", "task_lookahead"]
@@ -290,6 +290,8 @@ def _run(
                     "model": spec.name,
                     "series": series,
                     "fold": first.fold,
+                    "cutoff": X.index[first.cutoff],
+                    "cutoff_pos": first.cutoff,
                     "error": f"{type(exc).__name__}: {exc}",
                 }
             )
@@ -345,7 +347,7 @@ def backtest_tasks(
     lookahead: int | None = None,
     series: str = "series",
     n_jobs: int | None = 1,
-    error_score: str | float = np.nan,
+    on_error: str = "warn",
 ) -> pd.DataFrame:
     """Rolling-origin backtest of supervised models on the same folds.
 
@@ -390,10 +392,13 @@ def backtest_tasks(
         Name written to the ``series`` column.
     n_jobs : int, optional
         Models run in parallel through joblib.
-    error_score : "raise" or float, default=nan
-        ``"raise"`` re-raises a model's error with the model, series and fold
-        named; otherwise failures are recorded in ``result.attrs["failures"]``
-        with a warning, and the other models' rows come back.
+    on_error : {"warn", "raise"}, default="warn"
+        ``"warn"``: a model that raises is left out of the blocks it failed
+        on, with a :class:`tsattn.backtest.BacktestFailureWarning` naming the
+        model, series and fold, and listed in ``result.attrs["failures"]``
+        (dicts with keys ``model``, ``series``, ``fold``, ``cutoff``,
+        ``cutoff_pos``, ``error``); the other models' rows come back.
+        ``"raise"``: the first failure is raised again with those names.
 
     Returns
     -------
@@ -411,10 +416,8 @@ def backtest_tasks(
         ``attrs["failures"]`` lists failed fits.
     """
     X, y = _as_frames(X, y)
-    if not (error_score == "raise" or isinstance(error_score, float)):
-        raise ValueError(
-            f"error_score must be 'raise' or a float; got {error_score!r}."
-        )
+    if on_error not in ("warn", "raise"):
+        raise ValueError(f"on_error must be 'warn' or 'raise'; got {on_error!r}.")
     specs = _specs(models, y)
     task_of = {c: (tasks or {}).get(c) or target_task(c, y) for c in y.columns}
     bad = {c: t for c, t in task_of.items() if t not in TASK_KINDS}
@@ -453,26 +456,24 @@ def backtest_tasks(
     outputs = Parallel(n_jobs=n_jobs)(jobs)
     frames = [f for out in outputs for f in out[0]]
     failures = [f for out in outputs for f in out[1]]
-    if failures and error_score == "raise":
+    if failures and on_error == "raise":
         f = failures[0]
         raise RuntimeError(
             f"Model {f['model']!r} failed on series {f['series']!r} at fold "
             f"{f['fold']}: {f['error']}"
         )
     for f in failures:
-        warnings.warn(
+        message = (
             f"Model {f['model']!r} failed on series {f['series']!r} at fold "
             f"{f['fold']}: {f['error'].rstrip('.')}. Its rows are missing; the "
-            "other models' results are kept (attrs['failures']).",
-            TsattnWarning,
-            stacklevel=2,
+            "other models' results are kept (attrs['failures'])."
         )
+        warnings.warn(BacktestFailureWarning(message, f), stacklevel=2)
     result = (
         pd.concat(frames, ignore_index=True)
         if frames
         else pd.DataFrame(columns=list(RESULT_COLUMNS))
     )
-    result.attrs["failures"] = pd.DataFrame(
-        failures, columns=["model", "series", "fold", "error"]
-    )
+    # A list, not a frame: pd.concat compares attrs, and frames there raise.
+    result.attrs["failures"] = failures
     return result
