@@ -9,7 +9,7 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.forecasting.theta import ThetaModel, ThetaModelResults
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 from statsmodels.tsa.statespace.sarimax import SARIMAX
-from statsmodels.tsa.stattools import adfuller
+from statsmodels.tsa.stattools import kpss
 
 from baselines.helpers import H, frame, point_forecast, quiet, series
 from tsattn.baselines import (
@@ -83,24 +83,59 @@ def test_arima_time_trend_uses_row_by_row_path():
     )
 
 
-def test_arima_order_selection_matches_manual_search():
-    y = series(100)
-    est = ARIMAForecaster(max_p=1, max_q=1, information_criterion="bic").fit(y)
-    d, z = 0, y
-    while d < 2 and quiet(adfuller, z, autolag="AIC")[1] > 0.05:
+def _kpss_d(z, max_d=2):
+    """ndiffs by hand: difference while KPSS (level, Hobijn lags) rejects at 5%."""
+    d = 0
+    while d < max_d:
+        out = quiet(kpss, z, regression="c", nlags=int(3 * np.sqrt(len(z)) / 13))
+        if out[0] <= out[3]["5%"]:
+            break
         z, d = np.diff(z), d + 1
-    trend = "c" if d == 0 else "n"
-    fits = {
-        (p, q): quiet(SARIMAX(y, order=(p, d, q), trend=trend).fit, disp=False)
-        for p in (0, 1)
-        for q in (0, 1)
-    }
-    converged = {k: r for k, r in fits.items() if r.mle_retvals["converged"]}
-    p, q = min(converged, key=lambda k: converged[k].bic)
+    return d
+
+
+@pytest.mark.parametrize("stepwise", [False, True])
+def test_arima_order_selection_matches_manual_aicc_search(stepwise):
+    y = series(100) / 1000  # a small scale, as exchange rates have
+    est = ARIMAForecaster(max_p=1, max_q=1, stepwise=stepwise).fit(y)
+    d = _kpss_d(y)
+    n_eff = len(y) - d
+    scale = np.std(np.diff(y, n=d))
+    fits = {}
+    for p in (0, 1):
+        for q in (0, 1):
+            for const in (True, False) if d <= 1 else (False,):
+                trend = "c" if const else "n"
+                model = SARIMAX(
+                    y / scale, order=(p, d, q), trend=trend, simple_differencing=True
+                )
+                res = quiet(model.fit, disp=False)
+                k = len(res.params)
+                fits[(p, q, trend)] = (
+                    -2 * res.llf + 2 * k + 2 * k * (k + 1) / (n_eff - k - 1),
+                    res,
+                )
+    p, q, trend = min(fits, key=lambda key: fits[key][0])
     assert est.orders_ == [(p, d, q)]
-    np.testing.assert_allclose(
-        point_forecast(est).ravel(), converged[(p, q)].forecast(1), rtol=1e-8
-    )
+    assert est.trends_ == [trend]
+    params = fits[(p, q, trend)][1].params.copy()
+    params[: int(trend == "c")] *= scale
+    params[-1] *= scale**2
+    twin = SARIMAX(y, order=(p, d, q), trend=trend).filter(params)
+    np.testing.assert_allclose(point_forecast(est).ravel(), twin.forecast(1), rtol=1e-8)
+
+
+def test_near_random_walk_is_differenced_and_forecast_from_its_last_value():
+    from tsattn.datasets import load_exchange_rate
+
+    # Series "5" of the shipped panel: ADF kept d = 0 here and ARIMA forecast a
+    # jump back to the window mean.
+    y = load_exchange_rate()["5"].to_numpy()[-600:]
+    est = ARIMAForecaster(horizon=5).fit(y)
+    assert est.orders_[0][1] == 1
+    gap = np.abs(point_forecast(est).ravel() - y[-1]).max()
+    step_sd = np.std(np.diff(y))
+    assert gap < 0.5 * step_sd, (gap, step_sd)
 
 
 def test_arima_fits_one_model_per_column():
