@@ -15,7 +15,11 @@ with ``--statsforecast-worker IN OUT``, reads the series and cutoffs and writes
 its forecasts (no tsattn import on that path)::
 
     python -m venv /work/venv-sf && /work/venv-sf/bin/pip install statsforecast
-    python benchmarks/bench_baselines.py --sf-python /work/venv-sf/bin/python
+    PYTHONPATH=. python benchmarks/bench_baselines.py \
+        --sf-python /work/venv-sf/bin/python
+
+(``PYTHONPATH=.`` from the repository root so that this checkout's tsattn is
+the one measured; the script prints which one it imported.)
 
 The models are deterministic (no seed): the spread reported is across series.
 Also prints, per model, the largest jump of a first-step forecast away from
@@ -105,8 +109,11 @@ def main() -> None:
         _statsforecast_worker(*args.statsforecast_worker)
         return
 
+    import tsattn
     from tsattn import load_exchange_rate
     from tsattn.splitters import BacktestSplitter
+
+    print("tsattn from", tsattn.__file__)
 
     data = load_exchange_rate().iloc[-N_ROWS:]
     values = data.to_numpy(dtype=np.float64)

@@ -31,6 +31,8 @@ __all__ = [
     "make_targets",
     "range_variance",
     "returns_to_prices",
+    "row_variance",
+    "target_kinds",
     "target_to_prices",
 ]
 
@@ -465,6 +467,45 @@ def _row_variance(
     return range_variance(high, low, open_=open_, close=close, estimator="garman_klass")
 
 
+def row_variance(prices: Any, estimator: str = "close") -> npt.NDArray[np.float64]:
+    """Variance of each row's log return: squared close-to-close or range-based.
+
+    Parameters
+    ----------
+    prices : DataFrame, Series or 1-D array-like
+        Prices; a DataFrame with High/Low (and Open) columns for the range
+        estimators.
+    estimator : {"close", "parkinson", "garman_klass"}, default="close"
+        ``"close"``: ``(log P[t] - log P[t-1]) ** 2`` (NaN at row 0); the others
+        see :func:`range_variance` (defined at every row).
+
+    Returns
+    -------
+    variance : ndarray of shape (n,)
+
+    Raises
+    ------
+    ValueError
+        On an unknown estimator, non-positive prices, or missing range columns.
+
+    Examples
+    --------
+    >>> row_variance([100.0, 110.0]).round(6)
+    array([     nan, 0.009084])
+    """
+    if estimator not in VARIANCE_ESTIMATORS:
+        raise ValueError(
+            f"Unknown variance_estimator {estimator!r}; valid ones are "
+            f"{list(VARIANCE_ESTIMATORS)}."
+        )
+    values, index, _ = _extract_prices(prices, None)
+    _check_price_signs(values, index, ("realized_var",))
+    ranged = _row_variance(prices, estimator, values)
+    if ranged is not None:
+        return ranged
+    return np.concatenate([[np.nan], np.diff(np.log(values)) ** 2])
+
+
 def _check_estimator(estimator: Any, kinds: tuple[str, ...]) -> str:
     if estimator not in VARIANCE_ESTIMATORS:
         close = difflib.get_close_matches(str(estimator), VARIANCE_ESTIMATORS, n=1)
@@ -662,8 +703,27 @@ _LOSS_KINDS = {
 }
 
 
-def _kinds_of(y: Any) -> dict[str, str]:
-    """Target column -> kind, from make_targets' metadata or the column names."""
+def target_kinds(y: Any) -> dict[str, str]:
+    """Map each target column to its kind.
+
+    Parameters
+    ----------
+    y : DataFrame, Series or None
+        Targets; the kinds come from ``y.attrs["tsattn_targets"]`` (set by
+        :func:`make_targets`) or else from column names such as ``up_h1`` or
+        ``realized_var_k5``. Columns of unknown kind are left out.
+
+    Returns
+    -------
+    kinds : dict
+        ``{column name: kind}``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> target_kinds(pd.DataFrame({"up_h1": [1.0], "x": [0.0]}))
+    {'up_h1': 'direction'}
+    """
     meta = getattr(y, "attrs", {}).get("tsattn_targets") if y is not None else None
     if meta and "columns" in meta:
         return {str(c): kind for c, (kind, _) in meta["columns"].items()}
@@ -717,7 +777,7 @@ def check_target_loss(y: Any, loss: str) -> None:
     allowed = _LOSS_KINDS.get(str(loss))
     if allowed is None:
         return
-    for column, kind in _kinds_of(y).items():
+    for column, kind in target_kinds(y).items():
         if kind not in allowed:
             what = " (a standard deviation)" if kind == "volatility" else ""
             raise ValueError(

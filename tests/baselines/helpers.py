@@ -66,3 +66,19 @@ IDS = [f"{type(m).__name__}-{i}" for i, m in enumerate(MODELS)]  # unique test i
 
 def point_forecast(est):
     return est.forecast()[est.columns_].to_numpy()
+
+
+def ohlc(n=400, seed=0, vol=0.01):
+    """Business-day OHLC prices with GARCH-like clustering of the daily range."""
+    rng = np.random.default_rng(seed)
+    sigma = vol * np.exp(np.cumsum(rng.normal(scale=0.05, size=n)) * 0.3)
+    close = 100 * np.exp(np.cumsum(rng.normal(size=n) * sigma))
+    open_ = close * np.exp(rng.normal(scale=0.3, size=n) * sigma)
+    top = np.maximum(open_, close)
+    bottom = np.minimum(open_, close)
+    high = top * np.exp(np.abs(rng.normal(size=n)) * sigma * 0.5)
+    low = bottom * np.exp(-np.abs(rng.normal(size=n)) * sigma * 0.5)
+    index = pd.date_range("2020-01-01", periods=n, freq="B")
+    return pd.DataFrame(
+        {"Open": open_, "High": high, "Low": low, "Close": close}, index=index
+    )
