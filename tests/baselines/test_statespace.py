@@ -271,3 +271,33 @@ def test_theta_period_from_business_day_index_and_short_series():
         ThetaForecaster().fit(pd.Series(series(8), index=idx[:8]))
     with pytest.raises(ValueError, match="'theta' parameter"):
         ThetaForecaster(theta=0.5).fit(series(20))
+
+
+def test_ets_auto_keeps_the_smallest_aicc_of_statsmodels_fits():
+    y = series(80)
+    est = ETSForecaster(error="auto", trend="auto", damped_trend="auto", horizon=2)
+    est.fit(y)
+    fits = {}
+    for error in ("add", "mul"):
+        for trend, damped in ((None, False), ("add", False), ("add", True)):
+            model = ETSModel(
+                pd.Series(y), error=error, trend=trend, damped_trend=damped
+            )
+            res = quiet(model.fit, disp=False)
+            if res.mle_retvals.get("converged", True) is not False:
+                name = {"add": "A", "mul": "M"}[error]
+                name += {None: "N", "add": "A"}[trend] + ("d" if damped else "") + "N"
+                fits[name] = res
+    best = min(fits, key=lambda k: fits[k].aicc)
+    assert est.specs_ == [best]
+    np.testing.assert_allclose(
+        point_forecast(est).ravel(), fits[best].forecast(2), rtol=1e-6
+    )
+
+
+def test_ets_auto_skips_multiplicative_models_on_non_positive_data():
+    y = series(60) - 60  # crosses zero
+    est = ETSForecaster(error="auto", seasonal="auto", seasonal_periods=4).fit(y)
+    assert y.min() <= 0
+    assert est.specs_[0][0] == "A"
+    assert est.specs_[0][-1] in "NA"

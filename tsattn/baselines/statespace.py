@@ -413,16 +413,23 @@ class ETSForecaster(UnivariateForecaster):
     (ANN, AAN, AAdN, ANA, AAA, AAdA) and simulated otherwise, exactly as
     ``get_prediction(...).summary_frame``.
 
+    Any of ``error``, ``trend``, ``damped_trend`` and ``seasonal`` may be
+    "auto": every combination of the auto components is fitted and the one
+    with the smallest AICc kept, per column, as R's ``ets`` and statsforecast's
+    ``AutoETS`` do (multiplicative errors only for positive data; additive
+    errors with multiplicative seasonality are excluded, being unstable).
+
     Parameters
     ----------
-    error : {"add", "mul"}, default="add"
+    error : {"add", "mul", "auto"}, default="add"
         Error type.
-    trend : {None, "add"}, default=None
+    trend : {None, "add", "auto"}, default=None
         Trend component.
-    damped_trend : bool, default=False
+    damped_trend : bool or "auto", default=False
         Damp the trend.
-    seasonal : {None, "add", "mul"}, default=None
-        Seasonal component.
+    seasonal : {None, "add", "mul", "auto"}, default=None
+        Seasonal component ("auto" considers one only with
+        ``seasonal_periods``).
     seasonal_periods : int or None, default=None
         Season length; required with ``seasonal``.
     horizon : int, default=1
@@ -438,6 +445,8 @@ class ETSForecaster(UnivariateForecaster):
     ----------
     models_ : list of statsmodels results
         The ``ETSResults`` of each column.
+    specs_ : list of str
+        The model of each column in ETS notation, e.g. "ANN" or "MAdN".
 
     Examples
     --------
@@ -473,15 +482,16 @@ class ETSForecaster(UnivariateForecaster):
 
     def _check_params(self) -> None:
         super()._check_params()
-        check_choice(self, "error", self.error, ("add", "mul"))
-        check_choice(self, "trend", self.trend, (None, "add"))
-        check_choice(self, "seasonal", self.seasonal, (None, "add", "mul"))
+        check_choice(self, "error", self.error, ("add", "mul", "auto"))
+        check_choice(self, "trend", self.trend, (None, "add", "auto"))
+        check_choice(self, "damped_trend", self.damped_trend, (False, True, "auto"))
+        check_choice(self, "seasonal", self.seasonal, (None, "add", "mul", "auto"))
         check_int(self, "n_simulations", self.n_simulations, 2)
-        if self.damped_trend and self.trend is None:
+        if self.damped_trend is True and self.trend is None:
             raise ValueError(
                 "ETSForecaster(damped_trend=True) needs a trend; pass trend='add'."
             )
-        if self.seasonal is not None:
+        if self.seasonal not in (None, "auto"):
             if self.seasonal_periods is None:
                 raise ValueError(
                     f"ETSForecaster(seasonal={self.seasonal!r}) needs "
@@ -490,34 +500,99 @@ class ETSForecaster(UnivariateForecaster):
             check_int(self, "seasonal_periods", self.seasonal_periods, 2)
 
     def _min_length(self) -> tuple[int, str]:
-        if self.seasonal is not None:
+        if self.seasonal is not None and self.seasonal_periods:
             m = self.seasonal_periods
             return 2 * m, f" (two full seasons, 2 * seasonal_periods = {2 * m})"
         return 4, ""
 
-    def _model(self, y: FloatArray) -> Any:
+    @staticmethod
+    def _model(y: FloatArray, spec: Any) -> Any:
+        """Build an ``ETSModel`` on ``y`` with the components of ``spec``.
+
+        ``spec`` is a tuple ``(error, trend, damped, seasonal, periods)`` or a
+        fitted model (whose components are read).
+        """
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
+        if not isinstance(spec, tuple):
+            spec = (
+                spec.error,
+                spec.trend,
+                spec.damped_trend,
+                spec.seasonal,
+                spec.seasonal_periods,
+            )
+        error, trend, damped, seasonal, periods = spec
         # A pandas endog: statsmodels' ETS get_prediction fails on plain arrays.
         return ETSModel(
             pd.Series(y),
-            error=self.error,
-            trend=self.trend,
-            damped_trend=self.damped_trend,
-            seasonal=self.seasonal,
-            seasonal_periods=self.seasonal_periods if self.seasonal else None,
+            error=error,
+            trend=trend,
+            damped_trend=bool(damped),
+            seasonal=seasonal,
+            seasonal_periods=periods if seasonal else None,
         )
 
+    def _candidates(self, positive: bool) -> list[tuple[Any, ...]]:
+        """Component tuples to fit: the given ones, or every "auto" choice."""
+        errors = ("add", "mul") if self.error == "auto" else (self.error,)
+        trends = (None, "add") if self.trend == "auto" else (self.trend,)
+        periods = self.seasonal_periods
+        if self.seasonal == "auto":
+            seasons = (None, "add", "mul") if periods else (None,)
+        else:
+            seasons = (self.seasonal,)
+        out = []
+        for error in errors:
+            for trend in trends:
+                dampings = (
+                    (False, True)
+                    if self.damped_trend == "auto"
+                    else (self.damped_trend,)
+                )
+                for damped in dampings if trend else (False,):
+                    for seasonal in seasons:
+                        mul = "mul" in (error, seasonal)
+                        auto = "auto" in (self.error, self.seasonal)
+                        if mul and not positive and auto:
+                            continue
+                        if auto and error == "add" and seasonal == "mul":
+                            continue
+                        out.append((error, trend, damped, seasonal, periods))
+        return out
+
     def _fit_one(self, y: FloatArray) -> Any:
-        if "mul" in (self.error, self.seasonal) and y.min() <= 0:
+        positive = bool(y.min() > 0)
+        if not positive and "mul" in (self.error, self.seasonal):
             raise ValueError(
                 "multiplicative ETS needs strictly positive data; the minimum is "
                 f"{y.min():g}. Use error='add', seasonal='add', or model returns."
             )
-        with _quiet_statsmodels():
-            res = self._model(y).fit(disp=False)
-        _warn_unconverged(res, "ETS")
-        return res
+        best, best_key = None, (True, np.inf)
+        for spec in self._candidates(positive):
+            with _quiet_statsmodels():
+                try:
+                    res = self._model(y, spec).fit(disp=False)
+                except (ValueError, np.linalg.LinAlgError):
+                    continue
+            converged = (res.mle_retvals or {}).get("converged", True) is not False
+            key = (not converged, float(res.aicc))
+            if best is None or (np.isfinite(key[1]) and key < best_key):
+                best, best_key = res, key
+        if best is None:
+            raise ValueError("no ETS model could be fitted; check the data.")
+        _warn_unconverged(best, "ETS")
+        return best
+
+    def _fit(self, values: FloatArray, index: pd.Index) -> None:
+        super()._fit(values, index)
+        self.specs_ = [self._spec_name(res.model) for res in self.models_]
+
+    @staticmethod
+    def _spec_name(model: Any) -> str:
+        letter = {None: "N", "add": "A", "mul": "M"}
+        trend = letter[model.trend] + ("d" if model.damped_trend else "")
+        return letter[model.error] + trend + letter[model.seasonal]
 
     def _forecast_one(
         self, state: Any, steps: int
@@ -548,7 +623,7 @@ class ETSForecaster(UnivariateForecaster):
 
     def _reset_one(self, state: Any, y: FloatArray) -> Any:
         with _quiet_statsmodels():
-            return self._model(y).smooth(state.params)
+            return self._model(y, state.model).smooth(state.params)
 
     def _path_one(self, state: Any, y: FloatArray, continuing: bool) -> FloatArray:
         res = self._update_one(state, y) if continuing else self._reset_one(state, y)
@@ -556,16 +631,17 @@ class ETSForecaster(UnivariateForecaster):
         h = np.arange(1, self.horizon + 1)
         level = np.asarray(res.level)[start:, None]
         out = np.repeat(level, self.horizon, axis=1)
-        if self.trend is not None:
-            phi = float(res.damping_trend) if self.damped_trend else 1.0
+        model = res.model
+        if model.trend is not None:
+            phi = float(res.damping_trend) if model.damped_trend else 1.0
             out = out + np.asarray(res.slope)[start:, None] * np.cumsum(phi**h)[None, :]
-        if self.seasonal is not None:
-            m = self.seasonal_periods
+        if model.seasonal is not None:
+            m = model.seasonal_periods
             # seasonal states in time order from t = -m to nobs - 1
             season = np.concatenate([res.initial_seasonal, np.asarray(res.season)])
             back = h - m * ((h - 1) // m + 1)
             idx = np.arange(start, res.nobs)[:, None] + back[None, :] + m
-            out = out + season[idx] if self.seasonal == "add" else out * season[idx]
+            out = out + season[idx] if model.seasonal == "add" else out * season[idx]
         return out
 
 
