@@ -67,18 +67,27 @@ def _statsforecast_worker(path_in: str, path_out: str) -> None:
     np.savez(path_out, **out)
 
 
-def _tsattn_forecasts(data, cutoffs):
+def _tsattn_forecasts(data, cutoffs, models, ets_auto):
     """Backtest tsattn's models as the demo builds them; forecasts (series, fold, h)."""
     from tsattn import backtest
+    from tsattn.baselines import ETSForecaster
     from tsattn.cli.models import _make_model
+
+    def make(name):
+        if name == "ets" and ets_auto:
+            auto = {"error": "auto", "trend": "auto", "damped_trend": "auto"}
+            return ETSForecaster(horizon=HORIZON, **auto)
+        return _make_model(name, HORIZON, {})
 
     out, seconds = {}, {}
     for short, name in (("ARIMA", "arima"), ("ETS", "ets"), ("Theta", "theta")):
+        if short not in models:
+            continue
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = backtest(
-                [_make_model(name, HORIZON, {})],
+                [make(name)],
                 data,
                 horizon=HORIZON,
                 n_folds=N_FOLDS,
@@ -104,6 +113,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sf-python", default="/work/venv-sf/bin/python")
     parser.add_argument("--statsforecast-worker", nargs=2, metavar=("IN", "OUT"))
+    parser.add_argument(
+        "--models", default="ARIMA,ETS,Theta", help="subset of ARIMA,ETS,Theta"
+    )
+    parser.add_argument(
+        "--ets-auto",
+        action="store_true",
+        help="tsattn ETS with error, trend and damping chosen by AICc (the demo "
+        "uses the default simple exponential smoothing, ANN)",
+    )
     args = parser.parse_args()
     if args.statsforecast_worker:
         _statsforecast_worker(*args.statsforecast_worker)
@@ -130,7 +148,9 @@ def main() -> None:
             check=True,
         )
         sf = dict(np.load(path_out))
-    ts, ts_seconds = _tsattn_forecasts(data, cutoffs)
+    models = args.models.split(",")
+    ts, ts_seconds = _tsattn_forecasts(data, cutoffs, models, args.ets_auto)
+    pairs = [(a, b) for a, b in PAIRS if a in models]
 
     train = values[: cutoffs[0] + 1]
     scale = np.mean(np.abs(np.diff(train, axis=0)), axis=0)  # (series,)
@@ -152,7 +172,7 @@ def main() -> None:
         f"{'ratio min..max over series':>30}{'max jump t/sf':>16}"
     )
     print(header)
-    for mine, theirs in PAIRS:
+    for mine, theirs in pairs:
         a, b = mase(ts[mine]), mase(sf[theirs])
         ratio = a / b
         jump_a = np.max(np.abs(ts[mine][:, :, 0] - last) / scale[:, None])
@@ -164,12 +184,15 @@ def main() -> None:
             f"{f'{jump_a:.2f}/{jump_b:.2f}':>16}"
         )
     print(
-        "\nPer series MASE (naive | tsattn ARIMA ETS Theta | sf AutoARIMA AutoETS "
-        "AutoTheta):"
+        "\nPer series MASE (naive | tsattn "
+        + " ".join(m for m, _ in pairs)
+        + " | statsforecast "
+        + " ".join(t for _, t in pairs)
+        + "):"
     )
     for j, col in enumerate(data.columns):
-        row = [naive[j]] + [mase(ts[m])[j] for m, _ in PAIRS]
-        row += [mase(sf[t])[j] for _, t in PAIRS]
+        row = [naive[j]] + [mase(ts[m])[j] for m, _ in pairs]
+        row += [mase(sf[t])[j] for _, t in pairs]
         print(f"  {col:>3}: " + " ".join(f"{v:.3f}" for v in row))
     print(
         "\nSeconds (loaded machine): tsattn "
