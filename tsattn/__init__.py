@@ -28,6 +28,7 @@ _LAZY = {
     "ThetaForecaster": "tsattn.baselines",
     "EWMAVolatilityForecaster": "tsattn.baselines",
     "GARCHForecaster": "tsattn.baselines",
+    "EWMAVarianceForecaster": "tsattn.baselines",
     "HARForecaster": "tsattn.baselines",
     "BaseRateForecaster": "tsattn.baselines",
     "LogisticDirectionForecaster": "tsattn.baselines",

@@ -9,6 +9,7 @@ from baselines.helpers import ohlc
 from tsattn.baselines import (
     ARReturnForecaster,
     BaseRateForecaster,
+    EWMAVarianceForecaster,
     GARCHForecaster,
     HARForecaster,
     LogisticDirectionForecaster,
@@ -21,6 +22,7 @@ CASES = [
     (GARCHForecaster(), "realized_var"),
     (GARCHForecaster(gjr=True, dist="t", unit="volatility"), "volatility"),
     (HARForecaster(), "realized_var"),
+    (EWMAVarianceForecaster(init_window=10), "realized_var"),
     (HARForecaster(variance_estimator="parkinson"), "realized_var"),
     (BaseRateForecaster(), "direction"),
     (LogisticDirectionForecaster(n_lags=3), "direction"),

@@ -8,6 +8,7 @@ from arch import arch_model
 
 from baselines.helpers import ohlc
 from tsattn.baselines import (
+    EWMAVarianceForecaster,
     EWMAVolatilityForecaster,
     GARCHForecaster,
     HARForecaster,
@@ -117,3 +118,20 @@ def test_variance_baselines_reject_short_and_constant_data():
         HARForecaster().fit(flat, yf)
     with pytest.raises(ValueError, match=r"needs at least 30 rows"):
         GARCHForecaster().fit(X.iloc[:10], y.iloc[:10])
+
+
+def test_ewma_variance_matches_a_plain_loop_and_the_series_forecaster():
+    X = ohlc(120)
+    y = make_targets(X, kind="realized_var", horizon=4)
+    est = EWMAVarianceForecaster(decay=0.9, init_window=10).fit(X.iloc[:80], y[:80])
+    r = np.diff(np.log(X["Close"].to_numpy()))  # r[i]: return of row i + 1
+    s = np.mean(r[:10] ** 2)
+    want = [np.nan]
+    for x in r:
+        s = 0.9 * s + 0.1 * x**2
+        want.append(4 * s)
+    np.testing.assert_allclose(est.predict(X)[:, 0], want, rtol=1e-12)
+    series = EWMAVolatilityForecaster(decay=0.9, init_window=10).fit(r[:79])
+    assert est.predict(X.iloc[:80])[-1, 0] == pytest.approx(
+        4 * series.forecast()["y"].iloc[0]
+    )

@@ -9,7 +9,7 @@
 
 The naive family, ARIMA, ETS, Theta and EWMA are forecasters of a series
 (``fit(series)``, ``forecast()``, ``predict`` from every row). The task
-baselines (GARCH, HAR, base rate, logistic, zero, mean, AR) have the
+baselines (GARCH, HAR, EWMA variance, base rate, logistic, zero, mean, AR) have the
 supervised face of the attention estimator: ``fit(X, y)`` with ``y`` from
 :func:`tsattn.make_targets`, ``predict(X)`` from every row with data up to
 that row (see :mod:`tsattn.baselines._supervised`).
@@ -35,6 +35,7 @@ from tsattn.baselines.returns import (
 )
 from tsattn.baselines.statespace import ARIMAForecaster, ETSForecaster, ThetaForecaster
 from tsattn.baselines.variance import (
+    EWMAVarianceForecaster,
     EWMAVolatilityForecaster,
     GARCHForecaster,
     HARForecaster,
@@ -46,6 +47,7 @@ __all__ = [
     "BaseRateForecaster",
     "DriftForecaster",
     "ETSForecaster",
+    "EWMAVarianceForecaster",
     "EWMAVolatilityForecaster",
     "GARCHForecaster",
     "HARForecaster",

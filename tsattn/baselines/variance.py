@@ -2,8 +2,9 @@
 
 - :class:`EWMAVolatilityForecaster`: RiskMetrics, with the forecaster face
   (``fit(returns)``, ``forecast()``, ``predict``) of the classical baselines.
-- :class:`GARCHForecaster` (GARCH / GJR-GARCH on the ``arch`` package) and
-  :class:`HARForecaster` (Corsi's HAR-RV by OLS): the supervised face of
+- :class:`GARCHForecaster` (GARCH / GJR-GARCH on the ``arch`` package),
+  :class:`HARForecaster` (Corsi's HAR-RV by OLS) and
+  :class:`EWMAVarianceForecaster` (RiskMetrics): the supervised face of
   :mod:`tsattn.baselines._supervised`. ``fit(X, y)`` with ``X`` prices (or
   log returns) and ``y = make_targets(X, kind="realized_var", horizon=w)``;
   ``predict(X)`` gives for each row the forecast of the sum of the next ``w``
@@ -33,7 +34,12 @@ from tsattn.baselines._common import lfilter_ar1 as _lfilter_ar1
 from tsattn.baselines._supervised import TaskBaseline, check_option, check_positive_int
 from tsattn.targets import VARIANCE_ESTIMATORS
 
-__all__ = ["EWMAVolatilityForecaster", "GARCHForecaster", "HARForecaster"]
+__all__ = [
+    "EWMAVarianceForecaster",
+    "EWMAVolatilityForecaster",
+    "GARCHForecaster",
+    "HARForecaster",
+]
 
 
 @dataclass(frozen=True)
@@ -452,3 +458,88 @@ class HARForecaster(_VarianceBaseline):
     def _variance_rows(self, frame: pd.DataFrame) -> FloatArray:
         pred = self.intercept_ + self._features(frame) @ self.coef_
         return np.where(np.isfinite(pred), np.maximum(pred, self.floor_), np.nan)
+
+
+class EWMAVarianceForecaster(_VarianceBaseline):
+    """RiskMetrics EWMA variance with the supervised face of the task baselines.
+
+    ``s[t+1] = decay * s[t] + (1 - decay) * r[t] ** 2`` (zero mean), started
+    from the mean squared return of the first ``init_window`` training rows;
+    the forecast of the next ``w`` rows' variance from row ``t`` is
+    ``w * s[t+1]`` (RiskMetrics is flat over the horizon). Nothing is
+    estimated: ``fit`` only fixes the start value and the window.
+
+    Parameters
+    ----------
+    decay : float, default=0.94
+        The smoothing constant lambda in (0, 1).
+    init_window : int, default=30
+        Training rows averaged for the start value.
+    unit : {"variance", "volatility"}, default="variance"
+        What is forecast; must match the target kind.
+    window : int or None, default=None
+        Rows summed by the target; None reads it from ``y``.
+    input_kind : {"prices", "returns"}, default="prices"
+        Whether ``X`` holds prices or log returns.
+
+    Attributes
+    ----------
+    init_ : float
+        The start variance.
+    window_ : int
+        Rows summed by the forecast.
+
+    See Also
+    --------
+    EWMAVolatilityForecaster : The same recursion as a series forecaster.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from tsattn import make_targets
+    >>> from tsattn.baselines import EWMAVarianceForecaster
+    >>> X = pd.DataFrame({"Close": [100.0, 101.0, 99.0, 100.0, 102.0]})
+    >>> y = make_targets(X, kind="realized_var", horizon=2)
+    >>> EWMAVarianceForecaster(init_window=2).fit(X, y).predict(X).shape
+    (5, 1)
+    """
+
+    def __init__(
+        self,
+        *,
+        decay: float = 0.94,
+        init_window: int = 30,
+        unit: str = "variance",
+        window: int | None = None,
+        input_kind: str = "prices",
+    ) -> None:
+        self.decay = decay
+        self.init_window = init_window
+        self.unit = unit
+        self.window = window
+        self.input_kind = input_kind
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        _check_float(self, "decay", self.decay, 0.0, 1.0)
+        check_positive_int(self, "init_window", self.init_window)
+
+    def _fit_variance(self, frame: pd.DataFrame, target: FloatArray) -> None:
+        sq = self._returns(frame) ** 2
+        sq = sq[np.isfinite(sq)][: self.init_window]
+        if len(sq) == 0:
+            raise ValueError(
+                "EWMAVarianceForecaster needs at least one known return in the "
+                f"training rows; X has {len(frame)} row(s)."
+            )
+        self.init_ = float(np.mean(sq))
+
+    def _variance_rows(self, frame: pd.DataFrame) -> FloatArray:
+        sq = self._returns(frame) ** 2
+        known = np.isfinite(sq)
+        out = np.full(len(frame), np.nan)
+        if known.any():
+            start = int(np.argmax(known))
+            s = _lfilter_ar1(sq[start:], self.decay, 1 - self.decay, self.init_)
+            out[start:] = self.window_ * s
+        return out
