@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,8 +14,9 @@ from pandas.tseries.frequencies import to_offset
 
 __all__ = [
     "Panel",
-    "align_targets",
-    "check_min_length",
+    "as_history",
+    "check_range",
+    "continuation_problem",
     "future_index",
     "infer_freq",
     "to_panel",
@@ -488,12 +490,17 @@ def _check_finite(
 def _panel_freq(index: pd.Index, offsets: np.ndarray) -> str | None:
     if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
         return None
-    if offsets.size == 2:
-        return infer_freq(index)
     found = {
-        infer_freq(index[offsets[i] : offsets[i + 1]]) for i in range(offsets.size - 1)
+        _freq_alias(index[offsets[i] : offsets[i + 1]]) for i in range(offsets.size - 1)
     }
     return found.pop() if len(found) == 1 else None
+
+
+def _freq_alias(index: pd.Index) -> str | None:
+    if isinstance(index, pd.PeriodIndex):
+        return index.freqstr
+    freq, _ = infer_freq(index)
+    return None if freq is None else freq.freqstr
 
 
 def _finish(
@@ -740,313 +747,325 @@ def to_panel(
     return _finish(values, names, index, offsets, ("0",), allow_nan, name)
 
 
-def align_targets(
-    X_panel: Panel, y: Any, *, allow_nan: bool = True, name: str = "y"
-) -> Panel:
-    """Convert targets ``y`` to a :class:`Panel` row-aligned with ``X_panel``.
+# --------------------------------------------------------------------------- #
+# one history for the estimators: values, index, frequency, future index
+# --------------------------------------------------------------------------- #
+
+
+def as_history(
+    X: Any, name: str = "X"
+) -> tuple[np.ndarray, pd.Index, list[Any], bool, bool]:
+    """Validate a history and convert it to canonical arrays.
+
+    Every estimator and baseline takes its ``fit``, ``update`` and ``predict``
+    data through here.
 
     Parameters
     ----------
-    X_panel : Panel
-        The converted inputs.
-    y : array-like, Series, DataFrame or dict
-        One row of targets per row of ``X`` (stacked in the panel's series order),
-        or a dict ``{series_id: targets}`` for a panel. A pandas ``y`` whose index
-        holds time stamps must carry the same stamps as ``X``; any other index is
-        matched by position.
-    allow_nan : bool, default=True
-        Targets are often unknown at the end of a series (``shift(-h)``), so NaN is
-        allowed by default; infinite values never are.
-    name : str, default="y"
-        What to call the targets in error messages.
+    X : pandas Series or DataFrame, or array-like of shape (n,) or (n, F)
+        Rows are time steps in time order.
+    name : str, default="X"
+        What to call the data in error messages.
 
     Returns
     -------
-    Panel
-        The targets, with ``X_panel``'s index, offsets, series ids and frequency.
+    (values, index, columns, named, is_pandas)
+        ``values`` is float64 of shape (n, F), finite and within the float32
+        range; ``named`` says whether the column labels came from the caller
+        (DataFrame or named Series).
 
     Raises
     ------
-    ValueError
-        When the number of rows differs from ``X``, the time stamps disagree, or the
-        dict keys differ from the panel's series ids.
+    ValueError or TypeError
+        Naming the column and row of the first bad value, or what else is wrong.
     """
-    if not isinstance(X_panel, Panel):
-        raise TypeError(
-            f"X_panel must be a Panel (from to_panel); got {type(X_panel).__name__}."
-        )
-    if y is None:
-        raise TypeError(f"{name} is None; pass one row of targets per row of X.")
-    if isinstance(y, Mapping):
-        if set(y.keys()) != set(X_panel.series_ids) or len(y) != X_panel.n_series:
-            raise ValueError(
-                f"The keys of {name} {_fmt_list(list(y.keys()))} differ from the "
-                f"series ids of X {_fmt_list(X_panel.series_ids)}; give targets for "
-                "exactly the series of X."
-            )
-        for k, sid in enumerate(X_panel.series_ids):
-            n_y = len(y[sid])
-            n_x = int(X_panel.lengths[k])
-            if n_y != n_x:
-                raise ValueError(
-                    f"X and {name} have different numbers of rows for series {sid!r}: "
-                    f"{n_x} and {n_y}. {name} must hold one row of targets per row "
-                    "of X (use NaN where a target is unknown)."
-                )
-        y = {sid: y[sid] for sid in X_panel.series_ids}
-        converted = _from_mapping(y, None, True, name)
-        values, names, y_index = converted.values, converted.columns, converted.index
+    is_pandas = isinstance(X, (pd.Series, pd.DataFrame))
+    if isinstance(X, pd.Series):
+        named = X.name is not None
+        X = X.to_frame(name=X.name if named else "y")
+    elif isinstance(X, pd.DataFrame):
+        named = True
     else:
-        if isinstance(y, (pd.DataFrame, pd.Series)):
-            if isinstance(y.index, pd.MultiIndex):
-                y = y.reset_index(drop=True)
-            values, names, y_index = _frame_parts(y, None, None, name)
-        else:
-            values, names, y_index = _array_parts(y, None, name)
-        if values.shape[0] != len(X_panel):
+        X = _array_frame(X, name)
+        named = False
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} is empty (0 rows); pass at least one time step.")
+    if X.shape[1] == 0:
+        raise ValueError(
+            f"{name} has 0 feature(s) (shape=({X.shape[0]}, 0)) while a minimum of 1 "
+            "is required. Pass at least one series."
+        )
+    if not X.columns.is_unique:
+        dup = X.columns[X.columns.duplicated()][0]
+        raise ValueError(f"{name} has duplicate column {dup!r}; rename it.")
+    for col, dtype in X.dtypes.items():
+        if pd.api.types.is_complex_dtype(dtype):
             raise ValueError(
-                f"X and {name} have different numbers of rows: len(X) = "
-                f"{len(X_panel)}, len({name}) = {values.shape[0]}. {name} must hold "
-                "one row of targets per row of X (use NaN where a target is unknown, "
-                "e.g. at the end)."
+                f"Complex data not supported: {name} column {col!r} is complex."
             )
-    timed = (pd.DatetimeIndex, pd.PeriodIndex)
-    if isinstance(y_index, timed) and isinstance(X_panel.index, timed):
-        same = y_index.equals(X_panel.index)
-        if not same:
-            mismatch = np.flatnonzero(np.asarray(y_index != X_panel.index, dtype=bool))
-            row = int(mismatch[0]) if mismatch.size else 0
-            raise ValueError(
-                f"The time index of {name} does not match X's: row {row} of X is "
-                f"{_fmt_stamp(X_panel.index[row])} but row {row} of {name} is "
-                f"{_fmt_stamp(y_index[row])}. Align them first (e.g. "
-                f"{name} = {name}.reindex(X.index))."
+        if not (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        ):
+            raise TypeError(
+                f"{name} column {col!r} has dtype {dtype}; forecasters need numeric "
+                "columns. Drop or encode it first."
             )
-    _check_finite(
-        values,
-        names,
-        X_panel.index,
-        X_panel.offsets,
-        X_panel.series_ids,
-        allow_nan,
-        name,
-    )
-    return Panel(
-        values=values,
-        columns=names,
-        index=X_panel.index,
-        offsets=X_panel.offsets,
-        series_ids=X_panel.series_ids,
-        freq=X_panel.freq,
-    )
+    values = X.to_numpy(dtype=np.float64, na_value=np.nan)
+    index = X.index
+    check_range(values, list(X.columns), index, name)
+    _check_index_order(index, name)
+    return values, index, list(X.columns), named, is_pandas
 
 
-def _check_count(value: Any, what: str, minimum: int) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{what} must be an int >= {minimum}. Got {value!r} instead.")
-    if value < minimum:
-        raise ValueError(f"{what} must be an int >= {minimum}. Got {value} instead.")
-    return int(value)
+def _array_frame(X: Any, name: str) -> pd.DataFrame:
+    """Return a numeric array-like as a DataFrame with positional column names."""
+    if hasattr(X, "toarray") and hasattr(X, "nnz"):
+        raise TypeError(
+            f"{name} is a sparse matrix; sparse input is not supported. Pass a "
+            f"dense array ({name}.toarray())."
+        )
+    raw = np.asarray(X)
+    if np.iscomplexobj(raw):
+        raise ValueError(f"Complex data not supported: {name} has complex values.")
+    try:
+        arr = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must be a pandas Series/DataFrame or a numeric array; "
+            f"could not convert {type(X).__name__} to float ({exc})."
+        ) from exc
+    if arr.ndim == 1:
+        return pd.DataFrame(arr[:, None], columns=["y"])
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 1-D or 2-D (rows are time steps), got an array "
+            f"with shape {arr.shape}."
+        )
+    return pd.DataFrame(arr, columns=[f"y{j}" for j in range(arr.shape[1])])
 
 
-def check_min_length(
-    panel: Panel, *, window_length: int, horizon: int, name: str = "X"
+def check_range(
+    values: np.ndarray, columns: Sequence[Any], index: pd.Index, name: str = "X"
 ) -> None:
-    """Check that every series holds at least ``window_length + horizon`` rows.
+    """Refuse NaN, infinite and out-of-float32-range values, naming row and column.
 
     Parameters
     ----------
-    panel : Panel
-        The converted data.
-    window_length : int
-        Lookback length, >= 1.
-    horizon : int
-        Number of steps ahead, >= 0.
+    values : ndarray of float64, shape (n, F)
+        The data.
+    columns : sequence
+        Column labels, one per column of ``values``.
+    index : pandas.Index
+        Row labels.
     name : str, default="X"
         What to call the data in error messages.
 
     Raises
     ------
     ValueError
-        Naming the required and the actual lengths (and the short series of a panel).
+        For the first bad value: its column, index label and row.
     """
-    window_length = _check_count(window_length, "window_length", 1)
-    horizon = _check_count(horizon, "horizon", 0)
-    need = window_length + horizon
-    lengths = panel.lengths
-    short = np.flatnonzero(lengths < need)
-    if short.size == 0:
-        return
-    if panel.n_series == 1:
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
         raise ValueError(
-            f"window_length + horizon (= {need}) exceeds len({name}) (= {lengths[0]}). "
-            "Pass a longer series or reduce window_length / horizon."
+            f"{name} contains {int(bad.sum())} NaN or infinite value(s); the first "
+            f"is in column {columns[col]!r} at index {index[row]} (row {row}). "
+            f"Fill or drop them (e.g. {name}.ffill() or {name}.dropna()) first."
         )
-    listed = ", ".join(
-        f"{panel.series_ids[i]!r} ({lengths[i]} rows)" for i in short[:5]
-    ) + (", ..." if short.size > 5 else "")
-    raise ValueError(
-        f"window_length + horizon (= {need}) exceeds the length of {short.size} of "
-        f"{panel.n_series} series in {name}: {listed}. Drop those series, pass longer "
-        "ones, or reduce window_length / horizon."
+    huge = np.abs(values) > _FLOAT32_MAX
+    if huge.any():
+        row, col = np.argwhere(huge)[0]
+        raise ValueError(
+            f"{name} column {columns[col]!r} holds {float(values[row, col])!r} at "
+            f"index {index[row]} (row {row}), outside the float32 range (|x| <= "
+            f"{_FLOAT32_MAX:.3g}). Rescale it (e.g. take logs or divide by a "
+            "constant) first."
+        )
+
+
+def _check_index_order(index: pd.Index, name: str) -> None:
+    if not index.is_unique:
+        dup = index[index.duplicated()][0]
+        raise ValueError(
+            f"{name}.index has duplicate label {dup}; rows must be distinct time "
+            "steps in time order."
+        )
+    orderable = isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) or (
+        pd.api.types.is_numeric_dtype(index.dtype)
     )
+    if orderable and not index.is_monotonic_increasing:
+        pos = int(np.flatnonzero(np.asarray(index[1:] <= index[:-1]))[0])
+        raise ValueError(
+            f"{name}.index is not in increasing time order ({index[pos]} is followed "
+            f"by {index[pos + 1]} at row {pos + 1}). Sort it with "
+            f"{name}.sort_index()."
+        )
 
 
-# --------------------------------------------------------------------------- #
-# frequency and future index
-# --------------------------------------------------------------------------- #
-
-
-def _pandas_infer_freq(index: pd.DatetimeIndex) -> str | None:
-    try:
-        with pd.option_context("future.infer_freq_returns_offset", True):
-            found = pd.infer_freq(index)
-    except pd.errors.OptionError:  # pandas < 3 returns a string already
-        found = pd.infer_freq(index)
-    if found is None:
-        return None
-    return found if isinstance(found, str) else found.freqstr
-
-
-def infer_freq(index: pd.Index) -> str | None:
-    """Infer the frequency alias of a time index.
-
-    Regular indexes get pandas' answer. Daily stamps that fall on weekdays only
-    are business days (``"B"``), including daily stock data with holiday gaps.
-    Otherwise an index where most steps are equal gets that step (e.g. ``"h"`` for
-    hourly bars with overnight gaps).
+def infer_freq(index: pd.Index) -> tuple[Any, bool]:
+    """Return ``(freq, strict)``: the step that extends ``index`` into the future.
 
     Parameters
     ----------
     index : pandas.Index
-        The time index.
+        The time index of the data.
 
     Returns
     -------
-    str or None
-        A pandas frequency alias, or None for non-datetime indexes, fewer than three
-        stamps, or irregular stamps.
+    (freq, strict)
+        ``freq`` is a pandas offset (or None when there is none, as for
+        integer indexes or irregular stamps); daily stamps that all fall on
+        weekdays are business days (``B``). ``strict`` is False for the
+        business-day guess made for weekday-only daily data without a regular
+        frequency (stock prices skip holidays): new observations then only
+        need to come after the last one seen.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> infer_freq(pd.DatetimeIndex(["2024-01-04", "2024-01-05", "2024-01-08"]))
-    'B'
-    >>> infer_freq(pd.date_range("2024-01-01", periods=4, freq="h"))
-    'h'
+    >>> freq, strict = infer_freq(pd.DatetimeIndex(["2024-01-04", "2024-01-05",
+    ...                                             "2024-01-08", "2024-01-10"]))
+    >>> freq.freqstr, strict
+    ('B', False)
     """
     if isinstance(index, pd.PeriodIndex):
-        return index.freqstr
+        return index.freq, True
     if not isinstance(index, pd.DatetimeIndex):
-        return None
+        return None, True
     if index.freq is not None:
-        return index.freqstr
-    if len(index) < 3 or index.hasnans or not index.is_monotonic_increasing:
-        return None
-    freq = _pandas_infer_freq(index)
-    midnight = bool((index == index.normalize()).all())
-    weekdays = bool((index.day_of_week < 5).all())
-    if freq == "D" and weekdays:
-        return "B"
-    if freq is not None:
-        return freq
-    if midnight and weekdays:
-        days = index.tz_localize(None) if index.tz is not None else index
-        gaps = np.busday_count(
-            days[:-1].values.astype("datetime64[D]"),
-            days[1:].values.astype("datetime64[D]"),
+        return index.freq, True
+    if len(index) >= 3:
+        with warnings.catch_warnings():
+            # pandas 3 announces that infer_freq will return an offset;
+            # to_offset below accepts both.
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            inferred = pd.infer_freq(index)
+        if inferred is not None:
+            offset = to_offset(inferred)
+            if offset == to_offset("D") and _weekdays_only(index):
+                return to_offset("B"), True  # a short run of weekdays
+            return offset, True
+    if len(index) >= 2:
+        gaps = index[1:] - index[:-1]
+        weekday_daily = (
+            _weekdays_only(index)
+            and gaps.min() >= pd.Timedelta(days=1)
+            and gaps.median() == pd.Timedelta(days=1)
         )
-        if gaps.min() >= 1 and np.mean(gaps == 1) >= 0.5:
-            return "B"
-    steps = np.diff(index.asi8)
-    values, counts = np.unique(steps, return_counts=True)
-    best = int(np.argmax(counts))
-    if counts[best] * 2 >= steps.size and values[best] > 0:
-        unit = np.datetime_data(index.values.dtype)[0]
-        return to_offset(pd.Timedelta(int(values[best]), unit=unit)).freqstr
-    return None
+        if weekday_daily:
+            return to_offset("B"), False
+    return None, False
 
 
-def future_index(
-    index: pd.Index, steps: int, *, freq: str | pd.DateOffset | int | None = None
-) -> pd.Index:
-    """Return the ``steps`` time stamps that follow ``index[-1]``.
+def _weekdays_only(index: pd.DatetimeIndex) -> bool:
+    """Whether every stamp is a midnight from Monday to Friday."""
+    return bool((index == index.normalize()).all()) and bool(
+        (index.day_of_week < 5).all()
+    )
+
+
+def future_index(index: pd.Index, steps: int, freq: Any) -> pd.Index:
+    """Return the ``steps`` index labels that follow ``index``.
 
     Parameters
     ----------
     index : pandas.Index
         A DatetimeIndex, PeriodIndex or integer index, in increasing order.
     steps : int
-        Number of future stamps, >= 1.
-    freq : str, DateOffset or int, optional
-        The step. Default: the index's own ``freq``, else :func:`infer_freq` (which
-        gives business days for weekday-only daily data); for integer indexes the
-        common step of the index (a RangeIndex's ``step``).
+        Number of future labels.
+    freq : pandas offset or None
+        The step of a DatetimeIndex or PeriodIndex (see :func:`infer_freq`);
+        integer indexes continue with their own step.
 
     Returns
     -------
     pandas.Index
-        A DatetimeIndex (same time zone and name), PeriodIndex or RangeIndex.
-
-    Raises
-    ------
-    ValueError
-        For an empty index, a bad ``steps``, or a frequency that cannot be inferred.
+        A DatetimeIndex, PeriodIndex or RangeIndex named as ``index``.
 
     Examples
     --------
     >>> import pandas as pd
     >>> friday = pd.bdate_range("2024-01-01", "2024-01-05")
-    >>> list(future_index(friday, 2).strftime("%a %d"))
+    >>> list(future_index(friday, 2, friday.freq).strftime("%a %d"))
     ['Mon 08', 'Tue 09']
-    >>> list(future_index(pd.RangeIndex(5), 3))
-    [5, 6, 7]
     """
-    steps = _check_count(steps, "steps", 1)
-    if not isinstance(index, pd.Index):
-        raise TypeError(f"index must be a pandas Index; got {type(index).__name__}.")
-    if len(index) == 0:
-        raise ValueError("index is empty; there is no last time stamp to continue.")
     if isinstance(index, pd.DatetimeIndex):
-        if pd.isna(index[-1]):
-            raise ValueError("The last stamp of index is NaT; cannot continue it.")
-        found = freq if freq is not None else infer_freq(index)
-        if found is None:
-            tail = ", ".join(_fmt_stamp(t) for t in index[-3:])
+        if freq is None:
             raise ValueError(
-                f"Could not infer the frequency of the index (last stamps: {tail}). "
-                "Pass freq explicitly, e.g. freq='B' for business days or 'h' for "
-                "hourly data."
+                "Cannot build future timestamps: the frequency of the fitted "
+                "DatetimeIndex could not be inferred. Set one (e.g. X.asfreq('D') or "
+                "X.index.freq = 'h') before fit."
             )
-        offset = to_offset(found)
-        return pd.date_range(
-            index[-1] + offset, periods=steps, freq=offset, name=index.name
-        )
+        future = pd.date_range(index[-1], periods=steps + 1, freq=freq, name=index.name)
+        return future[1:]
     if isinstance(index, pd.PeriodIndex):
-        step_freq = freq if freq is not None else index.freq
-        return pd.period_range(
-            index[-1] + 1, periods=steps, freq=step_freq, name=index.name
-        )
+        return pd.period_range(index[-1] + 1, periods=steps, freq=freq, name=index.name)
     if pd.api.types.is_integer_dtype(index.dtype):
-        if freq is not None:
-            step = _check_count(freq, "freq (the integer step)", 1)
-        elif isinstance(index, pd.RangeIndex):
-            step = index.step
-        elif len(index) == 1:
-            step = 1
+        if isinstance(index, pd.RangeIndex):
+            step = int(index.step)
         else:
-            diffs = np.unique(np.diff(np.asarray(index)))
-            if diffs.size != 1 or diffs[0] <= 0:
-                raise ValueError(
-                    "The integer index has no constant positive step; pass freq=<int> "
-                    "to say how far apart the future rows are."
-                )
-            step = int(diffs[0])
+            step = int(index[-1] - index[-2]) if len(index) >= 2 else 1
         last = int(index[-1])
         return pd.RangeIndex(
             last + step, last + step * (steps + 1), step, name=index.name
         )
-    raise TypeError(
-        f"Cannot continue an index of dtype {index.dtype}; use a DatetimeIndex, "
-        "PeriodIndex or integer index."
+    raise ValueError(
+        f"Cannot extend an index of dtype {index.dtype} into the future; use a "
+        "DatetimeIndex with a frequency, a PeriodIndex or an integer index."
     )
+
+
+def continuation_problem(
+    index: pd.Index, freq: Any, strict: bool, new: pd.Index
+) -> str | None:
+    """Why ``new`` does not continue right after ``index``; None when it does.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        The labels seen so far.
+    freq, strict
+        What :func:`infer_freq` returned for them.
+    new : pandas.Index
+        The labels of new rows.
+
+    Returns
+    -------
+    str or None
+        A phrase for an error message, or None.
+    """
+    last, first = index[-1], new[0]
+    if isinstance(index, pd.DatetimeIndex):
+        if not isinstance(new, pd.DatetimeIndex):
+            return f"expected a DatetimeIndex after {last}, got {type(new).__name__}"
+        try:
+            after = first > last
+        except TypeError as exc:
+            return f"its timestamps cannot be compared with the fitted ones ({exc})"
+        if not after:
+            return f"it starts at {first}, not after the last seen timestamp {last}"
+        if strict and freq is not None:
+            expected = future_index(index, len(new), freq)
+            if not new.equals(expected):
+                pos = int(np.flatnonzero(np.asarray(new != expected))[0])
+                return (
+                    f"row {pos} is {new[pos]} but the regular frequency "
+                    f"{expected.freqstr} gives {expected[pos]}"
+                )
+        return None
+    if isinstance(index, pd.PeriodIndex) or pd.api.types.is_integer_dtype(index.dtype):
+        if type(new) is not type(index) and not (
+            pd.api.types.is_integer_dtype(index.dtype)
+            and pd.api.types.is_integer_dtype(new.dtype)
+        ):
+            return f"expected a {type(index).__name__}, got {type(new).__name__}"
+        expected = future_index(index, len(new), freq)
+        if not np.array_equal(np.asarray(new), np.asarray(expected)):
+            pos = int(np.flatnonzero(np.asarray(new) != np.asarray(expected))[0])
+            return f"row {pos} has label {new[pos]} but {expected[pos]} comes next"
+        return None
+    if len(index.intersection(new)):
+        return "its labels overlap the data seen so far"
+    return None

@@ -29,7 +29,7 @@ import tsattn
 from tsattn.estimators import AttentionForecaster, SelfAttentionForecaster
 from tsattn.nn.config import NetConfig
 from tsattn.nn.net import TemporalAttentionNet
-from tsattn.training import resolve_device
+from tsattn.fitting.loop import resolve_device
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "load", "read_manifest", "save"]
 

@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from tsattn.evidence import (
+from tsattn.fitting.gate import (
     gate_linear_skip,
     module_state,
     prefer_if_significant,
     window_losses,
 )
+from tsattn.fitting.loop import predict_module
 from tsattn.nn.config import NetConfig, TaskSpec
 from tsattn.nn.net import TemporalAttentionNet
-from tsattn.training import predict_module
 from tsattn.windows import make_windows
 
 L, H = 16, 2
