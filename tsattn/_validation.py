@@ -34,6 +34,7 @@ __all__ = [
     "Options",
     "check_choice",
     "check_int",
+    "check_param",
     "check_scalar",
     "describe",
     "validate_params",
@@ -73,7 +74,7 @@ class Interval:
     def accepts(self, value: Any) -> bool:
         if not self.type_ok(value):
             return False
-        if value != value:  # NaN
+        if not np.isfinite(float(value)):
             return False
         left_in = self.closed in ("both", "left")
         right_in = self.closed in ("both", "right")
@@ -88,7 +89,7 @@ class Interval:
         return True
 
     def __str__(self) -> str:
-        noun = "an int" if self.kind is int else "a float"
+        noun = "an int" if self.kind is int else "a finite number"
         left_in = self.closed in ("both", "left")
         right_in = self.closed in ("both", "right")
         if self.right is None:
@@ -197,35 +198,36 @@ def validate_params(estimator: Any, names: Iterable[str] | None = None) -> None:
         ``"The 'name' parameter of Class must be {what}. Got {value!r} instead."``
     """
     table = type(estimator)._parameter_constraints
+    owner = type(estimator).__name__
     for name in table if names is None else names:
-        if not hasattr(estimator, name):
-            continue
-        value = getattr(estimator, name)
-        constraints = table[name]
-        if not any(_accepts(c, value) for c in constraints):
-            raise InvalidParameterError(
-                f"The {name!r} parameter of {type(estimator).__name__} must be "
-                f"{describe(constraints)}. Got {value!r} instead."
-            )
+        if hasattr(estimator, name):
+            check_param(owner, name, getattr(estimator, name), *table[name])
+
+
+def check_param(owner: str, name: str, value: Any, *constraints: Any) -> Any:
+    """Check parameter ``name`` of ``owner`` (a class name) against ``constraints``.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``"The 'name' parameter of Owner must be {what}. Got {value!r} instead."``
+    """
+    if not any(_accepts(c, value) for c in constraints):
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be {describe(constraints)}. "
+            f"Got {value!r} instead."
+        )
+    return value
 
 
 def check_int(estimator: Any, name: str, value: Any, minimum: int) -> int:
     """Check that parameter ``name`` of ``estimator`` is an int >= ``minimum``."""
-    if not Interval(int, minimum, None).accepts(value):
-        raise InvalidParameterError(
-            f"The {name!r} parameter of {type(estimator).__name__} must be an int >= "
-            f"{minimum}. Got {value!r} instead."
-        )
-    return int(value)
+    owner = type(estimator).__name__
+    return int(check_param(owner, name, value, Interval(int, minimum, None)))
 
 
 def check_choice(
     estimator: Any, name: str, value: Any, options: tuple[Any, ...]
 ) -> Any:
     """Check that parameter ``name`` of ``estimator`` is one of ``options``."""
-    if not Options(*options).accepts(value):
-        raise InvalidParameterError(
-            f"The {name!r} parameter of {type(estimator).__name__} must be one of "
-            f"{options}. Got {value!r} instead."
-        )
-    return value
+    return check_param(type(estimator).__name__, name, value, Options(*options))

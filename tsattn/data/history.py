@@ -233,7 +233,8 @@ def infer_freq(index: pd.Index) -> tuple[Any, bool]:
     if len(index) >= 2:
         gaps = index[1:] - index[:-1]
         weekday_daily = (
-            _weekdays_only(index)
+            bool((index == index.normalize()).all())
+            and _weekdays_only(index)
             and gaps.min() >= pd.Timedelta(days=1)
             and gaps.median() == pd.Timedelta(days=1)
         )
@@ -243,10 +244,8 @@ def infer_freq(index: pd.Index) -> tuple[Any, bool]:
 
 
 def _weekdays_only(index: pd.DatetimeIndex) -> bool:
-    """Whether every stamp is a midnight from Monday to Friday."""
-    return bool((index == index.normalize()).all()) and bool(
-        (index.day_of_week < 5).all()
-    )
+    """Whether every stamp falls on a day from Monday to Friday."""
+    return bool((index.day_of_week < 5).all())
 
 
 def future_index(index: pd.Index, steps: int, freq: Any) -> pd.Index:

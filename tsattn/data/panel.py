@@ -20,7 +20,6 @@ from tsattn.data.history import FLOAT32_MAX, infer_freq
 __all__ = ["Panel", "to_panel"]
 
 
-
 @dataclass(frozen=True, eq=False)
 class Panel:
     """One or more time series stacked row-wise in canonical form.

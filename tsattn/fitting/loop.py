@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any, Protocol
 
 import numpy as np
@@ -30,6 +30,7 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
+from tsattn._validation import Interval, check_scalar
 from tsattn.nn.config import TaskSpec
 from tsattn.nn.losses import total_loss
 
@@ -42,6 +43,9 @@ __all__ = [
 ]
 
 LR_SCHEDULES = ("cosine", "none")
+POSITIVE_INT = Interval(int, 1, None)
+POSITIVE = Interval(float, 0.0, None, closed="neither")
+NON_NEGATIVE = Interval(float, 0.0, None)
 
 
 class WindowsLike(Protocol):
@@ -95,41 +99,6 @@ class TrainResult:
 
 
 # ----------------------------------------------------------------------- checks
-def _check_int(
-    name: str, value: object, minimum: int, allow_none: bool = False
-) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
-        extra = " or None" if allow_none else ""
-        raise TypeError(
-            f"{name} must be an int >= {minimum}{extra}. Got {value!r} "
-            f"(type {type(value).__name__})."
-        )
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}. Got {value!r}.")
-
-
-def _check_real(
-    name: str,
-    value: object,
-    *,
-    positive: bool = False,
-    allow_none: bool = False,
-) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise TypeError(
-            f"{name} must be a real number. Got {value!r} "
-            f"(type {type(value).__name__})."
-        )
-    v = float(value)
-    if not math.isfinite(v) or v < 0 or (positive and v == 0):
-        bound = "> 0" if positive else ">= 0"
-        raise ValueError(f"{name} must be a finite number {bound}. Got {value!r}.")
-
-
 def _check_windows(name: str, windows: object) -> int:
     if not (
         hasattr(windows, "__len__") and callable(getattr(windows, "get_batch", None))
@@ -633,21 +602,21 @@ def _check_fit_args(
     max_steps_per_epoch: object,
     n_threads: object,
 ) -> None:
-    _check_int("max_epochs", max_epochs, 1)
-    _check_int("batch_size", batch_size, 1)
-    _check_real("learning_rate", learning_rate, positive=True)
-    _check_real("weight_decay", weight_decay)
-    _check_real("grad_clip", grad_clip, positive=True, allow_none=True)
+    check_scalar("max_epochs", max_epochs, POSITIVE_INT)
+    check_scalar("batch_size", batch_size, POSITIVE_INT)
+    check_scalar("learning_rate", learning_rate, POSITIVE)
+    check_scalar("weight_decay", weight_decay, NON_NEGATIVE)
+    check_scalar("grad_clip", grad_clip, POSITIVE, None)
     if lr_schedule not in LR_SCHEDULES:
         raise ValueError(
             f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}. "
             f"Got {lr_schedule!r}."
         )
-    _check_int("n_iter_no_change", n_iter_no_change, 1, allow_none=True)
-    _check_real("tol", tol)
-    _check_int("verbose", verbose, 0)
-    _check_int("max_steps_per_epoch", max_steps_per_epoch, 1, allow_none=True)
-    _check_int("n_threads", n_threads, 1, allow_none=True)
+    check_scalar("n_iter_no_change", n_iter_no_change, POSITIVE_INT, None)
+    check_scalar("tol", tol, NON_NEGATIVE)
+    check_scalar("verbose", verbose, Interval(int, 0, None))
+    check_scalar("max_steps_per_epoch", max_steps_per_epoch, POSITIVE_INT, None)
+    check_scalar("n_threads", n_threads, POSITIVE_INT, None)
 
 
 class _Loop:
@@ -826,7 +795,7 @@ def predict_module(
     dict of str to ndarray
         float32 outputs per task, stacked over the ``N`` windows.
     """
-    _check_int("batch_size", batch_size, 1)
+    check_scalar("batch_size", batch_size, POSITIVE_INT)
     if device is None:
         first = next(module.parameters(), None)
         dev = first.device if first is not None else torch.device("cpu")

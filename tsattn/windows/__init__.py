@@ -9,12 +9,11 @@ Targets ``(n, T)`` live on the same rows. A window is named by its global start 
 materialised all at once; batches are gathered by start into reusable buffers.
 """
 
-from numbers import Integral
-
 import numba
 import numpy as np
 import numpy.typing as npt
 
+from tsattn._validation import Interval, check_scalar
 from tsattn.windows import _flags, _numba
 
 __all__ = [
@@ -28,20 +27,6 @@ _EMPTY_COUNTS = np.empty(0, dtype=np.int64)
 
 
 # --------------------------------------------------------------------------- checks
-def _check_int(name: str, value: object, minimum: int | None = None) -> int:
-    """Return ``value`` as an int, or raise naming the parameter and the bound."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, Integral):
-        bound = f" >= {minimum}" if minimum is not None else ""
-        raise TypeError(
-            f"{name} must be an int{bound}. Got {value!r} "
-            f"(type {type(value).__name__}) instead."
-        )
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}. Got {value} instead.")
-    return value
-
-
 def _as_float32_2d(name: str, array: object) -> np.ndarray:
     """Convert to a C-contiguous float32 (n, F) array; 1-D input is one feature."""
     arr = np.asarray(array)
@@ -228,10 +213,14 @@ def window_starts(
     >>> window_starts([0, 6, 10], window_length=3, horizon=1, step=2)
     array([0, 2, 6])
     """
-    window_length = _check_int("window_length", window_length, 1)
-    horizon = _check_int("horizon", horizon, 1)
-    target_offset = _check_int("target_offset", target_offset)
-    step = _check_int("step", step, 1)
+    window_length = int(
+        check_scalar("window_length", window_length, Interval(int, 1, None))
+    )
+    horizon = int(check_scalar("horizon", horizon, Interval(int, 1, None)))
+    target_offset = int(
+        check_scalar("target_offset", target_offset, Interval(int, None, None))
+    )
+    step = int(check_scalar("step", step, Interval(int, 1, None)))
     if not isinstance(skip_nan, bool | np.bool_):
         raise TypeError(f"skip_nan must be True or False; got {skip_nan!r}.")
     offsets = _check_offsets(offsets, None)
@@ -302,8 +291,8 @@ def gather(
            [3., 4.]], dtype=float32)
     """
     values = _as_float32_2d("values", values)
-    length = _check_int("length", length, 1)
-    offset = _check_int("offset", offset)
+    length = int(check_scalar("length", length, Interval(int, 1, None)))
+    offset = int(check_scalar("offset", offset, Interval(int, None, None)))
     starts = _check_starts(starts, values.shape[0], length, offset)
     shape = (starts.shape[0], length, values.shape[1])
     buf = _check_out(out, shape)
@@ -534,10 +523,14 @@ def make_windows(
     >>> x[0, :, 0], y[0, :, 0]
     (array([4., 5., 6., 7.], dtype=float32), array([8., 9.], dtype=float32))
     """
-    window_length = _check_int("window_length", window_length, 1)
-    horizon = _check_int("horizon", horizon, 1)
-    target_offset = _check_int("target_offset", target_offset)
-    step = _check_int("step", step, 1)
+    window_length = int(
+        check_scalar("window_length", window_length, Interval(int, 1, None))
+    )
+    horizon = int(check_scalar("horizon", horizon, Interval(int, 1, None)))
+    target_offset = int(
+        check_scalar("target_offset", target_offset, Interval(int, None, None))
+    )
+    step = int(check_scalar("step", step, Interval(int, 1, None)))
     x = _as_float32_2d("values", values)
     n_rows = x.shape[0]
     if n_rows == 0:
