@@ -8,6 +8,7 @@
 """
 
 from tsattn.data.history import (
+    as_frame,
     as_history,
     check_range,
     continuation_problem,
@@ -18,6 +19,7 @@ from tsattn.data.panel import Panel, to_panel
 
 __all__ = [
     "Panel",
+    "as_frame",
     "as_history",
     "check_range",
     "continuation_problem",

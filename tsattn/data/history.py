@@ -19,6 +19,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 __all__ = [
+    "as_frame",
     "as_history",
     "check_range",
     "continuation_problem",
@@ -63,14 +64,7 @@ def as_history(
         Naming the column and row of the first bad value, or what else is wrong.
     """
     is_pandas = isinstance(X, (pd.Series, pd.DataFrame))
-    if isinstance(X, pd.Series):
-        named = X.name is not None
-        X = X.to_frame(name=X.name if named else "y")
-    elif isinstance(X, pd.DataFrame):
-        named = True
-    else:
-        X = _array_frame(X, name)
-        named = False
+    X, named, _ = as_frame(X, name)
     if X.shape[0] == 0:
         raise ValueError(f"{name} is empty (0 rows); pass at least one time step.")
     if X.shape[1] == 0:
@@ -81,7 +75,41 @@ def as_history(
     if not X.columns.is_unique:
         dup = X.columns[X.columns.duplicated()][0]
         raise ValueError(f"{name} has duplicate column {dup!r}; rename it.")
-    for col, dtype in X.dtypes.items():
+    values = X.to_numpy(dtype=np.float64, na_value=np.nan)
+    index = X.index
+    check_range(values, list(X.columns), index, name)
+    _check_index_order(index, name)
+    return values, index, list(X.columns), named, is_pandas
+
+
+def as_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool, bool]:
+    """Return ``(frame, named, one_dimensional)`` for a Series, DataFrame or array.
+
+    Arrays get column names ``"y"`` (1-D) or ``"y0"``, ``"y1"``... (2-D), as
+    does an unnamed Series; ``named`` says whether the labels came from the
+    caller. Every column is checked to be numeric (or bool).
+
+    Parameters
+    ----------
+    X : pandas Series or DataFrame, or array-like of shape (n,) or (n, F)
+        The data.
+    name : str, default="X"
+        What to call the data in error messages.
+
+    Returns
+    -------
+    (frame, named, one_dimensional)
+        The data as a DataFrame, whether its labels are the caller's, and
+        whether it came as one column (a Series or a 1-D array).
+    """
+    if isinstance(X, pd.Series):
+        named = X.name is not None
+        frame, named, one_d = X.to_frame(name=X.name if named else "y"), named, True
+    elif isinstance(X, pd.DataFrame):
+        frame, named, one_d = X, True, False
+    else:
+        frame, named, one_d = _array_frame(X, name), False, np.ndim(X) == 1
+    for col, dtype in frame.dtypes.items():
         if pd.api.types.is_complex_dtype(dtype):
             raise ValueError(
                 f"Complex data not supported: {name} column {col!r} is complex."
@@ -90,14 +118,10 @@ def as_history(
             pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
         ):
             raise TypeError(
-                f"{name} column {col!r} has dtype {dtype}; forecasters need numeric "
-                "columns. Drop or encode it first."
+                f"{name} column {col!r} has dtype {dtype}; it must be numeric. Drop "
+                "or encode it first."
             )
-    values = X.to_numpy(dtype=np.float64, na_value=np.nan)
-    index = X.index
-    check_range(values, list(X.columns), index, name)
-    _check_index_order(index, name)
-    return values, index, list(X.columns), named, is_pandas
+    return frame, named, one_d
 
 
 def _array_frame(X: Any, name: str) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsattn.data import as_history, continuation_problem, future_index
+from tsattn.data import as_frame, as_history, continuation_problem, future_index
 from tsattn.estimators._network import NetworkForecaster
 from tsattn.nn.config import LOSSES, TaskSpec
 from tsattn.targets import target_to_prices
@@ -454,36 +454,8 @@ def target_span(meta: Mapping[str, Any] | None, names: list[str]) -> int:
 def as_targets(y: Any, n_rows: int) -> tuple[np.ndarray, list[Any], bool, dict]:
     """Per-row targets as float64 (n, T); NaN allowed (rows without a future)."""
     meta = dict(getattr(y, "attrs", {}).get("tsattn_targets", {}) or {})
-    y_1d = False
-    if isinstance(y, pd.Series):
-        columns = [y.name if y.name is not None else "y"]
-        frame = y.to_frame(name=columns[0])
-        y_1d = True
-    elif isinstance(y, pd.DataFrame):
-        columns = list(y.columns)
-        frame = y
-    else:
-        try:
-            arr = np.asarray(y, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(
-                f"y must be numeric; could not convert {type(y).__name__} to float "
-                f"({exc})."
-            ) from exc
-        y_1d = arr.ndim == 1
-        if arr.ndim == 1:
-            arr = arr[:, None]
-        if arr.ndim != 2:
-            raise ValueError(f"y must be 1-D or 2-D, got shape {arr.shape}.")
-        columns = ["y"] if y_1d else [f"y{j}" for j in range(arr.shape[1])]
-        frame = pd.DataFrame(arr, columns=columns)
-    for col, dtype in frame.dtypes.items():
-        if not (
-            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
-        ):
-            raise TypeError(
-                f"y column {col!r} has dtype {dtype}; targets must be numeric."
-            )
+    frame, _, y_1d = as_frame(y, "y")
+    columns = list(frame.columns)
     values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
     if len(values) != n_rows:
         raise ValueError(
