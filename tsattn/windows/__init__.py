@@ -27,6 +27,19 @@ _EMPTY_COUNTS = np.empty(0, dtype=np.int64)
 
 
 # --------------------------------------------------------------------------- checks
+def _check_geometry(
+    window_length: object, horizon: object, target_offset: object, step: object
+) -> tuple[int, int, int, int]:
+    """Validate the window geometry; return it as ints."""
+    positive = Interval(int, 1, None)
+    return (
+        int(check_scalar("window_length", window_length, positive)),
+        int(check_scalar("horizon", horizon, positive)),
+        int(check_scalar("target_offset", target_offset, Interval(int, None, None))),
+        int(check_scalar("step", step, positive)),
+    )
+
+
 def _as_float32_2d(name: str, array: object) -> np.ndarray:
     """Convert to a C-contiguous float32 (n, F) array; 1-D input is one feature."""
     arr = np.asarray(array)
@@ -213,14 +226,9 @@ def window_starts(
     >>> window_starts([0, 6, 10], window_length=3, horizon=1, step=2)
     array([0, 2, 6])
     """
-    window_length = int(
-        check_scalar("window_length", window_length, Interval(int, 1, None))
+    window_length, horizon, target_offset, step = _check_geometry(
+        window_length, horizon, target_offset, step
     )
-    horizon = int(check_scalar("horizon", horizon, Interval(int, 1, None)))
-    target_offset = int(
-        check_scalar("target_offset", target_offset, Interval(int, None, None))
-    )
-    step = int(check_scalar("step", step, Interval(int, 1, None)))
     if not isinstance(skip_nan, bool | np.bool_):
         raise TypeError(f"skip_nan must be True or False; got {skip_nan!r}.")
     offsets = _check_offsets(offsets, None)
@@ -523,14 +531,9 @@ def make_windows(
     >>> x[0, :, 0], y[0, :, 0]
     (array([4., 5., 6., 7.], dtype=float32), array([8., 9.], dtype=float32))
     """
-    window_length = int(
-        check_scalar("window_length", window_length, Interval(int, 1, None))
+    window_length, horizon, target_offset, step = _check_geometry(
+        window_length, horizon, target_offset, step
     )
-    horizon = int(check_scalar("horizon", horizon, Interval(int, 1, None)))
-    target_offset = int(
-        check_scalar("target_offset", target_offset, Interval(int, None, None))
-    )
-    step = int(check_scalar("step", step, Interval(int, 1, None)))
     x = _as_float32_2d("values", values)
     n_rows = x.shape[0]
     if n_rows == 0:
