@@ -108,7 +108,8 @@ def as_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool, bool]:
     elif isinstance(X, pd.DataFrame):
         frame, named, one_d = X, True, False
     else:
-        frame, named, one_d = _array_frame(X, name), False, np.ndim(X) == 1
+        frame, one_d = _array_frame(X, name)
+        named = False
     for col, dtype in frame.dtypes.items():
         if pd.api.types.is_complex_dtype(dtype):
             raise ValueError(
@@ -124,8 +125,8 @@ def as_frame(X: Any, name: str = "X") -> tuple[pd.DataFrame, bool, bool]:
     return frame, named, one_d
 
 
-def _array_frame(X: Any, name: str) -> pd.DataFrame:
-    """Return a numeric array-like as a DataFrame with positional column names."""
+def _array_frame(X: Any, name: str) -> tuple[pd.DataFrame, bool]:
+    """Return a numeric array-like as a labelled DataFrame, and whether it was 1-D."""
     if hasattr(X, "toarray") and hasattr(X, "nnz"):
         raise TypeError(
             f"{name} is a sparse matrix; sparse input is not supported. Pass a "
@@ -142,13 +143,13 @@ def _array_frame(X: Any, name: str) -> pd.DataFrame:
             f"could not convert {type(X).__name__} to float ({exc})."
         ) from exc
     if arr.ndim == 1:
-        return pd.DataFrame(arr[:, None], columns=["y"])
+        return pd.DataFrame(arr[:, None], columns=["y"]), True
     if arr.ndim != 2:
         raise ValueError(
             f"{name} must be 1-D or 2-D (rows are time steps), got an array "
             f"with shape {arr.shape}."
         )
-    return pd.DataFrame(arr, columns=[f"y{j}" for j in range(arr.shape[1])])
+    return pd.DataFrame(arr, columns=[f"y{j}" for j in range(arr.shape[1])]), False
 
 
 def check_range(
