@@ -12,10 +12,18 @@ import tsattn
 
 
 def test_public_names_resolve_to_callables():
-    for name in tsattn.__all__:
-        if name == "__version__":
-            continue
-        assert callable(getattr(tsattn, name)), name
+    # In a fresh interpreter: importing the module tsattn.backtest before the
+    # first lookup of the function tsattn.backtest rebinds the name to the
+    # module (the import system sets it), which other tests here do.
+    code = (
+        "import tsattn; "
+        "print([n for n in tsattn.__all__ "
+        "if n != '__version__' and not callable(getattr(tsattn, n))])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
 
 
 def test_backtest_is_the_function_and_stays_it_after_its_module_is_imported():
