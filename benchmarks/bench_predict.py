@@ -40,8 +40,9 @@ import numpy as np
 import torch
 
 from tsattn.datasets import make_stock_like
-from tsattn.estimators import AttentionForecaster, _windows_ending_at_rows
-from tsattn.training import predict_module
+from tsattn.estimators import AttentionForecaster
+from tsattn.fitting.loop import predict_module
+from tsattn.windows.ending import windows_ending_at_rows
 
 TARGET_MS = 5.0
 
@@ -87,7 +88,7 @@ def main() -> None:
     L = model.window_length
     module = model.module_
     tail = model._history_tail()
-    one_window = _windows_ending_at_rows(tail[:-1], tail[-1:], L)
+    one_window = windows_ending_at_rows(tail[:-1], tail[-1:], L)
     x = torch.from_numpy(one_window.get_batch(np.arange(1))[0])
 
     def bare_forward():

@@ -2,7 +2,7 @@
 
 The issue's setting: one random-walk series, windows of L = 64 steps, horizon
 H = 8, d_model = 64, 4 heads, 2 encoder blocks, dropout 0.1, batch 256, AdamW
-with gradient clipping, through :func:`tsattn.training.fit_module` fed by
+with gradient clipping, through :func:`tsattn.fitting.loop.fit_module` fed by
 :func:`tsattn.windows.make_windows` (a plain-numpy window set when that module
 is missing). Variants: one head (self-attention), patches of 8 and 16 steps,
 1 and 2 torch threads.
@@ -11,7 +11,7 @@ Each variant trains for a fixed number of optimiser steps after a short
 warm-up; throughput is ``steps * batch / fit time`` (wall clock) and, beside
 it, windows per CPU-second of the process, which moves less when other work
 shares the cores. It also reports the import time of ``tsattn.nn`` +
-``tsattn.training`` and the peak resident set of this process.
+``tsattn.fitting`` and the peak resident set of this process.
 
 When darts is installed, its ``TransformerModel`` with the same settings is
 timed in the same run; darts is not a dependency and this script does not
@@ -32,8 +32,8 @@ import time
 import numpy as np
 import torch
 
+from tsattn.fitting.loop import fit_module
 from tsattn.nn import NetConfig, TaskSpec, TemporalAttentionNet
-from tsattn.training import fit_module
 
 L, H, BATCH = 64, 8, 256
 
@@ -64,7 +64,7 @@ def _windows(values: np.ndarray):
 
 
 def _import_seconds() -> float:
-    code = "import tsattn.nn, tsattn.training"
+    code = "import tsattn.nn, tsattn.fitting.loop"
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], check=True)
     return time.perf_counter() - t0
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{len(windows)} windows from {source}, L={L}, H={H}, batch={BATCH}, "
         f"{args.steps} steps per variant; load average {os.getloadavg()[0]:.1f}"
     )
-    print(f"# import tsattn.nn + tsattn.training: {_import_seconds():.2f} s")
+    print(f"# import tsattn.nn + tsattn.fitting.loop: {_import_seconds():.2f} s")
     print("| variant | threads | params | windows/s (wall) | windows per CPU-s |")
     print("|---|---|---|---|---|")
     variants = [

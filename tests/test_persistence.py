@@ -17,7 +17,11 @@ from sklearn.exceptions import NotFittedError
 import tsattn
 from tsattn.baselines import NaiveForecaster
 from tsattn.datasets import make_stock_like
-from tsattn.estimators import AttentionForecaster, SelfAttentionForecaster
+from tsattn.estimators import (
+    AttentionForecaster,
+    MultiTaskForecaster,
+    SelfAttentionForecaster,
+)
 from tsattn.persistence import (
     FORMAT,
     FORMAT_VERSION,
@@ -159,6 +163,24 @@ def test_supervised_multitask_round_trip_is_bit_identical(
     nxt = X.iloc[N_FIT : N_FIT + 5]
     pd.testing.assert_frame_equal(
         loaded.predict(nxt), supervised.predict(nxt), check_exact=True
+    )
+
+
+def test_multitask_forecaster_round_trip_keeps_its_class(supervised_data, tmp_path):
+    X, y = supervised_data
+    model = MultiTaskForecaster(
+        window_length=16,
+        d_model=8,
+        n_heads=2,
+        max_epochs=1,
+        random_state=0,
+        tasks={"up_h1": "bce"},
+    ).fit(X.iloc[:N_FIT], y.iloc[:N_FIT])
+    loaded = load(save(model, tmp_path / "m.safetensors"))
+    assert type(loaded) is MultiTaskForecaster
+    assert_same_state(model, loaded)
+    pd.testing.assert_frame_equal(
+        loaded.predict(X.iloc[:N_FIT]), model.predict(X.iloc[:N_FIT]), check_exact=True
     )
 
 

@@ -26,7 +26,11 @@ from sklearn.utils.validation import check_is_fitted
 
 import tsattn
 from tsattn._io import atomic_write, check_writable
-from tsattn.estimators import AttentionForecaster, SelfAttentionForecaster
+from tsattn.estimators import (
+    AttentionForecaster,
+    MultiTaskForecaster,
+    SelfAttentionForecaster,
+)
 from tsattn.fitting.loop import resolve_device
 from tsattn.nn.config import NetConfig
 from tsattn.nn.net import TemporalAttentionNet
@@ -43,8 +47,9 @@ Version 2 records one checksum over the metadata and the tensors; version 1
 files (checksum over the tensors only) still load, with a warning."""
 
 # Only these classes are ever instantiated by `load`; the file names one of them.
-_CLASSES: dict[str, type[AttentionForecaster]] = {
+_CLASSES: dict[str, type[Any]] = {
     "AttentionForecaster": AttentionForecaster,
+    "MultiTaskForecaster": MultiTaskForecaster,
     "SelfAttentionForecaster": SelfAttentionForecaster,
 }
 _META_KEY = "tsattn"

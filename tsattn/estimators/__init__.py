@@ -11,10 +11,4 @@
 from tsattn.estimators.forecaster import AttentionForecaster, SelfAttentionForecaster
 from tsattn.estimators.multitask import MultiTaskForecaster
 
-# Kept for benchmarks/bench_predict.py; the function is
-# tsattn.windows.ending.windows_ending_at_rows.
-from tsattn.windows.ending import (  # noqa: F401
-    windows_ending_at_rows as _windows_ending_at_rows,
-)
-
 __all__ = ["AttentionForecaster", "MultiTaskForecaster", "SelfAttentionForecaster"]
