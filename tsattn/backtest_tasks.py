@@ -74,7 +74,13 @@ RESULT_COLUMNS = (
     "predict_seconds",
     "n_params",
     "peak_memory_mb",
+    "n_heads",
+    "output_head",
+    "d_model",
 )
+# Architecture parameters copied from a model's get_params() into the frame, so
+# that reports can pair models that differ in one of them.
+ARCHITECTURE_COLUMNS = ("n_heads", "output_head", "d_model")
 
 
 def _recorded(y: pd.DataFrame) -> dict[str, tuple[str, int]]:
@@ -289,6 +295,10 @@ def _run(
             )
             continue
         n_params = _count_params(est)
+        params = est.get_params(deep=False) if hasattr(est, "get_params") else {}
+        arch = {k: params.get(k) for k in ARCHITECTURE_COLUMNS}
+        if "n_heads" not in params and arch["d_model"] is not None:
+            arch["n_heads"] = 1  # a single-head (self-attention) model
         n_rows = sum(test_size for _ in block)
         for k, fold in enumerate(block):
             rows = np.arange(fold.cutoff + 1, fold.cutoff + test_size + 1)
@@ -313,6 +323,7 @@ def _run(
                             "predict_seconds": pred_s * test_size / n_rows / len(cols),
                             "n_params": n_params,
                             "peak_memory_mb": peak[0] if k == 0 else np.nan,
+                            **arch,
                         }
                     )
                 )
@@ -394,7 +405,9 @@ def backtest_tasks(
         ``y_true``, ``y_pred`` (a probability of "up" for direction), and cost
         columns ``fit_seconds`` and ``peak_memory_mb`` (of the fit, repeated on
         the rows of the fold that fitted, 0 / NaN on the folds that reuse
-        it), ``predict_seconds`` (a row's share) and ``n_params``.
+        it), ``predict_seconds`` (a row's share) and ``n_params``, and the
+        architecture columns ``n_heads``, ``output_head`` and ``d_model`` (from
+        the model's parameters; None for models without them).
         ``attrs["failures"]`` lists failed fits.
     """
     X, y = _as_frames(X, y)
