@@ -701,3 +701,31 @@ def test_evaluate_per_seed_tests_each_seed_against_a_seedless_reference():
         assert mha.loc[seed, "dm_stat"] == pytest.approx(one.loc["mha", "dm_stat"])
     # one model per seed family: Holm leaves each p as it is
     np.testing.assert_allclose(mha["dm_pvalue_holm"], mha["dm_pvalue"])
+
+
+def test_calibration_table_matches_sklearn_and_numpy():
+    from sklearn.calibration import calibration_curve
+
+    from tsattn.metrics import calibration_table
+
+    rng = np.random.default_rng(3)
+    p = np.concatenate([rng.uniform(0, 1, 300), [0.0, 1.0, 0.1, 0.2]])
+    y = (rng.uniform(0, 1, p.size) < p).astype(int)
+    table = calibration_table(y, p, n_bins=5)
+    assert table["count"].sum() == p.size
+    assert list(table["lower"]) == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8])
+    prob_true, prob_pred = calibration_curve(y, p, n_bins=5, strategy="uniform")
+    full = table[table["count"] > 0]
+    np.testing.assert_allclose(full["frequency"], prob_true)
+    np.testing.assert_allclose(full["mean_prob"], prob_pred)
+    # numpy: bin k holds lower < p <= upper (0 in the first bin)
+    k = np.clip(np.ceil(p * 5).astype(int) - 1, 0, 4)
+    np.testing.assert_array_equal(table["count"], np.bincount(k, minlength=5))
+    # an empty bin is NaN, not 0
+    sparse = calibration_table([1, 0], [0.95, 0.9], n_bins=4)
+    assert sparse["count"].tolist() == [0, 0, 0, 2]
+    assert sparse["frequency"].isna().sum() == 3
+    with pytest.raises(ValueError, match="n_bins must be an int >= 1"):
+        calibration_table([1], [0.5], n_bins=0)
+    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
+        calibration_table([1], [1.5])

@@ -22,6 +22,7 @@ __all__ = [
     "TASK_METRICS",
     "TASK_SCORE",
     "brier_score",
+    "calibration_table",
     "coverage",
     "diebold_mariano",
     "direction_accuracy",
@@ -718,6 +719,57 @@ def roc_auc(y_true: ArrayLike, prob_up: ArrayLike) -> float:
             f"{y.size} are {int(y[0])}. Score a longer period."
         )
     return float(roc_auc_score(y, p))
+
+
+def calibration_table(
+    y_true: ArrayLike, prob_up: ArrayLike, n_bins: int = 10
+) -> pd.DataFrame:
+    """Reliability table of up-move probabilities: forecast vs observed, per bin.
+
+    Probabilities are cut into ``n_bins`` equal-width bins of [0, 1] (the
+    binning of :func:`sklearn.calibration.calibration_curve` with
+    ``strategy="uniform"``: bin ``k`` holds ``lower < p <= upper``, and 0
+    falls in the first bin). A calibrated forecast
+    has ``frequency`` close to ``mean_prob`` in every bin.
+
+    Parameters
+    ----------
+    y_true : array-like of {0, 1}
+        Realised direction: 1 up, 0 not up.
+    prob_up : array-like
+        Forecast probabilities of an up move, in [0, 1].
+    n_bins : int, default=10
+        Number of bins.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per bin: ``lower``, ``upper`` (bin edges), ``count``
+        (forecasts in the bin), ``mean_prob`` (their mean P(up)) and
+        ``frequency`` (share of them that went up); NaN for an empty bin.
+    """
+    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)):
+        raise TypeError(f"n_bins must be an int >= 1; got {n_bins!r}.")
+    if n_bins < 1:
+        raise ValueError(f"n_bins must be an int >= 1; got {n_bins}.")
+    y, p = _outcomes_and_probabilities(y_true, prob_up)
+    edges = np.linspace(0.0, 1.0, int(n_bins) + 1)
+    which = np.searchsorted(edges[1:-1], p, side="left")
+    count = np.bincount(which, minlength=n_bins)
+    sum_p = np.bincount(which, weights=p, minlength=n_bins)
+    sum_y = np.bincount(which, weights=y.astype(np.float64), minlength=n_bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_prob = np.where(count > 0, sum_p / count, np.nan)
+        frequency = np.where(count > 0, sum_y / count, np.nan)
+    return pd.DataFrame(
+        {
+            "lower": edges[:-1],
+            "upper": edges[1:],
+            "count": count.astype(np.int64),
+            "mean_prob": mean_prob,
+            "frequency": frequency,
+        }
+    )
 
 
 def mincer_zarnowitz(
