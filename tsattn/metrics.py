@@ -1002,6 +1002,8 @@ def _dm_group(
     # One differential per forecast origin: average over series and steps.
     d = d.groupby(both["cutoff"]).mean().sort_index().to_numpy(dtype=np.float64)
     positions = both["cutoff_pos"] if "cutoff_pos" in both.columns else None
+    if positions is not None and positions.isna().any():
+        positions = None  # rows of a frame without positions (h = horizon)
     h = dm_horizon(int(both["step"].max()), positions)
     try:
         stat, pvalue = dm_test(d, h, "two-sided")
