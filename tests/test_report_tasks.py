@@ -294,3 +294,36 @@ def test_volatility_rows_are_plotted_and_scored_without_qlike():
     assert "task-volatility" in page.ids
     assert "Volatility forecasts against realized" in page.all_text
     assert "qlike" not in {k for row in page.tables["volatility"].values() for k in row}
+
+
+def test_renders_backtest_tasks_output():
+    # the real frame: string dtypes, None architecture of baselines, and a
+    # DataFrame in attrs["failures"] (pandas compares attrs inside merges)
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    from tsattn import make_stock_like, make_targets
+    from tsattn.backtest_tasks import backtest_tasks
+
+    prices = make_stock_like("garch", n_steps=300, random_state=3)
+    y = make_targets(
+        prices["Close"], kind=["log_return", "direction", "volatility"], vol_window=5
+    )
+    X = np.log(prices[["Close"]]).diff().fillna(0.0).rename(columns={"Close": "r"})
+    ret, up, vol = y.columns
+    models = {
+        "zero": (DummyRegressor(strategy="constant", constant=0.0), ret),
+        "ar": (LinearRegression(), ret),
+        "base_rate": (DummyClassifier(strategy="prior"), up),
+        "logit": (LogisticRegression(), up),
+        "garch": (DummyRegressor(), vol),
+        "linear_vol": (LinearRegression(), vol),
+    }
+    res = backtest_tasks(models, X, y, n_folds=3, test_size=15)
+    assert isinstance(res.attrs["failures"], pd.DataFrame)
+    page = Page(render_report(res))
+    assert set(page.verdicts) == {"return", "direction", "volatility"}
+    assert page.verdicts["volatility"]["kind"] == "none"  # no attention model
+    assert "No attention model forecasts this task" in page.all_text
+    assert page.tables["volatility"]["linear_vol"]["dm"] != "—"
+    assert "comparisons" not in page.ids  # no attention pairs

@@ -1142,6 +1142,9 @@ def evaluate(
     if direction_reference is not None:
         _require(results, [direction_reference], "direction_reference")
     results = results.reset_index(drop=True)
+    # Metadata such as a backtest's attrs["failures"] (a DataFrame) would make
+    # pandas compare attrs with == inside merge and fail; scores do not use it.
+    results.attrs = {}
     quantiles = _quantile_columns(results)
     scale_values = _scale_values(results, scale)
     names = _metric_names(metrics, bool(quantiles), scale_values is not None)

@@ -711,6 +711,7 @@ def task_leaderboard(
             f"baseline must be 'auto' or a mapping task -> model; got {baseline!r}."
         )
     frame = results.copy()
+    frame.attrs = {}  # a backtest's attrs["failures"] breaks pandas merges
     if "seed" not in frame.columns:
         frame["seed"] = np.nan
     frame["seed"] = pd.to_numeric(frame["seed"], errors="coerce")

@@ -84,6 +84,11 @@ def _pct(ratio: float) -> str:
     return f"{abs(change) * 100:.1f}% {'lower' if change < 0 else 'higher'}"
 
 
+def _than(amount: str) -> str:
+    """``2.6% lower than`` / ``the same as``."""
+    return f"{amount} as" if amount == "the same" else f"{amount} than"
+
+
 def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
@@ -110,7 +115,7 @@ def run_sentence(row: pd.Series, alpha: float = 0.05) -> str:
             sig = f"significantly worse ({_p(holm)} after Holm)"
         else:
             sig = f"not significantly different (DM = {stat:.2f}, {_p(p)})"
-        return f"{name}: {metric} {amount} than {ref}; {sig}."
+        return f"{name}: {metric} {_than(amount)} {ref}; {sig}."
     low, high = _pct(float(row["ratio_min"])), _pct(float(row["ratio_max"]))
     counts = []
     if row["n_better"]:
@@ -124,7 +129,7 @@ def run_sentence(row: pd.Series, alpha: float = 0.05) -> str:
     if not row["n_better"] and not row["n_worse"]:
         counts[:0] = ["significant on no seed"]
     return (
-        f"{name}: {metric} {amount} than {ref} on average over {n} seeds "
+        f"{name}: {metric} {_than(amount)} {ref} on average over {n} seeds "
         f"(per seed from {low} to {high}, sd {float(row['score_sd']):.3g}); "
         f"{', '.join(counts)}."
     )

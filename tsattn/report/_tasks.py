@@ -129,6 +129,7 @@ def _check(results: pd.DataFrame) -> pd.DataFrame:
     if len(results) == 0:
         raise ValueError("results has no rows; run a backtest that produces forecasts.")
     frame = results.reset_index(drop=True).copy()
+    frame.attrs = {}  # e.g. attrs["failures"]: pandas merges would compare it
     for name in ("model", "series", "task"):
         if frame[name].isna().any():
             rows = np.flatnonzero(frame[name].isna().to_numpy())[:5].tolist()
@@ -344,11 +345,13 @@ def _board_section(task: str, rows: pd.DataFrame) -> Markup:
     for reason, group in rows[rows["dm_reason"] != ""].groupby("dm_reason", sort=False):
         names_ = ", ".join(_esc(str(m)) for m in group["model"])
         notes.append(f"Not tested: {names_}: {_esc(str(reason))}.")
+    words = {
+        "n_params": "Params: fitted parameters",
+        "fit_seconds": "Fit s / run: total fitting time of one run (mean over seeds)",
+        "peak_memory_mb": "Peak MB: peak memory while fitting",
+    }
     if cost:
-        notes.append(
-            "Params: fitted parameters; Fit s / run: total fitting time of one run "
-            "(mean over seeds); Peak MB: peak memory while fitting."
-        )
+        notes.append("; ".join(words[k] for k, _, _ in cost) + ".")
     intro = [f"Reference: {ref}. Ranked on {metric}."]
     return part(
         "task_board",
@@ -630,7 +633,7 @@ def build_task_html(
     sections += [
         (
             "variance-plots",
-            "Variance",
+            "Forecasts vs realized",
             _variance_section(frame, board, colors, max_series),
         ),
         ("calibration", "Calibration", _calibration_section(frame, board, colors)),
