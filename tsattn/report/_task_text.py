@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tsattn.metrics import TASK_DM_LOSS
+from tsattn.report._text import is_attention_model
 
 __all__ = [
     "METRIC_NAMES",
@@ -50,8 +51,15 @@ def _finite(value: Any) -> bool:
 
 
 def is_attention_row(row: pd.Series) -> bool:
-    """Whether a leaderboard row is an attention model (it records ``n_heads``)."""
-    return _finite(row.get("n_heads"))
+    """Whether a leaderboard row is an attention model.
+
+    It records ``n_heads``; rows without architecture columns (price
+    forecasts from :func:`tsattn.backtest.backtest`) are told by name
+    (``mha``, ``sa``, ...).
+    """
+    if _finite(row.get("n_heads")):
+        return True
+    return not _finite(row.get("d_model")) and is_attention_model(str(row["model"]))
 
 
 def describe_architecture(row: pd.Series) -> str:
