@@ -729,3 +729,25 @@ def test_calibration_table_matches_sklearn_and_numpy():
         calibration_table([1], [0.5], n_bins=0)
     with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
         calibration_table([1], [1.5])
+
+
+def test_variance_qlike_leaves_out_zero_realized_variance_with_a_warning():
+    from tsattn import TsattnWarning
+
+    y = np.array([0.0, 2.0e-4, 1.0e-4, 3.0e-4])
+    frame = pd.DataFrame(
+        {
+            "model": "garch",
+            "series": "peg",
+            "task": "variance",
+            "cutoff": np.arange(4),
+            "step": 1,
+            "y_true": y,
+            "y_pred": [1.0e-4, 1.5e-4, 2.0e-4, 2.0e-4],
+        }
+    )
+    with pytest.warns(TsattnWarning, match=r"1 of 4 row\(s\) \(series peg\)"):
+        out = evaluate(frame, by="model", metrics="qlike", baseline=None)
+    r, f = y[1:], np.array([1.5e-4, 2.0e-4, 2.0e-4])
+    expected = np.mean(r / f - np.log(r / f) - 1)
+    assert out["qlike"].iloc[0] == pytest.approx(expected, rel=1e-12)

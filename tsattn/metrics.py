@@ -410,6 +410,37 @@ def qlike(realized_var: ArrayLike, forecast_var: ArrayLike) -> float:
     return float(np.mean(ratio - np.log(ratio) - 1.0))
 
 
+def _qlike_known(y: Any, f: Any, g: pd.DataFrame) -> float:
+    """QLIKE of a group, leaving out (with a warning) rows whose realized variance is 0.
+
+    QLIKE is undefined at a realized variance of 0 (a pegged or stale price
+    over the whole window); the Diebold-Mariano test, on the QLIKE
+    differential, keeps those rows.
+    """
+    y, f = np.asarray(y, dtype=np.float64), np.asarray(f, dtype=np.float64)
+    zero = y == 0
+    if zero.any():
+        import warnings
+
+        from tsattn import TsattnWarning
+
+        where = ""
+        if "series" in g.columns:
+            series = sorted({str(v) for v in g.loc[g.index[zero], "series"]})
+            where = f" (series {', '.join(series)})"
+        warnings.warn(
+            f"QLIKE is undefined where the realized variance is 0: {int(zero.sum())} "
+            f"of {len(y)} row(s){where} are left out of the QLIKE column; the "
+            "Diebold-Mariano test keeps them (the QLIKE differential is defined "
+            "there).",
+            TsattnWarning,
+            stacklevel=4,
+        )
+        if zero.all():
+            return math.nan
+    return qlike(y[~zero], f[~zero])
+
+
 def qlike_differential(
     realized_var: ArrayLike, forecast_a: ArrayLike, forecast_b: ArrayLike
 ) -> npt.NDArray[np.float64]:
@@ -939,7 +970,7 @@ def _group_metrics(
         elif name == "qlike":
             if "task" in g.columns and (g["task"] == "volatility").any():
                 raise ValueError(_VOLATILITY_QLIKE)
-            out[name] = qlike(y, f)
+            out[name] = _qlike_known(y, f, g)
         elif name == "directional_accuracy":
             out[name] = directional_accuracy(y, f, ref)
         elif name == "sign_mcc":
