@@ -19,8 +19,10 @@ from tsattn import TsattnWarning
 from tsattn.targets import (
     TARGET_KINDS,
     TargetMaker,
+    check_target_loss,
     cum_log_returns_to_prices,
     make_targets,
+    range_variance,
     returns_to_prices,
     target_to_prices,
 )
@@ -136,6 +138,7 @@ def test_list_of_kinds_concatenates_in_order_and_records_metadata(prices):
         "vol_window": 3,
         "price_col": "Close",
         "dropna": False,
+        "variance_estimator": "close",
         "columns": {
             "level_h1": ("level", 1),
             "level_h2": ("level", 2),
@@ -555,6 +558,7 @@ def test_transformer_params_clone_and_pickle(prices):
         "vol_window": 3,
         "price_col": None,
         "dropna": False,
+        "variance_estimator": "close",
     }
     c = clone(tm)
     assert c.get_params() == tm.get_params()
@@ -641,3 +645,114 @@ def test_transformer_errors(prices):
         match=re.escape("X has no column 'mid', the price column seen in fit"),
     ):
         fitted.transform(prices.to_frame())
+
+
+# ---------------------------------------------------------------------------
+# realized variance, range-based variance and loss pairing
+# ---------------------------------------------------------------------------
+
+
+def _ohlc(n=30, seed=0):
+    rng = np.random.default_rng(seed)
+    close = 100 * np.exp(np.cumsum(rng.normal(scale=0.01, size=n)))
+    open_ = close * np.exp(rng.normal(scale=0.003, size=n))
+    high = np.maximum(open_, close) * np.exp(np.abs(rng.normal(scale=0.004, size=n)))
+    low = np.minimum(open_, close) * np.exp(-np.abs(rng.normal(scale=0.004, size=n)))
+    index = pd.date_range("2024-01-01", periods=n, freq="B")
+    return pd.DataFrame(
+        {"Open": open_, "High": high, "Low": low, "Close": close}, index=index
+    )
+
+
+def test_realized_var_is_the_sum_of_future_squared_log_returns():
+    prices = _ohlc()["Close"]
+    y = make_targets(prices, kind=["realized_var", "volatility"], horizon=3)
+    assert list(y.columns) == ["realized_var_k3", "realized_vol_k3"]
+    r = np.diff(np.log(prices.to_numpy()))
+    for t in (0, 5, 26):
+        assert y["realized_var_k3"].iloc[t] == pytest.approx(np.sum(r[t : t + 3] ** 2))
+    np.testing.assert_allclose(y["realized_vol_k3"] ** 2, y["realized_var_k3"])
+    assert y.iloc[-3:].isna().all().all()
+    assert y.attrs["tsattn_targets"]["columns"]["realized_var_k3"] == (
+        "realized_var",
+        3,
+    )
+
+
+@pytest.mark.parametrize("estimator", ["parkinson", "garman_klass"])
+def test_range_based_realized_var_sums_the_formula_over_the_next_rows(estimator):
+    df = _ohlc()
+    y = make_targets(
+        df, kind="realized_var", horizon=2, vol_window=4, variance_estimator=estimator
+    )
+    o, h, lo, c = (df[k].to_numpy() for k in ("Open", "High", "Low", "Close"))
+    if estimator == "parkinson":
+        v = np.log(h / lo) ** 2 / (4 * np.log(2))
+    else:
+        v = 0.5 * np.log(h / lo) ** 2 - (2 * np.log(2) - 1) * np.log(c / o) ** 2
+    for t in (0, 7, 25):
+        assert y["realized_var_k4"].iloc[t] == pytest.approx(v[t + 1 : t + 5].sum())
+    assert y.attrs["tsattn_targets"]["variance_estimator"] == estimator
+
+
+def test_range_variance_hand_computed_and_bad_rows():
+    assert range_variance([110.0], [100.0])[0] == pytest.approx(
+        np.log(1.1) ** 2 / (4 * np.log(2))
+    )
+    gk = range_variance(
+        [110.0], [100.0], open_=[101.0], close=[108.0], estimator="garman_klass"
+    )[0]
+    want = 0.5 * np.log(1.1) ** 2 - (2 * np.log(2) - 1) * np.log(108 / 101) ** 2
+    assert gk == pytest.approx(want)
+    with pytest.raises(ValueError, match=r"low is above the high at row 0"):
+        range_variance([100.0], [110.0])
+    with pytest.raises(ValueError, match=r"close at row 0 \(120.0\) is outside"):
+        range_variance(
+            [110.0], [100.0], open_=[101.0], close=[120.0], estimator="garman_klass"
+        )
+    with pytest.raises(ValueError, match="needs the open and the close"):
+        range_variance([110.0], [100.0], estimator="garman_klass")
+    with pytest.raises(ValueError, match="'parkinson' or 'garman_klass'"):
+        range_variance([110.0], [100.0], estimator="yang_zhang")
+
+
+def test_range_based_variance_needs_ohlc_columns_and_a_window_kind():
+    df = _ohlc()
+    with pytest.raises(ValueError, match=r"needs a 'High' column; the data have"):
+        make_targets(df[["Close"]], kind="realized_var", variance_estimator="parkinson")
+    with pytest.raises(ValueError, match=r"needs a DataFrame with 'High' and 'Low'"):
+        make_targets(df["Close"], kind="realized_var", variance_estimator="parkinson")
+    with pytest.raises(ValueError, match=r"needs a 'Open' column"):
+        make_targets(
+            df.drop(columns="Open"),
+            kind="realized_var",
+            variance_estimator="garman_klass",
+        )
+    with pytest.raises(ValueError, match=r"applies to kind='realized_var'"):
+        make_targets(df, kind="log_return", variance_estimator="parkinson")
+    with pytest.raises(ValueError, match=r"Did you mean 'parkinson'\?"):
+        make_targets(df, kind="realized_var", variance_estimator="parkinsn")
+    with pytest.raises(ValueError, match=r"needs a 'High' column"):
+        TargetMaker(kind="realized_var", variance_estimator="parkinson").fit(
+            df[["Close"]]
+        )
+
+
+def test_loss_pairing_rejects_a_volatility_under_qlike():
+    prices = _ohlc()["Close"]
+    vol = make_targets(prices, kind="volatility", horizon=2)
+    var = make_targets(prices, kind="realized_var", horizon=2)
+    check_target_loss(var, "qlike")
+    check_target_loss(vol, "mse")
+    with pytest.raises(
+        ValueError,
+        match=r"loss 'qlike' scores kind 'realized_var', but column "
+        r"'realized_vol_k2' is kind 'volatility' \(a standard deviation\)",
+    ):
+        check_target_loss(vol, "qlike")
+    plain = pd.DataFrame({"log_return_h1": [0.1]})  # no metadata: read the names
+    with pytest.raises(ValueError, match="'log_return_h1' is kind 'log_return'"):
+        check_target_loss(plain, "qlike")
+    with pytest.raises(ValueError, match="loss 'bce' scores kind 'direction'"):
+        check_target_loss(var, "bce")
+    check_target_loss(pd.DataFrame({"my_target": [1.0]}), "qlike")  # unknown: pass

@@ -1,4 +1,10 @@
-"""Forecasting targets from prices: future returns, levels, direction, volatility."""
+"""Forecasting targets from prices: future returns, levels, direction, volatility.
+
+Volatility comes in two explicit units: ``kind="volatility"`` is a standard
+deviation (columns ``realized_vol_k{w}``), ``kind="realized_var"`` a variance
+(columns ``realized_var_k{w}``), the unit that QLIKE and GARCH-type models
+score; :func:`check_target_loss` rejects a loss paired with the wrong unit.
+"""
 
 from __future__ import annotations
 
@@ -18,10 +24,15 @@ from tsattn import TsattnWarning
 
 __all__ = [
     "TARGET_KINDS",
+    "VARIANCE_ESTIMATORS",
     "TargetMaker",
+    "check_target_loss",
     "cum_log_returns_to_prices",
     "make_targets",
+    "range_variance",
     "returns_to_prices",
+    "row_variance",
+    "target_kinds",
     "target_to_prices",
 ]
 
@@ -34,8 +45,14 @@ TARGET_KINDS: tuple[str, ...] = (
     "level",
     "direction",
     "volatility",
+    "realized_var",
 )
-# Column prefix of each kind; "volatility" is named by its window, not by step.
+#: Per-row variance estimators of the volatility kinds: squared close-to-close
+#: log returns, or the range-based Parkinson (1980) and Garman-Klass (1980).
+VARIANCE_ESTIMATORS: tuple[str, ...] = ("close", "parkinson", "garman_klass")
+# Kinds named by their window (one column each), not by step.
+_WINDOW_KINDS = frozenset({"volatility", "realized_var"})
+# Column prefix of each kind; the window kinds say their unit: vol or var.
 _PREFIX = {
     "log_return": "log_return_h",
     "cum_log_return": "cum_log_return_h",
@@ -44,9 +61,10 @@ _PREFIX = {
     "level": "level_h",
     "direction": "up_h",
     "volatility": "realized_vol_k",
+    "realized_var": "realized_var_k",
 }
 # Kinds that take the logarithm of prices and so need them strictly positive.
-_LOG_KINDS = frozenset({"log_return", "cum_log_return", "volatility"})
+_LOG_KINDS = frozenset({"log_return", "cum_log_return", "volatility", "realized_var"})
 # Kinds that divide by a price and so need it non-zero.
 _RATIO_KINDS = frozenset({"return", "cum_return"})
 # Default price columns of a DataFrame, in order of preference.
@@ -118,10 +136,11 @@ def _check_params(
     horizon = _check_positive_int(horizon, "horizon")
     if vol_window is not None:
         vol_window = _check_positive_int(vol_window, "vol_window")
-        if "volatility" not in kinds:
+        if not _WINDOW_KINDS & set(kinds):
             warnings.warn(
-                f"vol_window={vol_window} is only used by kind='volatility', which "
-                f"is not among the requested kinds {list(kinds)}; it is ignored.",
+                f"vol_window={vol_window} is only used by kind='volatility' and "
+                "kind='realized_var', which are not among the requested kinds "
+                f"{list(kinds)}; it is ignored.",
                 TsattnWarning,
                 stacklevel=3,
             )
@@ -261,16 +280,24 @@ def _column_names(
 ) -> dict[str, tuple[str, int]]:
     columns: dict[str, tuple[str, int]] = {}
     for k in kinds:
-        steps = (vol_window,) if k == "volatility" else range(1, horizon + 1)
+        steps = (vol_window,) if k in _WINDOW_KINDS else range(1, horizon + 1)
         for step in steps:
             columns[f"{_PREFIX[k]}{step}"] = (k, step)
     return columns
 
 
 def _kind_block(
-    kind: str, p: npt.NDArray[np.float64], horizon: int, vol_window: int
+    kind: str,
+    p: npt.NDArray[np.float64],
+    horizon: int,
+    vol_window: int,
+    row_var: npt.NDArray[np.float64] | None = None,
 ) -> list[npt.NDArray[np.float64]]:
-    """Columns of one kind, each ``len(p)`` long, NaN where the future is unknown."""
+    """Columns of one kind, each ``len(p)`` long, NaN where the future is unknown.
+
+    ``row_var[t]`` is the variance of row ``t`` from a range estimator (used by
+    the window kinds instead of the squared log return into row ``t``).
+    """
     n = p.shape[0]
     steps = range(1, horizon + 1)
     if kind == "level":
@@ -295,13 +322,205 @@ def _kind_block(
     if kind == "log_return":
         r1 = np.append(d, np.nan)
         return [_ahead(r1, k - 1) for k in steps]
-    # volatility: a separate sum per row (not a cumsum difference), so that each
-    # value is exactly the sum over its own window and can never be negative.
+    # window kinds: a separate sum per row (not a cumsum difference), so that
+    # each value is exactly the sum over its own window and is never negative.
+    # per_row[j] is the variance of row j + 1.
+    per_row = d * d if row_var is None else row_var[1:]
     out = np.full(n, np.nan)
     if vol_window <= n - 1:
-        windows = np.lib.stride_tricks.sliding_window_view(d * d, vol_window)
-        out[: n - vol_window] = np.sqrt(windows.sum(axis=1))
-    return [out]
+        windows = np.lib.stride_tricks.sliding_window_view(per_row, vol_window)
+        out[: n - vol_window] = windows.sum(axis=1)
+    return [np.sqrt(out) if kind == "volatility" else out]
+
+
+# ---------------------------------------------------------------------------
+# range-based variance
+# ---------------------------------------------------------------------------
+
+_OHLC_COLUMNS = {
+    "High": ("High", "high", "HIGH"),
+    "Low": ("Low", "low", "LOW"),
+    "Open": ("Open", "open", "OPEN"),
+}
+
+
+def range_variance(
+    high: npt.ArrayLike,
+    low: npt.ArrayLike,
+    *,
+    open_: npt.ArrayLike | None = None,
+    close: npt.ArrayLike | None = None,
+    estimator: str = "parkinson",
+) -> npt.NDArray[np.float64]:
+    """Per-row variance of log prices from the day's range.
+
+    - Parkinson (1980): ``(log(H / L)) ** 2 / (4 log 2)``;
+    - Garman-Klass (1980): ``0.5 (log(H / L)) ** 2 - (2 log 2 - 1)
+      (log(C / O)) ** 2``, which also needs the open and the close.
+
+    Both estimate the variance of the row's log return under a driftless
+    Brownian motion within the row, with less noise than the squared
+    close-to-close return; neither sees the overnight gap.
+
+    Parameters
+    ----------
+    high, low : array-like of shape (n,)
+        Highest and lowest prices of each row, ``high >= low > 0``.
+    open_, close : array-like of shape (n,) or None, default=None
+        Opening and closing prices, needed by Garman-Klass, inside the range.
+    estimator : {"parkinson", "garman_klass"}, default="parkinson"
+        The formula.
+
+    Returns
+    -------
+    variance : ndarray of shape (n,)
+        Non-negative for Parkinson; Garman-Klass can be slightly negative on a
+        row whose open-to-close move nearly spans the range.
+
+    Raises
+    ------
+    ValueError
+        On an unknown estimator, mismatched lengths, non-finite or non-positive
+        prices, a low above the high, or an open or close outside the range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> v = range_variance([110.0], [100.0])
+    >>> bool(np.isclose(v[0], np.log(1.1) ** 2 / (4 * np.log(2))))
+    True
+    """
+    if estimator not in ("parkinson", "garman_klass"):
+        raise ValueError(
+            f"estimator must be 'parkinson' or 'garman_klass'; got {estimator!r}."
+        )
+    arrays = {"high": high, "low": low}
+    if estimator == "garman_klass":
+        if open_ is None or close is None:
+            raise ValueError(
+                "the Garman-Klass variance needs the open and the close as well as "
+                "the high and the low; pass open_ and close, or use 'parkinson'."
+            )
+        arrays.update(open=open_, close=close)
+    values = {k: np.asarray(v, dtype=np.float64).ravel() for k, v in arrays.items()}
+    lengths = {k: len(v) for k, v in values.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"high, low, open and close differ in length: {lengths}.")
+    for k, v in values.items():
+        bad = ~np.isfinite(v) | (v <= 0)
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{k} prices must be finite and > 0; row {first} holds {v[first]}."
+            )
+    h, lo = values["high"], values["low"]
+    if (lo > h).any():
+        first = int(np.flatnonzero(lo > h)[0])
+        raise ValueError(
+            f"the low is above the high at row {first} ({lo[first]} > {h[first]}); "
+            "check the column order of the data."
+        )
+    hl = np.log(h / lo) ** 2
+    if estimator == "parkinson":
+        return hl / (4.0 * np.log(2.0))
+    for k in ("open", "close"):
+        v = values[k]
+        outside = (v > h * (1 + 1e-12)) | (v < lo * (1 - 1e-12))
+        if outside.any():
+            first = int(np.flatnonzero(outside)[0])
+            raise ValueError(
+                f"the {k} at row {first} ({v[first]}) is outside the row's range "
+                f"[{lo[first]}, {h[first]}]; check the data."
+            )
+    co = np.log(values["close"] / values["open"]) ** 2
+    return 0.5 * hl - (2.0 * np.log(2.0) - 1.0) * co
+
+
+def _ohlc_column(prices: pd.DataFrame, field: str, why: str) -> pd.Series:
+    for name in _OHLC_COLUMNS[field]:
+        if name in prices.columns:
+            return prices[name]
+    raise ValueError(
+        f"{why} needs a {field!r} column; the data have {list(prices.columns)}. "
+        f"Pass OHLC data or use variance_estimator='close'."
+    )
+
+
+def _row_variance(
+    prices: Any, estimator: str, close: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64] | None:
+    """Per-row range variance for ``estimator``, None for close-to-close."""
+    if estimator == "close":
+        return None
+    why = f"variance_estimator={estimator!r}"
+    if not isinstance(prices, pd.DataFrame):
+        raise ValueError(
+            f"{why} needs a DataFrame with 'High' and 'Low' columns; got "
+            f"{type(prices).__name__}. Pass OHLC data or use "
+            "variance_estimator='close'."
+        )
+    high = _ohlc_column(prices, "High", why).to_numpy(dtype=np.float64)
+    low = _ohlc_column(prices, "Low", why).to_numpy(dtype=np.float64)
+    if estimator == "parkinson":
+        return range_variance(high, low, estimator="parkinson")
+    open_ = _ohlc_column(prices, "Open", why).to_numpy(dtype=np.float64)
+    return range_variance(high, low, open_=open_, close=close, estimator="garman_klass")
+
+
+def row_variance(prices: Any, estimator: str = "close") -> npt.NDArray[np.float64]:
+    """Variance of each row's log return: squared close-to-close or range-based.
+
+    Parameters
+    ----------
+    prices : DataFrame, Series or 1-D array-like
+        Prices; a DataFrame with High/Low (and Open) columns for the range
+        estimators.
+    estimator : {"close", "parkinson", "garman_klass"}, default="close"
+        ``"close"``: ``(log P[t] - log P[t-1]) ** 2`` (NaN at row 0); the others
+        see :func:`range_variance` (defined at every row).
+
+    Returns
+    -------
+    variance : ndarray of shape (n,)
+
+    Raises
+    ------
+    ValueError
+        On an unknown estimator, non-positive prices, or missing range columns.
+
+    Examples
+    --------
+    >>> row_variance([100.0, 110.0]).round(6)
+    array([     nan, 0.009084])
+    """
+    if estimator not in VARIANCE_ESTIMATORS:
+        raise ValueError(
+            f"Unknown variance_estimator {estimator!r}; valid ones are "
+            f"{list(VARIANCE_ESTIMATORS)}."
+        )
+    values, index, _ = _extract_prices(prices, None)
+    _check_price_signs(values, index, ("realized_var",))
+    ranged = _row_variance(prices, estimator, values)
+    if ranged is not None:
+        return ranged
+    return np.concatenate([[np.nan], np.diff(np.log(values)) ** 2])
+
+
+def _check_estimator(estimator: Any, kinds: tuple[str, ...]) -> str:
+    if estimator not in VARIANCE_ESTIMATORS:
+        close = difflib.get_close_matches(str(estimator), VARIANCE_ESTIMATORS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"Unknown variance_estimator {estimator!r}.{hint} Valid ones are "
+            f"{list(VARIANCE_ESTIMATORS)}."
+        )
+    if estimator != "close" and not _WINDOW_KINDS & set(kinds):
+        raise ValueError(
+            f"variance_estimator={estimator!r} applies to kind='realized_var' or "
+            f"'volatility', which are not among the requested kinds {list(kinds)}; "
+            "add one of them or drop variance_estimator."
+        )
+    return str(estimator)
 
 
 def make_targets(
@@ -312,6 +531,7 @@ def make_targets(
     vol_window: int | None = None,
     price_col: Hashable | None = None,
     dropna: bool = False,
+    variance_estimator: str = "close",
 ) -> pd.DataFrame:
     """Build the targets ``y`` to predict from each row of a price series.
 
@@ -348,15 +568,26 @@ def make_targets(
           ``w = vol_window`` (``H`` when None) holding
           ``sqrt(sum_{j=1..w} (log P[t+j] - log P[t+j-1]) ** 2)``, the realized
           volatility of the next ``w`` steps. It is not annualised; multiply by
-          ``sqrt(periods_per_year / w)`` for an annualised figure.
+          ``sqrt(periods_per_year / w)`` for an annualised figure. A standard
+          deviation: score it with MSE/MAE, not QLIKE.
+        - ``"realized_var"``: one column ``realized_var_k{w}`` holding the square
+          of that sum's root, ``sum_{j=1..w} (log P[t+j] - log P[t+j-1]) ** 2``,
+          the realized variance of the next ``w`` steps: the unit of QLIKE and of
+          GARCH-type forecasts.
 
-        The log kinds (``log_return``, ``cum_log_return``, ``volatility``) need
-        prices > 0; ``return`` and ``cum_return`` need non-zero prices.
+        With ``variance_estimator`` "parkinson" or "garman_klass" the two window
+        kinds sum the range-based variance of rows ``t+1 .. t+w`` instead (see
+        :func:`range_variance`).
+
+        The log kinds (``log_return``, ``cum_log_return``, ``volatility``,
+        ``realized_var``) need prices > 0; ``return`` and ``cum_return`` need
+        non-zero prices.
     horizon : int, default=1
         Number of steps ahead ``H`` (>= 1).
     vol_window : int or None, default=None
-        Number of future steps summed by ``"volatility"``; None means ``horizon``.
-        Used by ``"volatility"`` only (a warning is issued otherwise).
+        Number of future steps summed by ``"volatility"`` and ``"realized_var"``;
+        None means ``horizon``. Used by those kinds only (a warning is issued
+        otherwise).
     price_col : hashable or None, default=None
         Column of a DataFrame that holds the prices. Not used for a Series or an
         array.
@@ -367,6 +598,10 @@ def make_targets(
         with features row for row. ``dropna=True`` drops exactly these tail rows
         and nothing else (prices may not contain NaN, so no other row can be
         NaN).
+    variance_estimator : {"close", "parkinson", "garman_klass"}, default="close"
+        Per-row variance summed by the window kinds: squared close-to-close log
+        returns, or a range-based estimator from the ``High`` and ``Low``
+        columns (and ``Open`` for Garman-Klass) of a DataFrame.
 
     Returns
     -------
@@ -374,7 +609,8 @@ def make_targets(
         Float64 targets on the index of ``prices`` (without the tail rows when
         ``dropna=True``). ``y.attrs["tsattn_targets"]`` records how they were
         built: ``{"kind": [...], "horizon": H, "vol_window": w,
-        "price_col": name, "dropna": bool, "columns": {column: (kind, step)}}``,
+        "price_col": name, "dropna": bool, "variance_estimator": name,
+        "columns": {column: (kind, step)}}``,
         where ``step`` is ``k`` (or the window ``w`` for volatility). Forecasts of
         return kinds map back to prices with :func:`target_to_prices`.
 
@@ -384,8 +620,9 @@ def make_targets(
         On an unknown or repeated kind, ``horizon`` or ``vol_window`` < 1,
         missing/infinite prices, non-positive prices for log kinds, a zero price
         for simple returns, a missing price column, a timestamp index out of
-        order or duplicated, or ``dropna=True`` on a series too short to keep
-        any row.
+        order or duplicated, ``dropna=True`` on a series too short to keep
+        any row, or a range-based ``variance_estimator`` without the
+        ``High``/``Low`` (and ``Open``) columns or without a window kind.
     TypeError
         On non-integer ``horizon`` / ``vol_window``, a non-string kind, or
         non-numeric prices.
@@ -413,18 +650,20 @@ def make_targets(
     2    1.0
     """
     kinds, horizon, vol_window = _check_params(kind, horizon, vol_window, dropna)
+    estimator = _check_estimator(variance_estimator, kinds)
     window = horizon if vol_window is None else vol_window
     values, index, name = _extract_prices(prices, price_col)
     _check_price_signs(values, index, kinds)
+    row_var = _row_variance(prices, estimator, values)
 
     columns = _column_names(kinds, horizon, window)
     data: list[npt.NDArray[np.float64]] = []
     for k in kinds:
-        data.extend(_kind_block(k, values, horizon, window))
+        data.extend(_kind_block(k, values, horizon, window, row_var))
     y = pd.DataFrame(dict(zip(columns, data)), index=index)
 
     # rows past the last one with a complete future for every requested kind
-    tail = max(window if k == "volatility" else horizon for k in kinds)
+    tail = max(window if k in _WINDOW_KINDS else horizon for k in kinds)
     n_complete = max(len(values) - tail, 0)
     if n_complete == 0:
         if dropna:
@@ -444,12 +683,108 @@ def make_targets(
     y.attrs["tsattn_targets"] = {
         "kind": list(kinds),
         "horizon": horizon,
-        "vol_window": window if "volatility" in kinds else None,
+        "vol_window": window if _WINDOW_KINDS & set(kinds) else None,
         "price_col": name,
         "dropna": bool(dropna),
+        "variance_estimator": estimator,
         "columns": columns,
     }
     return y
+
+
+# ---------------------------------------------------------------------------
+# target / loss pairing
+# ---------------------------------------------------------------------------
+
+# Which target kinds each loss can score; losses not listed accept any kind.
+_LOSS_KINDS = {
+    "qlike": ("realized_var",),
+    "bce": ("direction",),
+}
+
+
+def target_kinds(y: Any) -> dict[str, str]:
+    """Map each target column to its kind.
+
+    Parameters
+    ----------
+    y : DataFrame, Series or None
+        Targets; the kinds come from ``y.attrs["tsattn_targets"]`` (set by
+        :func:`make_targets`) or else from column names such as ``up_h1`` or
+        ``realized_var_k5``. Columns of unknown kind are left out.
+
+    Returns
+    -------
+    kinds : dict
+        ``{column name: kind}``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> target_kinds(pd.DataFrame({"up_h1": [1.0], "x": [0.0]}))
+    {'up_h1': 'direction'}
+    """
+    meta = getattr(y, "attrs", {}).get("tsattn_targets") if y is not None else None
+    if meta and "columns" in meta:
+        return {str(c): kind for c, (kind, _) in meta["columns"].items()}
+    names = (
+        list(y.columns)
+        if isinstance(y, pd.DataFrame)
+        else [y.name]
+        if isinstance(y, pd.Series)
+        else []
+    )
+    found = {}
+    for name in map(str, names):
+        for kind, prefix in _PREFIX.items():
+            rest = name[len(prefix) :]
+            if name.startswith(prefix) and rest.isdigit():
+                found[name] = kind
+    return found
+
+
+def check_target_loss(y: Any, loss: str) -> None:
+    """Raise when ``loss`` cannot score the target kind of ``y``.
+
+    QLIKE scores a *variance*: it needs ``kind="realized_var"``
+    (``realized_var_k{w}``), not ``"volatility"`` (a standard deviation) nor a
+    return. Binary cross-entropy needs a ``"direction"`` target. The kinds are
+    read from ``y.attrs["tsattn_targets"]`` (set by :func:`make_targets`) or,
+    for a plain frame, from the column names; columns of unknown kind pass.
+
+    Parameters
+    ----------
+    y : DataFrame or Series
+        Targets, as built by :func:`make_targets`.
+    loss : str
+        Loss name, e.g. ``"qlike"``, ``"bce"``, ``"mse"``.
+
+    Raises
+    ------
+    ValueError
+        Naming the column, its kind, the loss and the kind to use instead.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> y = make_targets(pd.Series([1.0, 1.1, 1.0, 1.2]), kind="volatility")
+    >>> check_target_loss(y, "mse")
+    >>> check_target_loss(y, "qlike")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: loss 'qlike' scores kind 'realized_var', but column ...
+    """
+    allowed = _LOSS_KINDS.get(str(loss))
+    if allowed is None:
+        return
+    for column, kind in target_kinds(y).items():
+        if kind not in allowed:
+            what = " (a standard deviation)" if kind == "volatility" else ""
+            raise ValueError(
+                f"loss {loss!r} scores kind {allowed[0]!r}, but column {column!r} "
+                f"is kind {kind!r}{what}; build the target with kind={allowed[0]!r} "
+                "or choose another loss."
+            )
 
 
 # ---------------------------------------------------------------------------
@@ -618,16 +953,20 @@ class TargetMaker(TransformerMixin, BaseEstimator):
     ----------
     kind : str or list of str, default="log_return"
         Target kind(s): ``"log_return"``, ``"cum_log_return"``, ``"return"``,
-        ``"cum_return"``, ``"level"``, ``"direction"``, ``"volatility"``.
+        ``"cum_return"``, ``"level"``, ``"direction"``, ``"volatility"``,
+        ``"realized_var"``.
     horizon : int, default=1
         Number of steps ahead (>= 1).
     vol_window : int or None, default=None
-        Steps summed by ``"volatility"``; None means ``horizon``.
+        Steps summed by ``"volatility"`` / ``"realized_var"``; None: ``horizon``.
     price_col : hashable or None, default=None
         Price column of a DataFrame; None picks ``"Close"`` and friends.
     dropna : bool, default=False
         Drop the tail rows that have no complete future. Note that this makes
         the output shorter than the input.
+    variance_estimator : {"close", "parkinson", "garman_klass"}, default="close"
+        Per-row variance of the window kinds (range-based ones need a
+        DataFrame with High/Low, and Open for Garman-Klass).
 
     Attributes
     ----------
@@ -668,12 +1007,14 @@ class TargetMaker(TransformerMixin, BaseEstimator):
         vol_window: int | None = None,
         price_col: Hashable | None = None,
         dropna: bool = False,
+        variance_estimator: str = "close",
     ) -> None:
         self.kind = kind
         self.horizon = horizon
         self.vol_window = vol_window
         self.price_col = price_col
         self.dropna = dropna
+        self.variance_estimator = variance_estimator
 
     def fit(self, X: Any, y: Any = None) -> TargetMaker:
         """Validate the parameters and the prices, and remember the price column.
@@ -693,8 +1034,10 @@ class TargetMaker(TransformerMixin, BaseEstimator):
         kinds, _, _ = _check_params(
             self.kind, self.horizon, self.vol_window, self.dropna
         )
+        _check_estimator(self.variance_estimator, kinds)
         values, index, name = _extract_prices(X, self.price_col)
         _check_price_signs(values, index, kinds)
+        _row_variance(X, self.variance_estimator, values)
         self.kinds_ = kinds
         self.price_col_ = name
         self._fitted_on_frame = isinstance(X, pd.DataFrame)
@@ -737,6 +1080,7 @@ class TargetMaker(TransformerMixin, BaseEstimator):
             vol_window=self.vol_window,
             price_col=price_col,
             dropna=self.dropna,
+            variance_estimator=self.variance_estimator,
         )
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:

@@ -1,9 +1,13 @@
-"""Classical baselines: naive family, ARIMA, ETS, Theta and EWMA volatility."""
+"""Statistical models on statsmodels: ARIMA, ETS and the Theta method.
+
+Each is a :class:`tsattn._base.UnivariateForecaster`: parameters are estimated
+at ``fit``; ``update`` and ``predict`` carry the fitted model forward over new
+rows (a filter pass with fixed parameters, never a re-estimation).
+"""
 
 from __future__ import annotations
 
 import warnings
-from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -14,451 +18,10 @@ import pandas as pd
 
 from tsattn import TsattnWarning
 from tsattn._base import FloatArray, UnivariateForecaster, check_choice, check_int
+from tsattn.baselines._common import DEFAULT_QUANTILES as _DEFAULT_QUANTILES
+from tsattn.baselines._common import lfilter_ar1 as _lfilter_ar1
 
-__all__ = [
-    "ARIMAForecaster",
-    "DriftForecaster",
-    "ETSForecaster",
-    "EWMAVolatilityForecaster",
-    "MeanForecaster",
-    "NaiveForecaster",
-    "SeasonalNaiveForecaster",
-    "ThetaForecaster",
-]
-
-_DEFAULT_QUANTILES = (0.05, 0.95)
-
-
-def _check_float(est: Any, name: str, value: Any, low: float, high: float) -> float:
-    """Check that parameter ``name`` is a real number in the open interval."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-        raise TypeError(
-            f"The {name!r} parameter of {type(est).__name__} must be a float in "
-            f"({low}, {high}). Got {value!r} of type {type(value).__name__} instead."
-        )
-    if not low < value < high:
-        raise ValueError(
-            f"The {name!r} parameter of {type(est).__name__} must be a float in "
-            f"({low}, {high}). Got {value!r} instead."
-        )
-    return float(value)
-
-
-def _lfilter_ar1(x: FloatArray, coef: float, gain: float, start: float) -> FloatArray:
-    """Return ``s`` with ``s[t] = coef * s[t-1] + gain * x[t]``, ``s[-1] = start``."""
-    from scipy.signal import lfilter
-
-    out, _ = lfilter([gain], [1.0, -coef], x, zi=[coef * start])
-    return out
-
-
-# ----------------------------------------------------------------------------
-# Naive family: the state is the history itself (1-D float64 array)
-# ----------------------------------------------------------------------------
-
-
-class _HistoryForecaster(UnivariateForecaster):
-    """Parameter-free baselines whose state is the full history of a column."""
-
-    def _fit_one(self, y: FloatArray) -> FloatArray:
-        return y.copy()
-
-    def _update_one(self, state: FloatArray, y_new: FloatArray) -> FloatArray:
-        return np.concatenate([state, y_new])
-
-    def _reset_one(self, state: FloatArray, y: FloatArray) -> FloatArray:
-        return y.copy()
-
-    def _path_one(
-        self, state: FloatArray, y: FloatArray, continuing: bool
-    ) -> FloatArray:
-        z = np.concatenate([state, y]) if continuing else y
-        return self._path_positions(z, len(z) - len(y))
-
-    @abstractmethod
-    def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
-        """Forecasts (n, H) from every position ``offset..len(z)-1`` of ``z``."""
-
-
-class NaiveForecaster(_HistoryForecaster):
-    """Random walk: every future value equals the last observed one.
-
-    The bar for stock prices. Intervals follow the random walk: the h-step
-    standard deviation is ``sigma * sqrt(h)`` with ``sigma**2`` the mean of the
-    squared in-sample one-step differences (as fable's ``NAIVE``).
-
-    Parameters
-    ----------
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
-    quantiles : sequence of float or None, default=(0.05, 0.95)
-        Gaussian quantile levels of the forecast; None or () disables them.
-
-    Attributes
-    ----------
-    models_ : list of ndarray
-        The history of each target column.
-    columns_ : list
-        Target names. ``index_`` holds the index of all data seen.
-
-    See Also
-    --------
-    DriftForecaster : Random walk with drift.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from tsattn.baselines import NaiveForecaster
-    >>> y = pd.Series([1.0, 2.0, 4.0], name="price",
-    ...               index=pd.date_range("2024-01-01", periods=3, freq="D"))
-    >>> NaiveForecaster(horizon=2, quantiles=None).fit(y).forecast()
-                price
-    2024-01-04    4.0
-    2024-01-05    4.0
-    """
-
-    def __init__(
-        self,
-        *,
-        horizon: int = 1,
-        quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
-    ) -> None:
-        self.horizon = horizon
-        self.quantiles = quantiles
-
-    def _min_length(self) -> tuple[int, str]:
-        if self._quantile_levels():
-            return 2, " (intervals need one in-sample difference)"
-        return 1, ""
-
-    def _forecast_one(
-        self, state: FloatArray, steps: int
-    ) -> tuple[FloatArray, FloatArray | None]:
-        mean = np.full(steps, state[-1])
-        if not self._quantile_levels():
-            return mean, None
-        sigma2 = np.mean(np.diff(state) ** 2)
-        return mean, self._normal_quantiles(
-            mean, np.sqrt(sigma2 * np.arange(1, steps + 1))
-        )
-
-    def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
-        return np.repeat(z[offset:, None], self.horizon, axis=1)
-
-
-class SeasonalNaiveForecaster(_HistoryForecaster):
-    """Seasonal naive: each future value equals the value one season earlier.
-
-    ``y[T+h] = y[T+h-m(k+1)]`` with ``k = (h-1) // m``. Intervals use the
-    standard deviation ``sigma * sqrt(k+1)``, ``sigma**2`` the mean squared
-    in-sample seasonal difference (Hyndman & Athanasopoulos, fpp3, 5.5).
-
-    Parameters
-    ----------
-    season_length : int
-        The seasonal period ``m`` (e.g. 5 for a business week of daily data).
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
-    quantiles : sequence of float or None, default=(0.05, 0.95)
-        Gaussian quantile levels; None or () disables them.
-
-    Attributes
-    ----------
-    models_ : list of ndarray
-        The history of each target column.
-
-    Examples
-    --------
-    >>> from tsattn.baselines import SeasonalNaiveForecaster
-    >>> f = SeasonalNaiveForecaster(season_length=2, horizon=3, quantiles=None)
-    >>> f.fit([1.0, 5.0, 2.0, 6.0]).forecast()["y"].tolist()
-    [2.0, 6.0, 2.0]
-    """
-
-    def __init__(
-        self,
-        *,
-        season_length: int,
-        horizon: int = 1,
-        quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
-    ) -> None:
-        self.season_length = season_length
-        self.horizon = horizon
-        self.quantiles = quantiles
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        check_int(self, "season_length", self.season_length, 1)
-
-    def _min_length(self) -> tuple[int, str]:
-        m = self.season_length
-        if self._quantile_levels():
-            return m + 1, f" (season_length + 1 = {m + 1} for intervals)"
-        return m, f" (one full season, season_length = {m})"
-
-    def _offsets(self, steps: int) -> tuple[FloatArray, FloatArray]:
-        h = np.arange(1, steps + 1)
-        k = (h - 1) // self.season_length
-        return h - self.season_length * (k + 1), k
-
-    def _forecast_one(
-        self, state: FloatArray, steps: int
-    ) -> tuple[FloatArray, FloatArray | None]:
-        m = self.season_length
-        back, k = self._offsets(steps)
-        mean = state[len(state) - 1 + back]
-        if not self._quantile_levels():
-            return mean, None
-        sigma2 = np.mean((state[m:] - state[:-m]) ** 2)
-        return mean, self._normal_quantiles(mean, np.sqrt(sigma2 * (k + 1)))
-
-    def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
-        back, _ = self._offsets(self.horizon)
-        idx = np.arange(offset, len(z))[:, None] + back[None, :]
-        out = z[np.maximum(idx, 0)]
-        out[(idx < 0).any(axis=1)] = np.nan
-        return out
-
-
-class DriftForecaster(_HistoryForecaster):
-    """Random walk with drift: the line through the first and last observation.
-
-    ``y[T+h] = y[T] + h * (y[T] - y[1]) / (T - 1)``. Intervals use the fpp3
-    formula ``sigma * sqrt(h * (1 + h / (T - 1)))``, where ``sigma`` is the
-    standard deviation of the one-step residuals ``diff(y) - drift`` with
-    ``T - 2`` degrees of freedom.
-
-    Parameters
-    ----------
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
-    quantiles : sequence of float or None, default=(0.05, 0.95)
-        Gaussian quantile levels; None or () disables them.
-
-    Attributes
-    ----------
-    models_ : list of ndarray
-        The history of each target column.
-
-    Examples
-    --------
-    >>> from tsattn.baselines import DriftForecaster
-    >>> DriftForecaster(horizon=2, quantiles=None).fit([1.0, 2.0, 5.0]).forecast()
-         y
-    3  7.0
-    4  9.0
-    """
-
-    def __init__(
-        self,
-        *,
-        horizon: int = 1,
-        quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
-    ) -> None:
-        self.horizon = horizon
-        self.quantiles = quantiles
-
-    def _min_length(self) -> tuple[int, str]:
-        if self._quantile_levels():
-            return 3, " (a drift and its residual variance)"
-        return 2, " (a drift needs two points)"
-
-    def _forecast_one(
-        self, state: FloatArray, steps: int
-    ) -> tuple[FloatArray, FloatArray | None]:
-        n = len(state)
-        drift = (state[-1] - state[0]) / (n - 1)
-        h = np.arange(1, steps + 1)
-        mean = state[-1] + h * drift
-        if not self._quantile_levels():
-            return mean, None
-        sigma2 = np.sum((np.diff(state) - drift) ** 2) / (n - 2)
-        return mean, self._normal_quantiles(
-            mean, np.sqrt(sigma2 * h * (1 + h / (n - 1)))
-        )
-
-    def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
-        pos = np.arange(offset, len(z))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            drift = np.where(pos > 0, (z[pos] - z[0]) / np.maximum(pos, 1), np.nan)
-        h = np.arange(1, self.horizon + 1)
-        return z[pos][:, None] + drift[:, None] * h[None, :]
-
-
-class MeanForecaster(_HistoryForecaster):
-    """Historical mean: every future value equals the mean of the history.
-
-    Parameters
-    ----------
-    window : int or None, default=None
-        Average only the last ``window`` observations (all when shorter);
-        None averages the whole history.
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
-    quantiles : sequence of float or None, default=(0.05, 0.95)
-        Gaussian quantile levels with standard deviation
-        ``s * sqrt(1 + 1/T)`` (fpp3), ``s`` the sample standard deviation of
-        the ``T`` averaged values; None or () disables them.
-
-    Attributes
-    ----------
-    models_ : list of ndarray
-        The history of each target column.
-
-    Examples
-    --------
-    >>> from tsattn.baselines import MeanForecaster
-    >>> MeanForecaster(window=2, quantiles=None).fit([1.0, 2.0, 4.0]).forecast()
-         y
-    3  3.0
-    """
-
-    def __init__(
-        self,
-        *,
-        window: int | None = None,
-        horizon: int = 1,
-        quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
-    ) -> None:
-        self.window = window
-        self.horizon = horizon
-        self.quantiles = quantiles
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        if self.window is not None:
-            check_int(self, "window", self.window, 1)
-            if self._quantile_levels() and self.window < 2:
-                raise ValueError(
-                    "The 'window' parameter of MeanForecaster must be >= 2 when "
-                    f"quantiles are requested (got {self.window}); pass "
-                    "quantiles=None or a larger window."
-                )
-
-    def _min_length(self) -> tuple[int, str]:
-        if self._quantile_levels():
-            return 2, " (intervals need a standard deviation)"
-        return 1, ""
-
-    def _forecast_one(
-        self, state: FloatArray, steps: int
-    ) -> tuple[FloatArray, FloatArray | None]:
-        values = state if self.window is None else state[-self.window :]
-        mean = np.full(steps, values.mean())
-        if not self._quantile_levels():
-            return mean, None
-        sd = values.std(ddof=1) * np.sqrt(1 + 1 / len(values))
-        return mean, self._normal_quantiles(mean, np.full(steps, sd))
-
-    def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
-        csum = np.concatenate([[0.0], np.cumsum(z)])
-        end = np.arange(offset, len(z)) + 1
-        start = (
-            np.zeros_like(end)
-            if self.window is None
-            else np.maximum(end - self.window, 0)
-        )
-        mean = (csum[end] - csum[start]) / (end - start)
-        return np.repeat(mean[:, None], self.horizon, axis=1)
-
-
-# ----------------------------------------------------------------------------
-# EWMA (RiskMetrics) volatility
-# ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _EWMAState:
-    variance: float  # forecast of the next squared return
-    init: float  # initial variance used at fit
-
-
-class EWMAVolatilityForecaster(UnivariateForecaster):
-    """RiskMetrics EWMA forecast of the conditional variance of returns.
-
-    The input columns are return series ``r``; the forecast is the variance
-    ``s[t+1] = decay * s[t] + (1 - decay) * r[t]**2`` (zero mean, as
-    RiskMetrics). RiskMetrics is an IGARCH without drift, so the forecast is
-    flat over the horizon. Columns keep the names of the input columns; the
-    natural metric is :func:`tsattn.metrics.qlike`, and ``score`` compares the
-    forecast with the realised squared returns.
-
-    The recursion starts from the mean squared return of the first
-    ``init_window`` observations (fewer when the history is shorter), so a
-    forecast made at row ``t`` uses rows up to ``t`` only.
-
-    Parameters
-    ----------
-    decay : float, default=0.94
-        The RiskMetrics smoothing constant lambda, in (0, 1) (0.94 for daily
-        data, 0.97 for monthly).
-    init_window : int, default=30
-        Observations averaged to initialise the variance.
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
-
-    Attributes
-    ----------
-    models_ : list
-        Per column: the current variance forecast and the initial variance.
-
-    Examples
-    --------
-    >>> from tsattn.baselines import EWMAVolatilityForecaster
-    >>> f = EWMAVolatilityForecaster(decay=0.5, init_window=1)
-    >>> f.fit([0.1, 0.2]).forecast()["y"].round(4).tolist()
-    [0.025]
-    """
-
-    def __init__(
-        self, *, decay: float = 0.94, init_window: int = 30, horizon: int = 1
-    ) -> None:
-        self.decay = decay
-        self.init_window = init_window
-        self.horizon = horizon
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        _check_float(self, "decay", self.decay, 0.0, 1.0)
-        check_int(self, "init_window", self.init_window, 1)
-
-    def _fit_one(self, y: FloatArray) -> _EWMAState:
-        init = float(np.mean(y[: self.init_window] ** 2))
-        return self._update_one(_EWMAState(variance=init, init=init), y)
-
-    def _forecast_one(self, state: _EWMAState, steps: int) -> tuple[FloatArray, None]:
-        return np.full(steps, state.variance), None
-
-    def _update_one(self, state: _EWMAState, y_new: FloatArray) -> _EWMAState:
-        s = _lfilter_ar1(y_new**2, self.decay, 1 - self.decay, state.variance)
-        return replace(state, variance=float(s[-1]))
-
-    def _reset_one(self, state: _EWMAState, y: FloatArray) -> _EWMAState:
-        return self._fit_one(y)
-
-    def _path_one(
-        self, state: _EWMAState, y: FloatArray, continuing: bool
-    ) -> FloatArray:
-        lam = self.decay
-        if continuing:
-            s = _lfilter_ar1(y**2, lam, 1 - lam, state.variance)
-        else:
-            # Fitting on rows[:t+1] initialises from their first init_window
-            # squares, so the start value changes until row init_window - 1.
-            sq = y**2
-            k = np.minimum(np.arange(len(y)), self.init_window - 1)
-            init = np.cumsum(sq)[k] / (k + 1)
-            s = lam ** np.arange(1, len(y) + 1) * init
-            s += _lfilter_ar1(sq, lam, 1 - lam, 0.0)
-        return np.repeat(s[:, None], self.horizon, axis=1)
-
-    def _score_targets(self, values: FloatArray) -> FloatArray:
-        return super()._score_targets(values**2)
-
-
-# ----------------------------------------------------------------------------
-# statsmodels-backed models
-# ----------------------------------------------------------------------------
+__all__ = ["ARIMAForecaster", "ETSForecaster", "ThetaForecaster"]
 
 
 def _as_generator(random_state: Any) -> Any:
@@ -498,12 +61,15 @@ def _warn_unconverged(res: Any, what: str) -> None:
 class ARIMAForecaster(UnivariateForecaster):
     """(S)ARIMA via statsmodels ``SARIMAX``, with automatic order selection.
 
-    When ``order`` is None, the differencing order ``d`` comes from repeated
-    augmented Dickey-Fuller tests (``statsmodels.tsa.stattools.adfuller`` with
-    a constant, lag length by AIC): the series is differenced while the unit
-    root is not rejected at 5%, up to ``max_d`` times (after any seasonal
-    differencing ``D``). Then ``p`` and ``q`` are chosen over
-    ``0..max_p`` x ``0..max_q`` by the information criterion.
+    When ``order`` is None the model is chosen by the Hyndman-Khandakar
+    procedure of R's ``forecast::auto.arima`` (see
+    :mod:`tsattn.baselines.arima_order`): seasonal differencing ``D`` from the
+    STL seasonal strength (only with ``season_length > 1``), ``d`` from
+    repeated KPSS tests at 5%, then a stepwise search over ``(p, q)(P, Q)``
+    and a constant (a mean when ``d + D = 0``, a drift when ``d + D = 1``)
+    minimising the AICc. A near-random-walk series therefore gets ``d = 1``
+    and a forecast that starts from its last value, not a pull back to the
+    window mean.
 
     Between refits the model advances by Kalman-filter state update
     (``results.extend``): ``update`` and ``predict`` never re-estimate the
@@ -515,18 +81,28 @@ class ARIMAForecaster(UnivariateForecaster):
     order : tuple (p, d, q) or None, default=None
         Fixed order; None selects it as above.
     seasonal_order : tuple (P, D, Q, s) or None, default=None
-        Seasonal order, used as given; None means no seasonal part.
-    max_p, max_q : int, default=2
-        Largest AR and MA orders of the selection grid.
-    d : int or None, default=None
-        Differencing order for the selection; None uses the ADF tests.
-    max_d : int, default=2
-        Largest differencing order the ADF tests may choose.
-    information_criterion : {"aic", "aicc", "bic", "hqic"}, default="aic"
-        Criterion minimised over the grid.
+        Fixed seasonal order, used as given (only ``(p, d, q)`` is then
+        searched); None searches one when ``season_length > 1``.
+    season_length : int or None, default=None
+        Season length ``m`` of the seasonal search; None or 1 for none.
+    max_p, max_q : int, default=5
+        Largest AR and MA orders of the search.
+    max_P, max_Q : int, default=2
+        Largest seasonal AR and MA orders of the search.
+    max_order : int, default=5
+        Largest ``p + q + P + Q`` of the search.
+    d, D : int or None, default=None
+        Differencing orders of the search; None uses the tests.
+    max_d, max_D : int, default=2 and 1
+        Largest differencing orders the tests may choose.
+    stepwise : bool, default=True
+        Stepwise search; False fits every allowed model (slow).
+    information_criterion : {"aicc", "aic", "bic", "hqic"}, default="aicc"
+        Criterion minimised by the search ("aicc" is R's, on the
+        observations left after differencing).
     trend : {"auto", "n", "c", "t", "ct"}, default="auto"
-        statsmodels trend; "auto" is "c" (a mean) for undifferenced models
-        (d + D = 0) and "n" otherwise.
+        statsmodels trend. "auto": searched as above when ``order`` is None;
+        for a fixed order "c" when ``d + D = 0`` and "n" otherwise.
     horizon : int, default=1
         Steps forecast from each row by ``predict`` and by ``forecast()``.
     quantiles : sequence of float or None, default=(0.05, 0.95)
@@ -539,6 +115,10 @@ class ARIMAForecaster(UnivariateForecaster):
         The fitted (and since updated) ``SARIMAXResults`` of each column.
     orders_ : list of tuple
         The ``(p, d, q)`` order used for each column.
+    seasonal_orders_ : list of tuple
+        The ``(P, D, Q, s)`` seasonal order of each column.
+    trends_ : list of str
+        The statsmodels trend of each column ("c" with ``d = 1`` is a drift).
 
     Examples
     --------
@@ -548,6 +128,8 @@ class ARIMAForecaster(UnivariateForecaster):
     >>> f = ARIMAForecaster(order=(1, 1, 0), horizon=3).fit(y)
     >>> f.forecast().shape
     (3, 3)
+    >>> ARIMAForecaster().fit(y).orders_[0][1]  # a random walk is differenced
+    1
     """
 
     def __init__(
@@ -555,21 +137,35 @@ class ARIMAForecaster(UnivariateForecaster):
         *,
         order: tuple[int, int, int] | None = None,
         seasonal_order: tuple[int, int, int, int] | None = None,
-        max_p: int = 2,
-        max_q: int = 2,
+        season_length: int | None = None,
+        max_p: int = 5,
+        max_q: int = 5,
+        max_P: int = 2,
+        max_Q: int = 2,
+        max_order: int = 5,
         d: int | None = None,
+        D: int | None = None,
         max_d: int = 2,
-        information_criterion: str = "aic",
+        max_D: int = 1,
+        stepwise: bool = True,
+        information_criterion: str = "aicc",
         trend: str = "auto",
         horizon: int = 1,
         quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
     ) -> None:
         self.order = order
         self.seasonal_order = seasonal_order
+        self.season_length = season_length
         self.max_p = max_p
         self.max_q = max_q
+        self.max_P = max_P
+        self.max_Q = max_Q
+        self.max_order = max_order
         self.d = d
+        self.D = D
         self.max_d = max_d
+        self.max_D = max_D
+        self.stepwise = stepwise
         self.information_criterion = information_criterion
         self.trend = trend
         self.horizon = horizon
@@ -577,15 +173,20 @@ class ARIMAForecaster(UnivariateForecaster):
 
     def _check_params(self) -> None:
         super()._check_params()
-        for name in ("max_p", "max_q", "max_d"):
+        for name in ("max_p", "max_q", "max_P", "max_Q", "max_order", "max_d"):
             check_int(self, name, getattr(self, name), 0)
-        if self.d is not None:
-            check_int(self, "d", self.d, 0)
+        check_int(self, "max_D", self.max_D, 0)
+        for name in ("d", "D"):
+            if getattr(self, name) is not None:
+                check_int(self, name, getattr(self, name), 0)
+        if self.season_length is not None:
+            check_int(self, "season_length", self.season_length, 1)
+        check_choice(self, "stepwise", self.stepwise, (True, False))
         check_choice(
             self,
             "information_criterion",
             self.information_criterion,
-            ("aic", "aicc", "bic", "hqic"),
+            ("aicc", "aic", "bic", "hqic"),
         )
         check_choice(self, "trend", self.trend, ("auto", "n", "c", "t", "ct"))
         for name, size in (("order", 3), ("seasonal_order", 4)):
@@ -606,79 +207,156 @@ class ARIMAForecaster(UnivariateForecaster):
     def _seasonal(self) -> tuple[int, int, int, int]:
         return tuple(self.seasonal_order) if self.seasonal_order else (0, 0, 0, 0)
 
+    def _search_period(self) -> int:
+        """Season length of the seasonal search (1: none)."""
+        if self.seasonal_order is not None or self.season_length is None:
+            return 1
+        return int(self.season_length)
+
     def _min_length(self) -> tuple[int, str]:
         big_p, big_d, big_q, s = self._seasonal()
         seasonal = (big_p + big_d + big_q) * s
         if self.order is None:
+            m = self._search_period()
+            if m > 1:
+                seasonal = (self.max_P + self.max_D + self.max_Q) * m
             need = self.max_p + self.max_q + self.max_d + seasonal + 10
-            return need, " (unit-root tests and the order grid)"
+            return need, " (unit-root tests and the order search)"
         return sum(self.order) + seasonal + 2, f" for order={tuple(self.order)}"
 
-    def _fit_order(self, y: FloatArray, order: tuple[int, int, int]) -> Any:
+    def _fit_order(
+        self,
+        y: FloatArray,
+        order: tuple[int, int, int],
+        seasonal: tuple[int, int, int, int] | None = None,
+        trend: str | None = None,
+        *,
+        simple_differencing: bool = False,
+    ) -> Any:
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-        seasonal = self._seasonal()
-        trend = self.trend
-        if trend == "auto":
-            trend = "c" if order[1] + seasonal[1] == 0 else "n"
+        seasonal = self._seasonal() if seasonal is None else seasonal
+        if trend is None:
+            trend = self.trend
+            if trend == "auto":
+                trend = "c" if order[1] + seasonal[1] == 0 else "n"
         with _quiet_statsmodels():
-            return SARIMAX(y, order=order, seasonal_order=seasonal, trend=trend).fit(
-                disp=False
+            model = SARIMAX(
+                y,
+                order=order,
+                seasonal_order=seasonal,
+                trend=trend,
+                simple_differencing=simple_differencing,
             )
+            return model.fit(disp=False)
 
-    def _select_d(self, y: FloatArray) -> int:
-        from statsmodels.tsa.stattools import adfuller
+    def _differencing(self, y: FloatArray) -> tuple[int, int, int]:
+        """``(d, D, m)``: the differencing orders and the season length used."""
+        from tsattn.baselines.arima_order import ndiffs, nsdiffs
 
-        big_d, s = self._seasonal()[1], self._seasonal()[3]
+        if self.seasonal_order is not None:
+            big_d, m = self._seasonal()[1], self._seasonal()[3]
+        else:
+            m = self._search_period()
+            if m == 1:
+                big_d = 0
+            elif self.D is not None:
+                big_d = self.D
+            else:
+                big_d = nsdiffs(y, m, max_D=self.max_D)
         z = y
         for _ in range(big_d):
-            z = z[s:] - z[:-s]
-        d = 0
-        while d < self.max_d:
-            try:
-                with _quiet_statsmodels():
-                    pvalue = adfuller(z, autolag="AIC")[1]
-            except ValueError as exc:
-                raise ValueError(
-                    f"the ADF unit-root test failed on {len(z)} points ({exc}); pass "
-                    "a longer history or fix d / order."
-                ) from exc
-            if pvalue <= 0.05:
-                break
-            z = np.diff(z)
-            d += 1
-        return d
+            z = z[m:] - z[:-m]
+        d = self.d if self.d is not None else ndiffs(z, max_d=self.max_d)
+        return d, big_d, m
+
+    @staticmethod
+    def _search_scale(y: FloatArray, d: int, big_d: int, m: int) -> float:
+        """Return the standard deviation of the differenced series (1 if constant)."""
+        z = y
+        for _ in range(big_d):
+            z = z[m:] - z[:-m]
+        z = np.diff(z, n=d)
+        scale = float(np.std(z)) if len(z) > 1 else 0.0
+        return scale if scale > 0 and np.isfinite(scale) else 1.0
+
+    def _criterion(self, res: Any, n_effective: int) -> float:
+        from tsattn.baselines.arima_order import aicc
+
+        if self.information_criterion == "aicc":
+            return aicc(res, n_effective)
+        return float(getattr(res, self.information_criterion))
+
+    def _search(self, y: FloatArray) -> Any:
+        from tsattn.baselines.arima_order import ArimaCandidate, stepwise_search
+
+        d, big_d, m = self._differencing(y)
+        # Searched on a unit scale: the optimiser fails on exchange rates whose
+        # daily changes are ~1e-5. ARIMA is scale-equivariant and every
+        # candidate's log-likelihood moves by the same constant, so the ranking
+        # is that of the raw data; the selected parameters are scaled back.
+        scale = self._search_scale(y, d, big_d, m)
+        y_unit = y / scale
+        fixed_seasonal = self.seasonal_order is not None
+        seasonal_search = not fixed_seasonal and m > 1
+
+        def fit(c: ArimaCandidate) -> Any:
+            if fixed_seasonal:
+                seasonal = self._seasonal()
+            else:
+                seasonal = (c.P, big_d, c.Q, m) if m > 1 else (0, 0, 0, 0)
+            trend = self.trend
+            if trend == "auto":
+                trend = "c" if c.constant else "n"
+            # The search fits the differenced series (R's likelihood, and an
+            # order of magnitude faster than statsmodels' diffuse start).
+            return self._fit_order(
+                y_unit, (c.p, d, c.q), seasonal, trend, simple_differencing=True
+            )
+
+        options = {
+            "n_effective": len(y) - d - big_d * m,
+            "seasonal": seasonal_search,
+            "allow_constant": self.trend == "auto" and d + big_d <= 1,
+            "max_p": self.max_p,
+            "max_q": self.max_q,
+            "max_P": self.max_P,
+            "max_Q": self.max_Q,
+            "max_order": self.max_order,
+            "criterion": self._criterion,
+        }
+        res, _, _ = stepwise_search(fit, stepwise=self.stepwise, **options)
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        # The same model on the levels, with the selected parameters: the
+        # state carries the last values, so update and predict work on levels.
+        spec = res.model
+        params = np.array(res.params, dtype=np.float64)
+        params[: spec.k_trend] *= scale
+        params[list(spec.param_names).index("sigma2")] *= scale**2
+        with _quiet_statsmodels():
+            return SARIMAX(
+                y,
+                order=spec.order,
+                seasonal_order=spec.seasonal_order,
+                trend=spec.trend,
+            ).filter(params)
 
     def _fit_one(self, y: FloatArray) -> Any:
         if self.order is not None:
             res = self._fit_order(y, tuple(int(v) for v in self.order))
         else:
-            d = self.d if self.d is not None else self._select_d(y)
-            # Rank by (not converged, criterion): a converged fit always wins.
-            best, best_key = None, (True, np.inf)
-            for p in range(self.max_p + 1):
-                for q in range(self.max_q + 1):
-                    try:
-                        res = self._fit_order(y, (p, d, q))
-                    except (ValueError, np.linalg.LinAlgError):
-                        continue
-                    ic = float(getattr(res, self.information_criterion))
-                    converged = res.mle_retvals.get("converged", True) is not False
-                    key = (not converged, ic)
-                    if np.isfinite(ic) and key < best_key:
-                        best, best_key = res, key
-            if best is None:
-                raise ValueError(
-                    f"no ARIMA(p, {d}, q) with p <= {self.max_p}, q <= {self.max_q} "
-                    "could be fitted; check the data or pass order=..."
-                )
-            res = best
+            res = self._search(y)
         _warn_unconverged(res, f"ARIMA{res.model.order}")
         return res
 
     def _fit(self, values: FloatArray, index: pd.Index) -> None:
         super()._fit(values, index)
         self.orders_ = [tuple(int(v) for v in res.model.order) for res in self.models_]
+        self.seasonal_orders_ = [
+            tuple(int(v) for v in res.model.seasonal_order) for res in self.models_
+        ]
+        self.trends_ = [str(res.model.trend or "n") for res in self.models_]
 
     def _forecast_one(
         self, state: Any, steps: int
@@ -735,16 +413,23 @@ class ETSForecaster(UnivariateForecaster):
     (ANN, AAN, AAdN, ANA, AAA, AAdA) and simulated otherwise, exactly as
     ``get_prediction(...).summary_frame``.
 
+    Any of ``error``, ``trend``, ``damped_trend`` and ``seasonal`` may be
+    "auto": every combination of the auto components is fitted and the one
+    with the smallest AICc kept, per column, as R's ``ets`` and statsforecast's
+    ``AutoETS`` do (multiplicative errors only for positive data; additive
+    errors with multiplicative seasonality are excluded, being unstable).
+
     Parameters
     ----------
-    error : {"add", "mul"}, default="add"
+    error : {"add", "mul", "auto"}, default="add"
         Error type.
-    trend : {None, "add"}, default=None
+    trend : {None, "add", "auto"}, default=None
         Trend component.
-    damped_trend : bool, default=False
+    damped_trend : bool or "auto", default=False
         Damp the trend.
-    seasonal : {None, "add", "mul"}, default=None
-        Seasonal component.
+    seasonal : {None, "add", "mul", "auto"}, default=None
+        Seasonal component ("auto" considers one only with
+        ``seasonal_periods``).
     seasonal_periods : int or None, default=None
         Season length; required with ``seasonal``.
     horizon : int, default=1
@@ -760,6 +445,8 @@ class ETSForecaster(UnivariateForecaster):
     ----------
     models_ : list of statsmodels results
         The ``ETSResults`` of each column.
+    specs_ : list of str
+        The model of each column in ETS notation, e.g. "ANN" or "MAdN".
 
     Examples
     --------
@@ -795,15 +482,16 @@ class ETSForecaster(UnivariateForecaster):
 
     def _check_params(self) -> None:
         super()._check_params()
-        check_choice(self, "error", self.error, ("add", "mul"))
-        check_choice(self, "trend", self.trend, (None, "add"))
-        check_choice(self, "seasonal", self.seasonal, (None, "add", "mul"))
+        check_choice(self, "error", self.error, ("add", "mul", "auto"))
+        check_choice(self, "trend", self.trend, (None, "add", "auto"))
+        check_choice(self, "damped_trend", self.damped_trend, (False, True, "auto"))
+        check_choice(self, "seasonal", self.seasonal, (None, "add", "mul", "auto"))
         check_int(self, "n_simulations", self.n_simulations, 2)
-        if self.damped_trend and self.trend is None:
+        if self.damped_trend is True and self.trend is None:
             raise ValueError(
                 "ETSForecaster(damped_trend=True) needs a trend; pass trend='add'."
             )
-        if self.seasonal is not None:
+        if self.seasonal not in (None, "auto"):
             if self.seasonal_periods is None:
                 raise ValueError(
                     f"ETSForecaster(seasonal={self.seasonal!r}) needs "
@@ -812,34 +500,99 @@ class ETSForecaster(UnivariateForecaster):
             check_int(self, "seasonal_periods", self.seasonal_periods, 2)
 
     def _min_length(self) -> tuple[int, str]:
-        if self.seasonal is not None:
+        if self.seasonal is not None and self.seasonal_periods:
             m = self.seasonal_periods
             return 2 * m, f" (two full seasons, 2 * seasonal_periods = {2 * m})"
         return 4, ""
 
-    def _model(self, y: FloatArray) -> Any:
+    @staticmethod
+    def _model(y: FloatArray, spec: Any) -> Any:
+        """Build an ``ETSModel`` on ``y`` with the components of ``spec``.
+
+        ``spec`` is a tuple ``(error, trend, damped, seasonal, periods)`` or a
+        fitted model (whose components are read).
+        """
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
+        if not isinstance(spec, tuple):
+            spec = (
+                spec.error,
+                spec.trend,
+                spec.damped_trend,
+                spec.seasonal,
+                spec.seasonal_periods,
+            )
+        error, trend, damped, seasonal, periods = spec
         # A pandas endog: statsmodels' ETS get_prediction fails on plain arrays.
         return ETSModel(
             pd.Series(y),
-            error=self.error,
-            trend=self.trend,
-            damped_trend=self.damped_trend,
-            seasonal=self.seasonal,
-            seasonal_periods=self.seasonal_periods if self.seasonal else None,
+            error=error,
+            trend=trend,
+            damped_trend=bool(damped),
+            seasonal=seasonal,
+            seasonal_periods=periods if seasonal else None,
         )
 
+    def _candidates(self, positive: bool) -> list[tuple[Any, ...]]:
+        """Component tuples to fit: the given ones, or every "auto" choice."""
+        errors = ("add", "mul") if self.error == "auto" else (self.error,)
+        trends = (None, "add") if self.trend == "auto" else (self.trend,)
+        periods = self.seasonal_periods
+        if self.seasonal == "auto":
+            seasons = (None, "add", "mul") if periods else (None,)
+        else:
+            seasons = (self.seasonal,)
+        out = []
+        for error in errors:
+            for trend in trends:
+                dampings = (
+                    (False, True)
+                    if self.damped_trend == "auto"
+                    else (self.damped_trend,)
+                )
+                for damped in dampings if trend else (False,):
+                    for seasonal in seasons:
+                        mul = "mul" in (error, seasonal)
+                        auto = "auto" in (self.error, self.seasonal)
+                        if mul and not positive and auto:
+                            continue
+                        if auto and error == "add" and seasonal == "mul":
+                            continue
+                        out.append((error, trend, damped, seasonal, periods))
+        return out
+
     def _fit_one(self, y: FloatArray) -> Any:
-        if "mul" in (self.error, self.seasonal) and y.min() <= 0:
+        positive = bool(y.min() > 0)
+        if not positive and "mul" in (self.error, self.seasonal):
             raise ValueError(
                 "multiplicative ETS needs strictly positive data; the minimum is "
                 f"{y.min():g}. Use error='add', seasonal='add', or model returns."
             )
-        with _quiet_statsmodels():
-            res = self._model(y).fit(disp=False)
-        _warn_unconverged(res, "ETS")
-        return res
+        best, best_key = None, (True, np.inf)
+        for spec in self._candidates(positive):
+            with _quiet_statsmodels():
+                try:
+                    res = self._model(y, spec).fit(disp=False)
+                except (ValueError, np.linalg.LinAlgError):
+                    continue
+            converged = (res.mle_retvals or {}).get("converged", True) is not False
+            key = (not converged, float(res.aicc))
+            if best is None or (np.isfinite(key[1]) and key < best_key):
+                best, best_key = res, key
+        if best is None:
+            raise ValueError("no ETS model could be fitted; check the data.")
+        _warn_unconverged(best, "ETS")
+        return best
+
+    def _fit(self, values: FloatArray, index: pd.Index) -> None:
+        super()._fit(values, index)
+        self.specs_ = [self._spec_name(res.model) for res in self.models_]
+
+    @staticmethod
+    def _spec_name(model: Any) -> str:
+        letter = {None: "N", "add": "A", "mul": "M"}
+        trend = letter[model.trend] + ("d" if model.damped_trend else "")
+        return letter[model.error] + trend + letter[model.seasonal]
 
     def _forecast_one(
         self, state: Any, steps: int
@@ -870,7 +623,7 @@ class ETSForecaster(UnivariateForecaster):
 
     def _reset_one(self, state: Any, y: FloatArray) -> Any:
         with _quiet_statsmodels():
-            return self._model(y).smooth(state.params)
+            return self._model(y, state.model).smooth(state.params)
 
     def _path_one(self, state: Any, y: FloatArray, continuing: bool) -> FloatArray:
         res = self._update_one(state, y) if continuing else self._reset_one(state, y)
@@ -878,16 +631,17 @@ class ETSForecaster(UnivariateForecaster):
         h = np.arange(1, self.horizon + 1)
         level = np.asarray(res.level)[start:, None]
         out = np.repeat(level, self.horizon, axis=1)
-        if self.trend is not None:
-            phi = float(res.damping_trend) if self.damped_trend else 1.0
+        model = res.model
+        if model.trend is not None:
+            phi = float(res.damping_trend) if model.damped_trend else 1.0
             out = out + np.asarray(res.slope)[start:, None] * np.cumsum(phi**h)[None, :]
-        if self.seasonal is not None:
-            m = self.seasonal_periods
+        if model.seasonal is not None:
+            m = model.seasonal_periods
             # seasonal states in time order from t = -m to nobs - 1
             season = np.concatenate([res.initial_seasonal, np.asarray(res.season)])
             back = h - m * ((h - 1) // m + 1)
             idx = np.arange(start, res.nobs)[:, None] + back[None, :] + m
-            out = out + season[idx] if self.seasonal == "add" else out * season[idx]
+            out = out + season[idx] if model.seasonal == "add" else out * season[idx]
         return out
 
 
