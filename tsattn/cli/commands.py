@@ -234,7 +234,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     out = _check_output(args.out, "report")
     results_path = _check_output(args.results, "results") if args.results else None
-    n_seeds = args.seeds or (2 if args.quick else 3)
+    n_seeds = args.seeds or (2 if args.quick else 5)
     # data, baselines, budget, seeds, report; then data, baselines, 3 nets,
     # maps, report of the price forecasts
     stages = demo_task_stages(n_seeds) + (0 if args.skip_prices else 7)
@@ -517,11 +517,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     results = _read_results(args.results)
     if "task" in results.columns:
         from tsattn.cli.leaderboard import print_task_boards
+        from tsattn.cli.task_commands import frozen_gc
         from tsattn.report import save_report
 
-        print_task_boards(results)
-        with _Progress(1, args.quiet).stage("render the HTML report"):
-            save_report(results, out, title=args.title)
+        with frozen_gc():
+            print_task_boards(results)
+            with _Progress(1, args.quiet).stage("render the HTML report"):
+                save_report(results, out, title=args.title)
         print(f"report written to {out}")
         return 0
     _write_outputs(

@@ -183,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--seeds",
         type=num,
         metavar="N",
-        help="seeds of each attention variant in the multi-task part (3; quick 2)",
+        help="seeds of each attention variant in the multi-task part (5; quick 2)",
     )
     add(
         "--skip-prices",
