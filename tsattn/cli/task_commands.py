@@ -42,8 +42,8 @@ _DEMO_TASK_ATTENTION = {
     "n_heads": 4,
     "n_layers": 1,
     "patch_len": 8,
-    "max_epochs": 15,
-    "max_steps_per_epoch": 30,
+    "max_epochs": 10,
+    "max_steps_per_epoch": 25,
     "batch_size": 64,
     "n_iter_no_change": 3,
 }
