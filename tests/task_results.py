@@ -19,11 +19,20 @@ BASELINES = ("zero", "base_rate", "garch", "har")
 
 
 def make_task_results(
-    n_origins=90, series=("A", "B"), seeds=(0, 1, 2), models=None, random_state=0
+    n_origins=90,
+    series=("A", "B"),
+    seeds=(0, 1, 2),
+    models=None,
+    random_state=0,
+    attention=None,
 ):
-    """Return a tidy frame like ``backtest_tasks`` + a ``seed`` column."""
+    """Return a tidy frame like ``backtest_tasks`` + a ``seed`` column.
+
+    ``attention`` replaces :data:`ATTENTION` (same tuple layout).
+    """
     rng = np.random.default_rng(random_state)
-    models = list(BASELINES) + list(ATTENTION) if models is None else list(models)
+    attention = ATTENTION if attention is None else attention
+    models = list(BASELINES) + list(attention) if models is None else list(models)
     index = pd.bdate_range("2024-01-01", periods=n_origins + 200)
     rows = []
     for s_i, name in enumerate(series):
@@ -33,12 +42,17 @@ def make_task_results(
         up = (ret > 0).astype(float)
         realized = var * rng.chisquare(1, n_origins) + 1e-7
         for model in models:
-            runs = seeds if model in ATTENTION else (None,)
+            runs = seeds if model in attention else (None,)
             for seed in runs:
                 r = np.random.default_rng(
-                    [random_state, s_i, models.index(model), 99 if seed is None else seed]
+                    [
+                        random_state,
+                        s_i,
+                        models.index(model),
+                        99 if seed is None else seed,
+                    ]
                 )
-                arch = ATTENTION.get(model)
+                arch = attention.get(model)
                 if arch is None:
                     pred = {
                         "return": np.zeros(n_origins),

@@ -101,3 +101,48 @@ def test_naive_scale_uses_only_data_up_to_each_cutoff():
     )
     # the NaN cutoff has no scale (it used to get the whole series', future included)
     assert np.isnan(out[SCALE_COLUMN].iloc[1])
+
+
+# -- the multi-task comparison --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def task_results():
+    from task_results import make_task_results
+
+    return make_task_results(n_origins=40, series=("A",))
+
+
+def test_task_verdicts_are_the_report_headlines(task_results):
+    from tsattn.cli.leaderboard import task_verdicts
+    from tsattn.report._task_text import task_headline
+    from tsattn.stats import task_leaderboard
+
+    lines = task_verdicts(task_results)
+    board = task_leaderboard(task_results)
+    assert lines == [
+        f"Returns: {task_headline(board, 'return').lead}",
+        f"Direction (up / down): {task_headline(board, 'direction').lead}",
+        f"Variance: {task_headline(board, 'variance').lead}",
+    ]
+    no_garch = task_verdicts(task_results[task_results.model != "garch"])
+    assert no_garch[2].startswith("Variance: No test is possible")
+
+
+def test_task_boards_and_printout(task_results, capsys):
+    from tsattn.cli.leaderboard import print_task_boards, task_boards
+    from tsattn.stats import task_leaderboard
+
+    boards = task_boards(task_results)
+    assert list(boards) == ["return", "direction", "variance"]
+    ref = task_leaderboard(task_results).set_index(["task", "model"])
+    var = boards["variance"]
+    assert var.attrs == {"score": "qlike", "reference": "garch"}
+    assert var.loc["mha", "seeds"] == 3
+    assert var.loc["mha", "score"] == ref.loc[("variance", "mha"), "score_mean"]
+    assert var.loc["mha", "sd"] == ref.loc[("variance", "mha"), "score_sd"]
+    assert var.loc["sa", "better"] == ref.loc[("variance", "sa"), "n_better"]
+    print_task_boards(task_results)
+    out = capsys.readouterr().out
+    assert "variance: qlike (lower is better), reference garch" in out
+    assert out.strip().splitlines()[-1].startswith("Variance: ")

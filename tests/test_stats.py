@@ -282,6 +282,10 @@ def test_holm_matches_statsmodels_and_keeps_nan():
     # hand case: sorted 0.01, 0.03, 0.04, 0.5 -> 0.04, 0.09, 0.09, 0.5
     np.testing.assert_allclose(out[[0, 3, 1, 4]], [0.04, 0.09, 0.09, 0.5])
     assert np.isnan(holm([np.nan])).all()
+    rng = np.random.default_rng(5)
+    for size in (1, 2, 7, 30):
+        q = rng.uniform(0, 1, size) ** 3
+        np.testing.assert_allclose(holm(q), multipletests(q, method="holm")[1])
 
 
 def _board(mae, pvalues, stats=None):

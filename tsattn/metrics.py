@@ -1002,6 +1002,8 @@ def _dm_group(
     # One differential per forecast origin: average over series and steps.
     d = d.groupby(both["cutoff"]).mean().sort_index().to_numpy(dtype=np.float64)
     positions = both["cutoff_pos"] if "cutoff_pos" in both.columns else None
+    if positions is not None and positions.isna().any():
+        positions = None  # rows of a frame without positions (h = horizon)
     h = dm_horizon(int(both["step"].max()), positions)
     try:
         stat, pvalue = dm_test(d, h, "two-sided")
@@ -1140,6 +1142,9 @@ def evaluate(
     if direction_reference is not None:
         _require(results, [direction_reference], "direction_reference")
     results = results.reset_index(drop=True)
+    # Metadata such as a backtest's attrs["failures"] (a DataFrame) would make
+    # pandas compare attrs with == inside merge and fail; scores do not use it.
+    results.attrs = {}
     quantiles = _quantile_columns(results)
     scale_values = _scale_values(results, scale)
     names = _metric_names(metrics, bool(quantiles), scale_values is not None)

@@ -53,7 +53,7 @@ def render_report(
     results: pd.DataFrame,
     *,
     title: str = "tsattn backtest report",
-    baseline: str | None = "naive",
+    baseline: str | Mapping[str, str] | None = "naive",
     attention: Mapping[str, Any] | None = None,
     comparisons: Sequence[tuple[str, str, str]] | None = None,
     notes: str | None = None,
@@ -71,6 +71,30 @@ def render_report(
     inlined, so the file needs no network and runs no scripts. All user text
     (model and series names, title, notes) is HTML-escaped.
 
+    **Multi-task results.** A frame with a ``task`` column (from
+    :func:`tsattn.backtest_tasks.backtest_tasks`, several seeds of a model
+    concatenated with an integer ``seed`` column) gives the multi-task report
+    instead. For every task kind ("return", "direction", "variance",
+    "volatility", and "price" rows when present) it answers in words whether
+    multi-head or self-attention, with one output layer or a head per task,
+    beats the task's reference (zero return, the base rate, GARCH, naive), by
+    how much and on how many seeds significantly
+    (:func:`tsattn.stats.task_leaderboard`, :func:`tsattn.stats.seed_verdict`:
+    Diebold–Mariano with QLIKE for variance and squared error elsewhere, Holm
+    within each task and seed). Then a leaderboard per task (metrics as means
+    over seeds, the spread of the ranked metric, the test against the
+    reference, parameters, fit time and memory), the variance forecasts
+    against realized variance per series (log scale), a calibration plot of
+    the direction probabilities with the count per bin, and, per task, the
+    self- vs multi-head and one-output vs per-task-head comparisons side by
+    side: pairs of attention models (read from the ``n_heads``,
+    ``output_head``, ``d_model`` and ``n_params`` columns) that differ in that
+    choice only, at equal width or at equal parameter budget (within 10%). A
+    task whose reference model is missing is reported as untested. In this
+    mode ``comparisons``, ``dm_loss`` and ``forecast_folds`` are not used, and
+    price rows get no forecast plots (render them without the ``task`` column
+    for the price report).
+
     Parameters
     ----------
     results : pandas.DataFrame
@@ -87,10 +111,13 @@ def render_report(
         rows where both actual and forecast are finite.
     title : str, default="tsattn backtest report"
         Page title and main heading.
-    baseline : str or None, default="naive"
+    baseline : str, mapping or None, default="naive"
         Model the others are measured against (MASE, Diebold–Mariano test,
         relative plots). When it is absent from ``results`` (or None) the report
-        says so and leaves those columns blank.
+        says so and leaves those columns blank. For multi-task results: a
+        mapping from task kind to reference model overrides
+        :data:`tsattn.metrics.TASK_BASELINES` (e.g. ``{"variance": "har"}``);
+        a string names the reference of the price rows.
     attention : mapping, optional
         Attention weights of one forecast, drawn as one heatmap per head. Keys:
 

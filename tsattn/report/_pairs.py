@@ -57,8 +57,9 @@ def architecture_table(results: pd.DataFrame) -> pd.DataFrame:
     Attention models are those with an ``n_heads`` value in ``results``
     (baselines have none). Each value is the model's first non-missing one.
     """
+    columns = ["n_heads", "output_head", "d_model", "n_params"]
     if "n_heads" not in results.columns:
-        return pd.DataFrame(columns=["n_heads", "output_head", "d_model", "n_params"])
+        return pd.DataFrame(columns=columns)
     heads = pd.to_numeric(results["n_heads"], errors="coerce")
     rows = results[heads.notna()]
     out = {}
@@ -70,6 +71,8 @@ def architecture_table(results: pd.DataFrame) -> pd.DataFrame:
             )
             rec[col] = values.iloc[0] if len(values) else np.nan
         out[str(model)] = rec
+    if not out:
+        return pd.DataFrame(columns=columns)
     table = pd.DataFrame.from_dict(out, orient="index")
     for col in ("n_heads", "d_model", "n_params"):
         table[col] = pd.to_numeric(table[col], errors="coerce")

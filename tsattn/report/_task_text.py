@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tsattn.metrics import TASK_DM_LOSS
+from tsattn.report._text import is_attention_model
 
 __all__ = [
     "METRIC_NAMES",
@@ -50,8 +51,15 @@ def _finite(value: Any) -> bool:
 
 
 def is_attention_row(row: pd.Series) -> bool:
-    """Whether a leaderboard row is an attention model (it records ``n_heads``)."""
-    return _finite(row.get("n_heads"))
+    """Whether a leaderboard row is an attention model.
+
+    It records ``n_heads``; rows without architecture columns (price
+    forecasts from :func:`tsattn.backtest.backtest`) are told by name
+    (``mha``, ``sa``, ...).
+    """
+    if _finite(row.get("n_heads")):
+        return True
+    return not _finite(row.get("d_model")) and is_attention_model(str(row["model"]))
 
 
 def describe_architecture(row: pd.Series) -> str:
@@ -84,6 +92,11 @@ def _pct(ratio: float) -> str:
     return f"{abs(change) * 100:.1f}% {'lower' if change < 0 else 'higher'}"
 
 
+def _than(amount: str) -> str:
+    """``2.6% lower than`` / ``the same as``."""
+    return f"{amount} as" if amount == "the same" else f"{amount} than"
+
+
 def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
@@ -110,7 +123,7 @@ def run_sentence(row: pd.Series, alpha: float = 0.05) -> str:
             sig = f"significantly worse ({_p(holm)} after Holm)"
         else:
             sig = f"not significantly different (DM = {stat:.2f}, {_p(p)})"
-        return f"{name}: {metric} {amount} than {ref}; {sig}."
+        return f"{name}: {metric} {_than(amount)} {ref}; {sig}."
     low, high = _pct(float(row["ratio_min"])), _pct(float(row["ratio_max"]))
     counts = []
     if row["n_better"]:
@@ -124,7 +137,7 @@ def run_sentence(row: pd.Series, alpha: float = 0.05) -> str:
     if not row["n_better"] and not row["n_worse"]:
         counts[:0] = ["significant on no seed"]
     return (
-        f"{name}: {metric} {amount} than {ref} on average over {n} seeds "
+        f"{name}: {metric} {_than(amount)} {ref} on average over {n} seeds "
         f"(per seed from {low} to {high}, sd {float(row['score_sd']):.3g}); "
         f"{', '.join(counts)}."
     )
