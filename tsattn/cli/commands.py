@@ -517,13 +517,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     results = _read_results(args.results)
     if "task" in results.columns:
         from tsattn.cli.leaderboard import print_task_boards
-        from tsattn.cli.task_commands import frozen_gc
         from tsattn.report import save_report
 
-        with frozen_gc():
-            print_task_boards(results)
-            with _Progress(1, args.quiet).stage("render the HTML report"):
-                save_report(results, out, title=args.title)
+        print_task_boards(results)
+        with _Progress(1, args.quiet).stage("render the HTML report"):
+            save_report(results, out, title=args.title)
         print(f"report written to {out}")
         return 0
     _write_outputs(

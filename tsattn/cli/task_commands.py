@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import difflib
-import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -141,23 +139,6 @@ def _write_results(results: pd.DataFrame, path: Path) -> None:
     _write_table(out, path, index=False)
 
 
-@contextlib.contextmanager
-def frozen_gc() -> Iterator[None]:
-    """Keep the objects alive now out of the garbage collector's scans.
-
-    The statistics call statsmodels' ``multipletests``, which runs a full
-    ``gc.collect()`` on every call; with torch and the fitted models in
-    memory each one takes a tenth of a second or more, and a report makes
-    about a hundred of them. Frozen objects are not scanned.
-    """
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
 def finish_tasks(
     run: TaskRun,
     *,
@@ -171,20 +152,19 @@ def finish_tasks(
     from tsattn.cli.leaderboard import print_task_boards
 
     results = run.results
-    with frozen_gc():
-        print_task_boards(results)
-        line = budget_line(run.budget)
-        if line:
-            print(line)
-        if results_path is not None:
-            _write_results(results, results_path)
-            progress.say(f"results written to {results_path}")
-        if report is not None:
-            from tsattn.report import save_report
+    print_task_boards(results)
+    line = budget_line(run.budget)
+    if line:
+        print(line)
+    if results_path is not None:
+        _write_results(results, results_path)
+        progress.say(f"results written to {results_path}")
+    if report is not None:
+        from tsattn.report import save_report
 
-            with progress.stage("render the HTML report"):
-                save_report(results, report, title=title, notes=notes)
-            print(f"report written to {report}")
+        with progress.stage("render the HTML report"):
+            save_report(results, report, title=title, notes=notes)
+        print(f"report written to {report}")
 
 
 def failure_notes(failures: list[dict[str, Any]]) -> str:
