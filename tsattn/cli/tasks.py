@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -318,7 +318,6 @@ class Budget:
     n_params: int
     target: int
     base: int
-    notes: list[str] = field(default_factory=list)
 
     @property
     def gap(self) -> float:
