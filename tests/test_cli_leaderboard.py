@@ -146,3 +146,28 @@ def test_task_boards_and_printout(task_results, capsys):
     out = capsys.readouterr().out
     assert "variance: qlike (lower is better), reference garch" in out
     assert out.strip().splitlines()[-1].startswith("Variance: ")
+
+
+def test_write_outputs_gives_a_task_frame_the_multi_task_outputs(
+    task_results, tmp_path, capsys
+):
+    from tsattn.cli.console import _Progress
+    from tsattn.cli.leaderboard import _write_outputs, task_verdicts
+
+    report = tmp_path / "tasks.html"
+    _write_outputs(
+        task_results,
+        report=report,
+        results_path=None,
+        title="tasks",
+        attention=None,
+        notes=None,
+        progress=_Progress(1, quiet=True),
+    )
+    out = capsys.readouterr().out
+    assert "variance: qlike (lower is better), reference garch" in out
+    for line in task_verdicts(task_results):
+        assert line in out
+    html = report.read_text(encoding="utf-8")
+    assert 'id="task-variance"' in html
+    assert 'id="leaderboard-table"' not in html

@@ -265,6 +265,12 @@ def test_frame_with_price_rows_also_renders(results):
     assert "task-price" in page.ids
     assert set(page.tables["price"]) == {"naive", "mha"}
     assert "price report" in page.all_text
+    # attention told by name on rows without architecture columns; 3 origins
+    # are too few for a test with h = 5, and the headline says so
+    price_verdict = page.verdicts["price"]
+    assert price_verdict["kind"] == "none"
+    assert "Untested: mha has MAE" in price_verdict["text"]
+    assert "needs at least 10 forecast origins" in price_verdict["text"]
 
 
 def test_bad_task_frames():

@@ -477,3 +477,28 @@ def test_task_leaderboard_without_the_reference_says_untested(task_results):
         task_leaderboard(task_results.drop(columns="task"))
     with pytest.raises(TypeError, match="baseline must be 'auto' or a mapping"):
         task_leaderboard(task_results, baseline="garch")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(-5, 5, allow_nan=False),
+            st.one_of(st.just(math.nan), st.floats(0, 1)),
+            st.floats(0.5, 1.5),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_seed_verdict_counts_add_up(runs):
+    from tsattn.stats import seed_verdict
+
+    stat, p, ratio = (list(x) for x in zip(*runs))
+    v = seed_verdict(_seeds(ratio, stat, p), "garch")
+    assert v.n_better + v.n_worse + v.n_tied + v.n_untested == v.n_seeds == len(runs)
+    assert v.ratio_min - 1e-12 <= v.ratio <= v.ratio_max + 1e-12
+    if v.kind == "wins":
+        assert v.n_better == v.n_seeds
+    if v.kind == "none":
+        assert v.n_untested == v.n_seeds

@@ -199,7 +199,17 @@ def _write_outputs(
     notes: str | None,
     progress: _Progress,
 ) -> None:
-    _print_board(_leaderboard(results))
+    """Print the leaderboard, write the results and the report.
+
+    A supervised backtest's frame (with a ``task`` column) gets the per-task
+    boards and verdicts (:func:`print_task_boards`) and the multi-task report,
+    which pairs attention models by their architecture columns.
+    """
+    multi_task = "task" in results.columns
+    if multi_task:
+        print_task_boards(results)
+    else:
+        _print_board(_leaderboard(results))
     if results_path is not None:
         _write_table(results, results_path, index=False)
         progress.say(f"results written to {results_path}")
@@ -207,15 +217,20 @@ def _write_outputs(
         from tsattn.report import save_report
 
         with progress.stage("render the HTML report"):
-            save_report(
-                results,
-                report,
-                title=title,
-                baseline="naive" if "naive" in set(results["model"]) else None,
-                attention=attention,
-                comparisons=_comparisons(list(dict.fromkeys(results["model"]))),
-                notes=notes,
-            )
+            if multi_task:
+                save_report(
+                    results, report, title=title, attention=attention, notes=notes
+                )
+            else:
+                save_report(
+                    results,
+                    report,
+                    title=title,
+                    baseline="naive" if "naive" in set(results["model"]) else None,
+                    attention=attention,
+                    comparisons=_comparisons(list(dict.fromkeys(results["model"]))),
+                    notes=notes,
+                )
         print(f"report written to {report}")
 
 

@@ -64,8 +64,8 @@ def is_attention_row(row: pd.Series) -> bool:
 
 def describe_architecture(row: pd.Series) -> str:
     """``multi-head attention (4 heads), one shared output layer, d_model 16``."""
-    if not is_attention_row(row):
-        return ""
+    if not _finite(row.get("n_heads")):
+        return ""  # a baseline, or a model without architecture columns
     heads = int(float(row["n_heads"]))
     parts = [
         "self-attention (1 head)"
