@@ -515,15 +515,6 @@ def _read_results(path: str) -> pd.DataFrame:
 def _cmd_report(args: argparse.Namespace) -> int:
     out = _check_output(args.out, "report")
     results = _read_results(args.results)
-    if "task" in results.columns:
-        from tsattn.cli.leaderboard import print_task_boards
-        from tsattn.report import save_report
-
-        print_task_boards(results)
-        with _Progress(1, args.quiet).stage("render the HTML report"):
-            save_report(results, out, title=args.title)
-        print(f"report written to {out}")
-        return 0
     _write_outputs(
         results,
         report=out,
