@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import LinearRegression
 
@@ -195,3 +195,74 @@ def test_no_warning_on_a_clean_run(data):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         backtest_tasks({"m": DummyRegressor()}, X, y, n_folds=2, test_size=5)
+
+
+def test_a_pipeline_reports_its_final_model_and_sees_the_same_prices():
+    from sklearn.pipeline import Pipeline
+
+    from tsattn.estimators import MultiTaskForecaster
+    from tsattn.features import PriceFeatures
+
+    prices = make_stock_like("garch", n_steps=260, random_state=4)
+    kinds = ["log_return", "direction", "realized_var"]
+    y = make_targets(prices, kind=kinds, vol_window=5)
+    net = MultiTaskForecaster(
+        tasks={"up_h1": "bce", "realized_var_k5": "qlike"},
+        window_length=16,
+        d_model=8,
+        n_heads=2,
+        n_layers=1,
+        patch_len=4,
+        max_epochs=1,
+        max_steps_per_epoch=2,
+        output_head="multi",
+        random_state=0,
+    )
+    pipe = Pipeline([("features", PriceFeatures()), ("model", net)])
+    models = {"net": pipe, "zero": (LinearRegression(), "log_return_h1")}
+    res = backtest_tasks(models, prices, y, n_folds=2, test_size=10)
+    rows = res[res["model"] == "net"]
+    assert set(rows["task"]) == {"return", "direction", "variance"}
+    assert set(rows["n_heads"]) == {2}
+    assert set(rows["output_head"]) == {"multi"}
+    assert set(rows["d_model"]) == {8}
+    fitted = clone(net).fit(PriceFeatures().fit_transform(prices.iloc[:200]), y[:200])
+    assert rows["n_params"].iloc[0] == fitted.n_params_
+    assert res.loc[res["model"] == "zero", "n_heads"].isna().all()
+
+
+def test_a_feature_pipeline_never_sees_the_future_through_the_backtest():
+    from sklearn.pipeline import Pipeline
+
+    from tsattn.estimators import MultiTaskForecaster
+    from tsattn.features import PriceFeatures
+
+    prices = make_stock_like("garch", n_steps=240, random_state=5).astype(float)
+    kinds = ["cum_log_return", "direction", "realized_var"]
+    y = make_targets(prices, kind=kinds, horizon=3, vol_window=3)
+    y = y[["cum_log_return_h3", "up_h3", "realized_var_k3"]]
+    net = MultiTaskForecaster(
+        tasks={"up_h3": "bce", "realized_var_k3": "qlike"},
+        window_length=16,
+        d_model=8,
+        n_heads=2,
+        n_layers=1,
+        patch_len=4,
+        max_epochs=1,
+        max_steps_per_epoch=2,
+        random_state=0,
+    )
+    models = {"net": Pipeline([("features", PriceFeatures()), ("model", net)])}
+    kw = {"n_folds": 3, "test_size": 10}
+    base = backtest_tasks(models, prices, y, **kw)
+    end = int(base.loc[base["fold"] == 0, "cutoff_pos"].max())
+    later = prices.copy()
+    later.iloc[end + 1 :] *= np.linspace(0.8, 1.3, len(prices) - end - 1)[:, None]
+    y2 = make_targets(later, kind=kinds, horizon=3, vol_window=3)[list(y.columns)]
+    other = backtest_tasks(models, later, y2, **kw)
+    a = base[base["fold"] == 0].reset_index(drop=True)
+    b = other[other["fold"] == 0].reset_index(drop=True)
+    pd.testing.assert_series_equal(a["y_pred"], b["y_pred"])
+    assert not np.allclose(
+        base.loc[base["fold"] == 2, "y_pred"], other.loc[other["fold"] == 2, "y_pred"]
+    )

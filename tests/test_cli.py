@@ -342,21 +342,39 @@ def test_report_reads_parquet_like_csv(backtest_run, tmp_path):
 
 def check_demo(stdout, stderr, report, results):
     assert "Traceback" not in stderr
-    stages = re.findall(r"^tsattn: \[(\d)/(\d)\] done", stderr, re.M)
-    assert len(stages) == 7
-    assert stages[-1] == ("7", "7")
+    stages = re.findall(r"^tsattn: \[(\d+)/(\d+)\] done", stderr, re.M)
+    assert len(stages) == 13  # 6 of the multi-task part (2 seeds), 7 of prices
+    assert stages[-1] == ("13", "13")
+    # Part 1, the main job: returns, direction and variance, to --out/--results.
+    tasks = pd.read_parquet(results)
+    assert set(tasks["task"]) == {"return", "direction", "variance"}
+    nets = {"mha", "mha_multi", "sa", "sa_multi", "mha_wide"}
+    assert nets < set(tasks["model"])
+    assert {"zero", "base_rate", "garch", "har", "ewma"} < set(tasks["model"])
+    assert sorted(tasks.loc[tasks["model"].isin(nets), "seed"].unique()) == [0, 1]
+    assert tasks.loc[~tasks["model"].isin(nets), "seed"].isna().all()
+    assert "equal parameter budget: mha_multi" in stdout
+    page = _Collector()
+    page.feed(report.read_text())
+    assert {"task-return", "task-direction", "task-variance"} <= page.ids
+    lines = stdout.splitlines()
+    first_price_line = next(i for i, x in enumerate(lines) if x.startswith("naive"))
+    assert any(x.startswith("Variance: ") for x in lines[:first_price_line])
+    # Part 2: the price forecasts, to <out>_prices.html and <results>_prices.
+    prices_report = report.with_name(f"{report.stem}_prices.html")
+    prices_results = results.with_name(f"{results.stem}_prices{results.suffix}")
     names = ["naive", "drift", "arima", "ets", "theta", "mha", "sa", "mha_multi"]
     for name in names:
         assert re.search(rf"^{name}\s", stdout, re.M), stdout
     verdict = stdout.strip().splitlines()[-2]  # the line before "report written"
     assert "naive" in verdict
-    frame = pd.read_parquet(results)
+    frame = pd.read_parquet(prices_results)
     assert sorted(frame["model"].unique()) == sorted(names)
     assert frame.groupby("model").size().nunique() == 1  # same folds for all
     # every model, the networks included, gives its interval at every cutoff
     assert frame[["q0.05", "q0.95"]].notna().all().all()
     page = _Collector()
-    html = report.read_text()
+    html = prices_report.read_text()
     page.feed(html)
     assert {"leaderboard", "comparisons", "attention"} <= page.ids
     assert "Self-attention vs multi-head attention" in html

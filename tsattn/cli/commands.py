@@ -230,15 +230,45 @@ def _demo_data(
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from tsattn.cli.task_commands import demo_task_stages, demo_tasks, price_path
+
     out = _check_output(args.out, "report")
     results_path = _check_output(args.results, "results") if args.results else None
+    n_seeds = args.seeds or (2 if args.quick else 5)
+    # data, baselines, budget, seeds, report; then data, baselines, 3 nets,
+    # maps, report of the price forecasts
+    stages = demo_task_stages(n_seeds) + (0 if args.skip_prices else 7)
+    progress = _Progress(stages, args.quiet)
+    progress.say("part 1: returns, direction and variance (the multi-task comparison)")
+    run = demo_tasks(
+        quick=args.quick,
+        seed=args.seed,
+        n_seeds=n_seeds,
+        report=out,
+        results_path=results_path,
+        progress=progress,
+    )
+    if args.skip_prices:
+        return _finish(run.results, run.failures)
+    print()
+    progress.say("part 2: price forecasts against the random walk")
+    status = _demo_prices(args, price_path(out), price_path(results_path), progress)
+    return max(status, _finish(run.results, run.failures))
+
+
+def _demo_prices(
+    args: argparse.Namespace,
+    out: Path | None,
+    results_path: Path | None,
+    progress: _Progress,
+) -> int:
+    """Run the demo's price forecasts (the second part), return the exit status."""
     attention = {**(_QUICK_ATTENTION if args.quick else _DEMO_ATTENTION)}
     attention["random_state"] = args.seed
     n_rows = args.rows or (200 if args.quick else 1500)
     folds = args.folds or (3 if args.quick else 20)
     horizon = args.horizon
     names = ["naive", "drift", "arima", "ets", "theta", "mha", "sa", "mha_multi"]
-    progress = _Progress(7, args.quiet)  # data, baselines, 3 nets, maps, report
     with progress.stage(f"load the {args.data} data"):
         data, provenance = _demo_data(
             args.data, n_rows, args.series, 2 if args.quick else 8
@@ -385,7 +415,20 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 def _cmd_backtest(args: argparse.Namespace) -> int:
     report = _check_output(args.report, "report") if args.report else None
     results_path = _check_output(args.results, "results") if args.results else None
-    names = _parse_models(args.models)
+    if args.tasks is not None:
+        from tsattn.cli.task_commands import backtest_tasks_command
+
+        run = backtest_tasks_command(args, _read(args), report, results_path)
+        return _finish(run.results, run.failures)
+    for option, value, default in (
+        ("--loss", args.loss, None),
+        ("--variance", args.variance, "auto"),
+    ):
+        if value != default:
+            raise ValueError(f"{option} applies to --tasks; add --tasks or drop it.")
+    from tsattn.cli.parser import _DEFAULT_MODELS
+
+    names = _parse_models(args.models or _DEFAULT_MODELS)
     frame = _read(args)
     data = _numeric(frame, _targets(frame, args.target), args.missing)
     attention = _attention_params(args)

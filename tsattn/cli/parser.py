@@ -18,6 +18,7 @@ from tsattn.cli.commands import (
 )
 from tsattn.cli.console import PROG
 from tsattn.cli.models import MODELS
+from tsattn.cli.tasks import ATTENTION_VARIANTS, TASK_BASELINES
 
 
 def _int_type(minimum: int, *extra: int) -> Callable[[str], int]:
@@ -161,13 +162,34 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         (),
         "backtest attention models and baselines on shipped data",
-        "Train the multi-head and self-attention forecasters and the naive, drift, "
-        "ARIMA, ETS and Theta baselines on the shipped exchange-rate data (or "
-        "simulated stock prices), backtest them on the same rolling-origin folds, "
-        "print the leaderboard and write an HTML report. About two minutes on two "
-        "CPU cores; --quick takes seconds.",
+        "First the multi-task comparison on simulated OHLCV prices (GARCH "
+        "volatility): next 5-day return, up/down and realized variance, each "
+        "task's baselines (zero, mean, AR; base rate, logistic; GARCH, HAR, EWMA) "
+        "against multi-head and self-attention with one shared output layer or "
+        "a head per task, over --seeds seeds, written to --out. Then the price "
+        "forecasts: the attention forecasters and the naive, drift, ARIMA, ETS "
+        "and Theta baselines on the shipped exchange-rate data (or simulated "
+        "stock prices), written to <out>_prices.html. A few minutes on two CPU "
+        "cores; --quick takes seconds.",
     )
-    add("--out", default="report.html", metavar="HTML", help="(report.html)")
+    add(
+        "--out",
+        default="report.html",
+        metavar="HTML",
+        help="multi-task report (report.html); the price report goes to "
+        "<out>_prices.html",
+    )
+    add(
+        "--seeds",
+        type=num,
+        metavar="N",
+        help="seeds of each attention variant in the multi-task part (5; quick 2)",
+    )
+    add(
+        "--skip-prices",
+        action="store_true",
+        help="run the multi-task comparison only",
+    )
     add("--data", choices=("exchange", "stock"), default="exchange", help="data set")
     add(
         "--series",
@@ -187,7 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="parallel fits (-1: all)",
     )
-    add("--results", metavar="FILE", help="also save the results (.csv, .parquet)")
+    add(
+        "--results",
+        metavar="FILE",
+        help="also save the results (.csv, .parquet); prices to <file>_prices",
+    )
     add("--seed", type=int, default=0, help="random seed of the networks (0)")
     add("--threads", type=num, default=1, metavar="N", help="CPU threads of torch (1)")
 
@@ -241,17 +267,60 @@ def build_parser() -> argparse.ArgumentParser:
         ("data", "net"),
         "rolling-origin backtest of several models on a data file",
         "Backtest models on the same rolling-origin folds at the end of DATA, print "
-        "the leaderboard (MAE, RMSE, MASE, interval coverage, Diebold-Mariano test "
-        "against naive) and write an HTML report. Models: "
-        + "; ".join(f"{k}: {v}" for k, v in MODELS.items())
-        + ".",
+        "the leaderboard and write an HTML report. With --tasks (e.g. --tasks "
+        "return,direction,volatility on an OHLCV file): next returns, up/down "
+        "direction and realized variance over the next --horizon rows, each "
+        "task's baselines ("
+        + "; ".join(f"{k}: {v}" for k, (_, v) in TASK_BASELINES.items())
+        + ") against attention variants fitted once on all tasks ("
+        + "; ".join(f"{k}: {v}" for k, v in ATTENTION_VARIANTS.items())
+        + "), each over --seeds seeds; per-task leaderboards with tests against "
+        "zero, the base rate and GARCH. Without --tasks: price forecasts (MAE, "
+        "RMSE, MASE, interval coverage, Diebold-Mariano test against naive) of "
+        "the models " + "; ".join(f"{k}: {v}" for k, v in MODELS.items()) + ".",
     )
     add("data", metavar="DATA", help="CSV or Parquet file")
+    add(
+        "--tasks",
+        metavar="TASKS",
+        help="compare models on per-row tasks instead of price forecasts: any of "
+        "return,direction,volatility (targets over the next --horizon rows)",
+    )
     add("--target", metavar="COLS", help="column(s) to forecast, each a series")
-    add("--models", default=_DEFAULT_MODELS, help=f"names ({_DEFAULT_MODELS})")
+    add(
+        "--models",
+        help=f"names (prices: {_DEFAULT_MODELS}; tasks: every baseline of the "
+        "tasks and every attention variant)",
+    )
     add("--horizon", type=num, default=5, metavar="H", help="steps forecast (5)")
     add("--folds", type=num, default=10, metavar="K", help="number of folds (10)")
-    add("--step", type=num, metavar="S", help="rows between cutoffs (the horizon)")
+    add(
+        "--step",
+        type=num,
+        metavar="S",
+        help="rows between cutoffs (prices: the horizon; tasks: 20 rows scored "
+        "per fold)",
+    )
+    add(
+        "--seeds",
+        type=num,
+        default=3,
+        metavar="N",
+        help="tasks: seeds of every attention variant, from --seed on (3)",
+    )
+    add(
+        "--loss",
+        metavar="TASK=LOSS",
+        help="tasks: losses, e.g. return=huber (return: mse, mae, huber; "
+        "direction: bce; volatility: qlike)",
+    )
+    add(
+        "--variance",
+        choices=("auto", "close", "parkinson", "garman_klass"),
+        default="auto",
+        help="tasks: per-row variance of the volatility target and of HAR "
+        "(auto: Parkinson when High/Low exist, else squared returns)",
+    )
     add("--window", choices=("expanding", "sliding"), default="expanding")
     add("--refit", type=_count, default=0, metavar="K", help="every K folds (0: once)")
     add("--report", metavar="HTML", help="HTML report to write")
