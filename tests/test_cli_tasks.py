@@ -9,7 +9,6 @@ from sklearn.dummy import DummyRegressor
 import tsattn.cli.tasks as cli_tasks
 from tsattn.cli import main
 from tsattn.cli.tasks import (
-    _EWMAVariance,
     describe_targets,
     equal_budget,
     make_attention,
@@ -167,25 +166,6 @@ def test_targets_are_the_horizon_return_direction_and_range_variance(bars):
     text = describe_targets(["volatility"], 5, "parkinson")
     assert "realized variance of the next 5 rows" in text
     assert "Parkinson" in text
-
-
-def test_ewma_variance_matches_the_riskmetrics_recursion(bars):
-    y, _ = task_targets(bars, ["volatility"], 5, "close")
-    model = _EWMAVariance(decay=0.94).fit(bars.iloc[:200], y.iloc[:200, 0])
-    pred = model.predict(bars)
-    c = bars["Close"].to_numpy()
-    r = np.r_[0.0, np.diff(np.log(c))]
-    expected = np.empty(len(r))
-    for t in range(len(r)):
-        k = min(t, 29)
-        s = np.mean(r[: k + 1] ** 2)  # initial variance from the first rows
-        for j in range(t + 1):
-            s = 0.94 * s + 0.06 * r[j] ** 2
-        expected[t] = 5 * s
-    np.testing.assert_allclose(pred, expected, rtol=1e-10)
-    changed = bars.astype(float)
-    changed.iloc[150:, changed.columns.get_loc("Close")] *= 1.5
-    np.testing.assert_array_equal(model.predict(changed)[:150], pred[:150])
 
 
 def test_task_names_and_losses():

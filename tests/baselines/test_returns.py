@@ -60,6 +60,16 @@ def test_ar_matches_statsmodels_autoreg(lags):
         np.testing.assert_allclose(row[3:], np.cumsum(path), rtol=1e-8)
 
 
+def test_ar_without_lags_forecasts_its_constant():
+    # lags=0 (also what AIC picks on white noise) is the intercept-only AR
+    X = ar_prices()
+    y = make_targets(X, kind="log_return", horizon=2)
+    est = ARReturnForecaster(lags=0).fit(X.iloc[:300], y.iloc[:300])
+    r = np.diff(np.log(X["Close"].to_numpy()))
+    mean = AutoReg(r[:299], lags=0, trend="c").fit().params[0]
+    np.testing.assert_allclose(est.predict(X.iloc[300:]), mean, rtol=1e-10)
+
+
 def test_ar_simple_return_kinds_compound():
     X = ar_prices()
     y = make_targets(X, kind="cum_return", horizon=2)

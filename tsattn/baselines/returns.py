@@ -219,7 +219,11 @@ class ARReturnForecaster(TaskBaseline):
         n = len(r)
         # window[:, i] = r[t - i], the known returns of row t (NaN-padded)
         padded = np.concatenate([np.full(p, np.nan), r])
-        window = np.column_stack([padded[p - i : p - i + n] for i in range(p)])
+        window = (
+            np.column_stack([padded[p - i : p - i + n] for i in range(p)])
+            if p
+            else np.empty((n, 0))  # AIC chose no lag: the forecast is the constant
+        )
         out = np.empty((n, horizon))
         for h in range(horizon):
             nxt = const + (window @ phi if p else 0.0)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import clone
 
 from tsattn.cli.columns import _split_list
 
@@ -203,37 +203,6 @@ def describe_targets(tasks: Sequence[str], horizon: int, estimator: str) -> str:
     )
 
 
-class _EWMAVariance(BaseEstimator):
-    """RiskMetrics EWMA as a supervised variance model for ``backtest_tasks``.
-
-    The forecast of the variance of the next ``w`` rows from row ``t`` is ``w``
-    times the EWMA one-step variance from rows up to ``t`` (flat, as
-    RiskMetrics), with ``w`` read from the target's look-ahead.
-    """
-
-    def __init__(self, *, decay: float = 0.94) -> None:
-        self.decay = decay
-
-    @staticmethod
-    def _returns(X: pd.DataFrame) -> np.ndarray:
-        close = next(c for c in X.columns if str(c).lower() == "close")
-        r = np.diff(np.log(X[close].to_numpy(dtype=np.float64)))
-        return np.concatenate([[0.0], r])
-
-    def fit(self, X: pd.DataFrame, y: pd.Series) -> _EWMAVariance:
-        from tsattn.backtest_tasks import task_lookahead
-        from tsattn.baselines import EWMAVolatilityForecaster
-
-        frame = y.to_frame() if isinstance(y, pd.Series) else y
-        self.window_ = task_lookahead(frame.columns[0], frame)
-        self.model_ = EWMAVolatilityForecaster(decay=self.decay).fit(self._returns(X))
-        return self
-
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        path = np.asarray(self.model_.predict(self._returns(X)), dtype=np.float64)
-        return self.window_ * path[:, 0]
-
-
 def make_baseline(name: str, estimator: str) -> Any:
     """Return a fresh task baseline of :data:`TASK_BASELINES`."""
     from tsattn import baselines
@@ -241,7 +210,7 @@ def make_baseline(name: str, estimator: str) -> Any:
     if name == "har":
         return baselines.HARForecaster(variance_estimator=estimator)
     if name == "ewma":
-        return _EWMAVariance()
+        return baselines.EWMAVarianceForecaster()
     if name == "ar":
         return baselines.ARReturnForecaster(lags=1)
     return {
