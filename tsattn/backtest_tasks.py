@@ -24,18 +24,11 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 
 from tsattn.backtest import BacktestFailureWarning
+from tsattn.metrics import TASK_BASELINES
 from tsattn.splitters import BacktestSplitter, Fold
 
-__all__ = ["TASK_KINDS", "backtest_tasks", "target_task", "task_lookahead"]
+__all__ = ["backtest_tasks", "target_task", "task_lookahead"]
 
-#: Task kinds of supervised targets, and the reference model each is tested against.
-TASK_KINDS: dict[str, str] = {
-    "return": "zero",
-    "direction": "base_rate",
-    "variance": "garch",
-    "volatility": "garch",
-    "price": "naive",
-}
 
 # make_targets kind -> task kind
 _KIND_TASK = {
@@ -105,7 +98,7 @@ def target_task(column: Any, y: pd.DataFrame | None = None) -> str:
     Returns
     -------
     str
-        One of the keys of :data:`TASK_KINDS`.
+        One of the keys of :data:`tsattn.metrics.TASK_BASELINES`.
     """
     recorded = _recorded(y) if y is not None else {}
     if str(column) in recorded:
@@ -433,9 +426,11 @@ def backtest_tasks(
         raise ValueError(f"on_error must be 'warn' or 'raise'; got {on_error!r}.")
     specs = _specs(models, y)
     task_of = {c: (tasks or {}).get(c) or target_task(c, y) for c in y.columns}
-    bad = {c: t for c, t in task_of.items() if t not in TASK_KINDS}
+    bad = {c: t for c, t in task_of.items() if t not in TASK_BASELINES}
     if bad:
-        raise ValueError(f"Unknown task kind(s) {bad}; use one of {list(TASK_KINDS)}.")
+        raise ValueError(
+            f"Unknown task kind(s) {bad}; use one of {list(TASK_BASELINES)}."
+        )
     ahead = {
         c: int(lookahead) if lookahead is not None else task_lookahead(c, y)
         for c in y.columns

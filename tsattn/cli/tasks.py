@@ -48,7 +48,7 @@ _UNITS = {
 TASK_BASELINES: dict[str, tuple[str, str]] = {
     "zero": ("return", "zero return (the random walk), the reference"),
     "mean": ("return", "historical mean return"),
-    "ar": ("return", "AR(1) of daily log returns (statsmodels AutoReg)"),
+    "ar": ("return", "AR of daily log returns, order by AIC (statsmodels AutoReg)"),
     "base_rate": ("direction", "training base rate of up, the reference"),
     "logistic": ("direction", "logistic regression on lagged returns (sklearn)"),
     "garch": ("volatility", "GARCH(1,1) on arch, the reference"),
@@ -212,7 +212,7 @@ def make_baseline(name: str, estimator: str) -> Any:
     if name == "ewma":
         return baselines.EWMAVarianceForecaster()
     if name == "ar":
-        return baselines.ARReturnForecaster(lags=1)
+        return baselines.ARReturnForecaster()
     return {
         "zero": baselines.ZeroReturnForecaster,
         "mean": baselines.MeanReturnForecaster,
