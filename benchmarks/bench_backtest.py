@@ -3,7 +3,7 @@
 Part 1 -- one ARIMA(1, 1, 1) (``tsattn.baselines.ARIMAForecaster(order=(1, 1, 1))``,
 statsmodels ``SARIMAX`` underneath) on a simulated 5,000-point ARIMA(1, 1, 1) path,
 rolling origin over 200 folds (horizon 5, step 1: cutoffs at rows 4795 .. 4994),
-run three ways through ``tsattn.backtest``:
+run three ways through ``tsattn.backtest``, the function:
 
 * ``refit``: the parameters are re-estimated at every fold (``refit=True``);
 * ``update``: fitted once at the first cutoff, then each later origin is reached
@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from tsattn.backtest import backtest
+from tsattn.backtesting import backtest
 from tsattn.baselines import (
     ARIMAForecaster,
     DriftForecaster,

@@ -22,7 +22,7 @@ from tsattn import (
     SelfAttentionForecaster,
     ThetaForecaster,
 )
-from tsattn.backtest import backtest
+from tsattn.backtesting import backtest
 from tsattn.datasets import load_ohlcv_csv, make_stock_like
 from tsattn.metrics import evaluate
 from tsattn.report import save_report

@@ -62,7 +62,7 @@ print(f"\nMAE attention: {np.mean(np.abs(actual - table['attention'])):.3f}")
 print(f"MAE naive:     {np.mean(np.abs(actual - table['naive'])):.3f}")
 print(f"actuals inside the 90% interval: {int(inside.sum())} of {HORIZON}")
 print(
-    "One forecast says little: tsattn backtest (or tsattn.backtest.backtest) "
+    "One forecast says little: tsattn backtest (or tsattn.backtesting.backtest) "
     "compares models over many cutoffs."
 )
 

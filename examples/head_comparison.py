@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from tsattn import AttentionForecaster, MeanForecaster, SelfAttentionForecaster
-from tsattn.backtest import backtest
+from tsattn.backtesting import backtest
 from tsattn.datasets import make_stock_like
 from tsattn.metrics import evaluate
 

@@ -16,7 +16,7 @@ import pytest
 from sklearn.base import BaseEstimator
 
 import tsattn
-from tsattn.backtest import BacktestFailureWarning, backtest
+from tsattn.backtesting import BacktestFailureWarning, backtest
 from tsattn.baselines import DriftForecaster, NaiveForecaster
 from tsattn.cli import main, read_data
 from tsattn.datasets import make_stock_like

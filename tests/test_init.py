@@ -20,9 +20,7 @@ def _fresh(code: str) -> str:
 
 
 def test_public_names_resolve_to_callables():
-    # In a fresh interpreter: importing the module tsattn.backtest before the
-    # first lookup of the function tsattn.backtest rebinds the name to the
-    # module (the import system sets it), which other tests here do.
+    # In a fresh interpreter, so that no earlier import has bound a name.
     code = (
         "import tsattn; "
         "print([n for n in tsattn.__all__ "
@@ -31,12 +29,15 @@ def test_public_names_resolve_to_callables():
     assert _fresh(code) == "[]"
 
 
-def test_backtest_is_the_function_and_stays_it_after_its_module_is_imported():
+def test_backtest_stays_the_function_after_its_modules_are_imported():
+    # The modules that define backtest and backtest_tasks are imported first:
+    # the public names must still be the functions (no submodule shares them).
     code = (
-        "import tsattn; from tsattn import backtest; "
-        "import tsattn.backtest; from tsattn.backtest import backtest as fn; "
-        "from tsattn import backtest as again; "
-        "print(backtest is fn, again is fn, tsattn.backtest is fn)"
+        "import tsattn.backtesting.series, tsattn.backtesting.tasks; "
+        "import tsattn; from tsattn import backtest, backtest_tasks; "
+        "from tsattn.backtesting.series import backtest as fn; "
+        "from tsattn.backtesting.tasks import backtest_tasks as fn2; "
+        "print(backtest is fn, backtest_tasks is fn2, tsattn.backtest is fn)"
     )
     assert _fresh(code) == "True True True"
 

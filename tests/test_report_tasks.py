@@ -309,7 +309,7 @@ def test_renders_backtest_tasks_output():
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
     from tsattn import make_stock_like, make_targets
-    from tsattn.backtest_tasks import backtest_tasks
+    from tsattn.backtesting import backtest_tasks
 
     prices = make_stock_like("garch", n_steps=300, random_state=3)
     y = make_targets(

@@ -14,10 +14,9 @@ class TsattnWarning(UserWarning):
 
 # Public names and the module that defines each, imported on first use
 # (module __getattr__, PEP 562) so that ``import tsattn`` stays light (torch
-# and statsmodels are heavy). The first lookup binds the name here. The
-# function ``backtest`` shares its name with the module ``tsattn.backtest``:
-# importing that module before the first lookup of the function leaves the
-# module under the name (Python's import system sets it).
+# and statsmodels are heavy). The first lookup binds the name here. No public
+# function shares its name with a submodule, so importing a submodule never
+# rebinds one.
 _LAZY = {
     "AttentionForecaster": "tsattn.estimators",
     "SelfAttentionForecaster": "tsattn.estimators",
@@ -38,7 +37,11 @@ _LAZY = {
     "ZeroReturnForecaster": "tsattn.baselines",
     "MeanReturnForecaster": "tsattn.baselines",
     "ARReturnForecaster": "tsattn.baselines",
-    "backtest": "tsattn.backtest",
+    "backtest": "tsattn.backtesting",
+    "backtest_tasks": "tsattn.backtesting",
+    "BacktestFailureWarning": "tsattn.backtesting",
+    "PriceFeatures": "tsattn.features",
+    "diebold_mariano": "tsattn.stats",
     "BacktestSplitter": "tsattn.splitters",
     "evaluate": "tsattn.metrics",
     "make_targets": "tsattn.targets",

@@ -98,7 +98,7 @@ class BacktestSplitter:
 
     See Also
     --------
-    tsattn.backtest.backtest : Rolling-origin evaluation built on this splitter.
+    tsattn.backtesting.backtest : Rolling-origin evaluation built on this splitter.
     sklearn.model_selection.TimeSeriesSplit : The expanding-window split of sklearn.
 
     Examples

@@ -68,7 +68,7 @@ def _failures_seen() -> Iterator[list[dict[str, Any]]]:
     The warnings carry the entries of ``results.attrs["failures"]``, so the
     list survives the concatenation of several backtests.
     """
-    from tsattn.backtest import BacktestFailureWarning
+    from tsattn.backtesting import BacktestFailureWarning
 
     seen: list[dict[str, Any]] = []
     with warnings.catch_warnings():

@@ -31,7 +31,7 @@ def _backtest_all(
     """
     from threadpoolctl import threadpool_limits
 
-    from tsattn.backtest import backtest
+    from tsattn.backtesting import backtest
 
     baselines = [n for n in names if n not in _ATTENTION]
     groups = ([baselines] if baselines else []) + [
@@ -262,7 +262,7 @@ def task_boards(
     Parameters
     ----------
     results : pandas.DataFrame
-        :func:`tsattn.backtest_tasks.backtest_tasks` results (several seeds
+        :func:`tsattn.backtesting.backtest_tasks` results (several seeds
         of a model concatenated with an integer ``seed`` column).
     baseline : "auto" or mapping, default="auto"
         Reference per task (see :func:`tsattn.stats.task_leaderboard`).

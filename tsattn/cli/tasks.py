@@ -5,7 +5,7 @@ per task, :func:`tsattn.make_targets`), the field's baselines of each task, and
 attention variants fitted once on all tasks (multi-head vs self-attention, one
 shared output layer vs a head per task, at equal width and at an equal
 parameter budget), each over several seeds, all backtested on the same
-rolling-origin folds by :func:`tsattn.backtest_tasks.backtest_tasks`.
+rolling-origin folds by :func:`tsattn.backtesting.backtest_tasks`.
 """
 
 from __future__ import annotations
@@ -414,7 +414,7 @@ def run_tasks(
         Parallel baseline fits.
     **options
         ``n_folds``, ``test_size``, ``refit``, ``window`` of
-        :func:`tsattn.backtest_tasks.backtest_tasks`.
+        :func:`tsattn.backtesting.backtest_tasks`.
 
     Returns
     -------
@@ -424,7 +424,7 @@ def run_tasks(
     """
     from threadpoolctl import threadpool_limits
 
-    from tsattn.backtest_tasks import backtest_tasks
+    from tsattn.backtesting import backtest_tasks
 
     parts, failures = [], []
     run = {"series": series, **options}
@@ -466,7 +466,7 @@ def run_tasks(
 
 
 def _lookahead(y: pd.DataFrame) -> int:
-    from tsattn.backtest_tasks import task_lookahead
+    from tsattn.backtesting import task_lookahead
 
     return max(task_lookahead(c, y) for c in y.columns)
 

@@ -72,7 +72,7 @@ def render_report(
     (model and series names, title, notes) is HTML-escaped.
 
     **Multi-task results.** A frame with a ``task`` column (from
-    :func:`tsattn.backtest_tasks.backtest_tasks`, several seeds of a model
+    :func:`tsattn.backtesting.backtest_tasks`, several seeds of a model
     concatenated with an integer ``seed`` column) gives the multi-task report
     instead. For every task kind ("return", "direction", "variance",
     "volatility", and "price" rows when present) it answers in words whether
@@ -99,7 +99,7 @@ def render_report(
     ----------
     results : pandas.DataFrame
         Tidy backtest results, one row per model × series × cutoff × step, as
-        returned by :func:`tsattn.backtest.backtest`. Required columns:
+        returned by :func:`tsattn.backtesting.backtest`. Required columns:
         ``model``, ``series``, ``fold``, ``cutoff``, ``step`` (1..H),
         ``timestamp``, ``y_true``, ``y_pred``. Optional: quantile columns named
         ``q<level>`` (e.g. ``q0.05``, ``q0.95``; the outermost pair gives the

@@ -54,7 +54,7 @@ def is_attention_row(row: pd.Series) -> bool:
     """Whether a leaderboard row is an attention model.
 
     It records ``n_heads``; rows without architecture columns (price
-    forecasts from :func:`tsattn.backtest.backtest`) are told by name
+    forecasts from :func:`tsattn.backtesting.backtest`) are told by name
     (``mha``, ``sa``, ...).
     """
     if _finite(row.get("n_heads")):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
-from tsattn.backtest import _is_multivariate, backtest
+from tsattn.backtesting.series import _is_multivariate, backtest
 
 TIMING = ["fit_seconds", "predict_seconds", "peak_memory_mb"]
 

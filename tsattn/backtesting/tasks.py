@@ -23,7 +23,8 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
-from tsattn.backtest import BacktestFailureWarning
+from tsattn.backtesting.cost import count_params, peak_memory
+from tsattn.backtesting.series import BacktestFailureWarning
 from tsattn.metrics import TASK_BASELINES
 from tsattn.splitters import BacktestSplitter, Fold
 
@@ -271,8 +272,6 @@ def _run(
     tasks: dict[Any, str],
     lookaheads: dict[Any, int],
 ) -> tuple[list[pd.DataFrame], list[dict[str, Any]]]:
-    from tsattn.backtest import _count_params, _peak_memory
-
     frames, failures = [], []
     cols = spec.columns
     task_list = [tasks[c] for c in cols]
@@ -281,7 +280,7 @@ def _run(
         est = clone(spec.estimator)
         train = slice(first.train_start, first.cutoff - purge + 1)
         try:
-            with _peak_memory(True) as peak:
+            with peak_memory(True) as peak:
                 t0 = time.perf_counter()
                 est.fit(X.iloc[train], _fit_y(y.iloc[train], cols))
                 fit_s = time.perf_counter() - t0
@@ -302,7 +301,7 @@ def _run(
             )
             continue
         final = _final_step(est)
-        n_params = _count_params(final)
+        n_params = count_params(final)
         params = final.get_params(deep=False) if hasattr(final, "get_params") else {}
         arch = {k: params.get(k) for k in ARCHITECTURE_COLUMNS}
         if "n_heads" not in params and arch["d_model"] is not None:
@@ -400,7 +399,7 @@ def backtest_tasks(
         Models run in parallel through joblib.
     on_error : {"warn", "raise"}, default="warn"
         ``"warn"``: a model that raises is left out of the blocks it failed
-        on, with a :class:`tsattn.backtest.BacktestFailureWarning` naming the
+        on, with a :class:`tsattn.backtesting.BacktestFailureWarning` naming the
         model, series and fold, and listed in ``result.attrs["failures"]``
         (dicts with keys ``model``, ``series``, ``fold``, ``cutoff``,
         ``cutoff_pos``, ``error``); the other models' rows come back.

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import numbers
-import threading
 import time
-import tracemalloc
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +17,7 @@ import pandas as pd
 from sklearn.base import clone
 
 import tsattn
+from tsattn.backtesting.cost import count_params, peak_memory
 from tsattn.data import to_panel
 from tsattn.splitters import BacktestSplitter, Fold
 
@@ -30,8 +29,6 @@ _ON_ERROR = ("warn", "raise")
 _LONG_ID_COLUMNS = ("series_id", "unique_id")
 _LONG_TIME_COLUMNS = ("time", "ds", "date", "timestamp")
 _LONG_VALUE_COLUMNS = ("value", "y")
-# tracemalloc is process-wide: one fit at a time measures, concurrent ones get NaN.
-_TRACE_LOCK = threading.Lock()
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -324,49 +321,6 @@ def _reraise(exc: Exception, where: str) -> Exception:
     return new
 
 
-@contextlib.contextmanager
-def _peak_memory(enabled: bool) -> Iterator[list[float]]:
-    """Yield a one-item list that receives the tracemalloc peak in MiB (or NaN)."""
-    box = [np.nan]
-    if not enabled or not _TRACE_LOCK.acquire(blocking=False):
-        yield box
-        return
-    try:
-        if tracemalloc.is_tracing():  # someone else is tracing: do not disturb
-            yield box
-            return
-        tracemalloc.start()
-        try:
-            yield box
-            box[0] = tracemalloc.get_traced_memory()[1] / 2**20
-        finally:
-            tracemalloc.stop()
-    finally:
-        _TRACE_LOCK.release()
-
-
-def _count_params(model: Any) -> float:
-    """``n_params_`` if the model has it, else the size of statsmodels ``params``."""
-    n = getattr(model, "n_params_", None)
-    if n is not None:
-        return float(n)
-    total, found = 0, False
-    for key, value in vars(model).items():
-        if not key.endswith("_") or key.startswith("_"):
-            continue
-        items = (
-            value.values()
-            if isinstance(value, dict)
-            else (value if isinstance(value, (list, tuple)) else [value])
-        )
-        for item in items:
-            params = getattr(item, "params", None)
-            if params is not None and hasattr(item, "model"):
-                total += int(np.size(params))
-                found = True
-    return float(total) if found else np.nan
-
-
 def _parse_forecast(
     fc: Any, targets: list[Any], horizon: int, name: str
 ) -> tuple[FloatArray, dict[float, FloatArray]]:
@@ -538,14 +492,14 @@ def _run_block(
         return frame.iloc[start - offset : stop - offset + 1]
 
     fe = block.fit_end
-    with _peak_memory(track_memory) as peak:
+    with peak_memory(track_memory) as peak:
         t0 = time.perf_counter()
         estimator.fit(rows(block.fit_start, fe))
         fit_s = time.perf_counter() - t0
     first = results[block.folds[0].cutoff]
     first.fit_seconds = fit_s
     first.peak_memory_mb = peak[0]
-    n_params = _count_params(estimator)
+    n_params = count_params(estimator)
     for r in results.values():
         r.n_params = n_params
 
@@ -830,7 +784,7 @@ def backtest(
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from tsattn.backtest import backtest
+    >>> from tsattn.backtesting import backtest
     >>> from tsattn.baselines import NaiveForecaster
     >>> y = pd.Series(np.arange(10.0), name="price")
     >>> res = backtest({"naive": NaiveForecaster()}, y, horizon=2, initial=6)

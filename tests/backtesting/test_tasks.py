@@ -9,8 +9,12 @@ from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import LinearRegression
 
 from tsattn import make_stock_like, make_targets
-from tsattn.backtest import BacktestFailureWarning
-from tsattn.backtest_tasks import backtest_tasks, target_task, task_lookahead
+from tsattn.backtesting import (
+    BacktestFailureWarning,
+    backtest_tasks,
+    target_task,
+    task_lookahead,
+)
 
 
 @pytest.fixture(scope="module")
