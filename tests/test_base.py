@@ -7,13 +7,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import r2_score
 
-from tsattn._base import (
-    BaseForecaster,
-    _as_history,
-    _continuation_problem,
-    _future_index,
-    _infer_freq,
-)
+from tsattn._base import BaseForecaster
 from tsattn.baselines import DriftForecaster, NaiveForecaster
 
 
@@ -45,133 +39,11 @@ def prices(n=30, start="2024-01-01", freq="D", columns=("a", "b"), seed=0):
     return pd.DataFrame(data, index=index, columns=list(columns))
 
 
-# -- input conversion -----------------------------------------------------------
-
-
-def test_as_history_names_and_dtypes():
-    values, index, cols, named, is_pandas = _as_history(np.arange(4))
-    assert values.shape == (4, 1)
-    assert values.dtype == np.float64
-    assert cols == ["y"]
-    assert not named
-    assert not is_pandas
-    assert isinstance(index, pd.RangeIndex)
-    _, _, cols, named, _ = _as_history(np.zeros((3, 2)))
-    assert cols == ["y0", "y1"]
-    assert not named
-    _, _, cols, named, is_pandas = _as_history(pd.Series([1.0, 2.0], name="Close"))
-    assert cols == ["Close"]
-    assert named
-    assert is_pandas
-    _, _, cols, named, _ = _as_history(pd.Series([1.0, 2.0]))
-    assert cols == ["y"]
-    assert not named
-    values, _, cols, named, _ = _as_history(
-        pd.DataFrame({"x": [1, 2], "z": [True, False]})
-    )
-    assert cols == ["x", "z"]
-    assert named
-    np.testing.assert_array_equal(values, [[1.0, 1.0], [2.0, 0.0]])
-
-
-@pytest.mark.parametrize(
-    ("bad", "error", "match"),
-    [
-        (np.zeros((2, 2, 2)), ValueError, "must be 1-D or 2-D"),
-        (np.zeros((0, 1)), ValueError, "is empty"),
-        (
-            pd.DataFrame(index=range(3)),
-            ValueError,
-            re.escape("0 feature(s) (shape=(3, 0))"),
-        ),
-        (np.ones(3) * 1j, ValueError, "Complex data not supported"),
-        (pd.DataFrame({"c": [1j, 2j]}), ValueError, "Complex data not supported"),
-        (pd.DataFrame({"s": ["a", "b"]}), TypeError, "column 's' has dtype"),
-        (["a", "b"], TypeError, "could not convert"),
-        (
-            pd.Series([1.0, 3.0, 2.0], index=[0, 2, 1]),
-            ValueError,
-            "not in increasing time order",
-        ),
-        (pd.Series([1.0, 2.0], index=[1, 1]), ValueError, "duplicate label"),
-    ],
-)
-def test_as_history_rejects(bad, error, match):
-    with pytest.raises(error, match=match):
-        _as_history(bad)
-
-
-def test_sparse_input_is_refused():
-    from scipy import sparse
-
-    with pytest.raises(TypeError, match="sparse input is not supported"):
-        _as_history(sparse.csr_matrix(np.eye(3)))
-
-
 def test_nan_error_names_column_and_index():
     X = prices(5)
     X.iloc[3, 1] = np.nan
     with pytest.raises(ValueError, match=re.escape("column 'b' at index 2024-01-04")):
         NaiveForecaster().fit(X)
-
-
-# -- time index helpers --------------------------------------------------------------
-
-
-def test_future_index_business_days_after_friday():
-    # Weekday-only daily data with a holiday gap has no regular frequency.
-    index = pd.DatetimeIndex(["2024-03-25", "2024-03-26", "2024-03-28", "2024-03-29"])
-    freq, strict = _infer_freq(index)
-    assert freq == pd.offsets.BDay()
-    assert not strict
-    future = _future_index(index, 3, freq)
-    assert list(future) == list(
-        pd.DatetimeIndex(["2024-04-01", "2024-04-02", "2024-04-03"])
-    )
-
-
-def test_future_index_regular_range_and_period():
-    index = pd.date_range("2024-01-01", periods=4, freq="h")
-    index = pd.DatetimeIndex(list(index))  # drop the freq attribute
-    freq, strict = _infer_freq(index)
-    assert strict
-    assert _future_index(index, 2, freq)[0] == pd.Timestamp("2024-01-01 04:00")
-    assert list(_future_index(pd.RangeIndex(0, 10, 2), 2, None)) == [10, 12]
-    assert list(_future_index(pd.Index([3, 4, 5]), 2, None)) == [6, 7]
-    periods = pd.period_range("2024-01", periods=3, freq="M")
-    assert str(_future_index(periods, 1, periods.freq)[0]) == "2024-04"
-
-
-def test_future_index_without_frequency_is_an_error():
-    index = pd.DatetimeIndex(["2024-01-01", "2024-01-05", "2024-01-06 13:00"])
-    freq, _ = _infer_freq(index)
-    assert freq is None
-    with pytest.raises(ValueError, match="could not be inferred"):
-        _future_index(index, 1, freq)
-
-
-def test_continuation_rules():
-    index = pd.date_range("2024-01-01", periods=3, freq="D")
-    freq, strict = _infer_freq(index)
-    ok = pd.date_range("2024-01-04", periods=2, freq="D")
-    assert _continuation_problem(index, freq, strict, ok) is None
-    gap = pd.DatetimeIndex(["2024-01-05"])
-    assert "regular frequency" in _continuation_problem(index, freq, strict, gap)
-    overlap = pd.DatetimeIndex(["2024-01-03"])
-    assert "not after" in _continuation_problem(index, freq, strict, overlap)
-    # business-day guess: any later day continues (holidays are skipped)
-    bidx = pd.DatetimeIndex(["2024-03-27", "2024-03-28"])
-    bfreq, bstrict = _infer_freq(bidx)
-    assert (
-        _continuation_problem(bidx, bfreq, bstrict, pd.DatetimeIndex(["2024-04-01"]))
-        is None
-    )
-    assert (
-        _continuation_problem(pd.RangeIndex(5), None, True, pd.RangeIndex(5, 7)) is None
-    )
-    assert "comes next" in _continuation_problem(
-        pd.RangeIndex(5), None, True, pd.RangeIndex(6, 8)
-    )
 
 
 # -- fit / forecast / update -----------------------------------------------------

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from tsattn.estimators import AttentionForecaster, SelfAttentionForecaster
+from tsattn.estimators import (
+    AttentionForecaster,
+    MultiTaskForecaster,
+    SelfAttentionForecaster,
+)
 
 TINY = dict(
     window_length=4,
@@ -48,6 +52,9 @@ def _expected_failures(estimator):
         AttentionForecaster(n_heads=2, **TINY),
         SelfAttentionForecaster(**TINY),
         AttentionForecaster(n_heads=2, output_head="multi", **TINY),
+        MultiTaskForecaster(
+            n_heads=2, **{k: v for k, v in TINY.items() if k != "horizon"}
+        ),
     ],
     expected_failed_checks=_expected_failures,
 )

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from tsattn.data import (
     Panel,
-    align_targets,
-    check_min_length,
+    as_history,
+    continuation_problem,
     future_index,
     infer_freq,
     to_panel,
@@ -386,160 +386,144 @@ def test_name_is_used_in_messages():
 # --------------------------------------------------------------------------- #
 
 
-def test_check_min_length():
-    p = to_panel(np.arange(48.0))
-    check_min_length(p, window_length=40, horizon=8)
-    msg = "window_length + horizon (= 60) exceeds len(X) (= 48)"
-    with pytest.raises(ValueError, match=re.escape(msg)):
-        check_min_length(p, window_length=50, horizon=10)
-    panel = to_panel({"long": np.arange(10.0), "short": np.arange(3.0)})
-    with pytest.raises(ValueError, match=re.escape("1 of 2 series in X: 'short' (3")):
-        check_min_length(panel, window_length=4, horizon=1)
+def test_float32_range_is_checked_on_every_entry_path():
+    from tsattn.baselines import NaiveForecaster
+
+    X = pd.DataFrame({"close": [1.0, 2.0, 1e39, 4.0]})
     with pytest.raises(
-        ValueError, match=re.escape("window_length must be an int >= 1")
+        ValueError, match=r"column 'close' holds 1e\+39 at index 2 \(row 2\)"
     ):
-        check_min_length(p, window_length=0, horizon=1)
-    with pytest.raises(TypeError, match=re.escape("horizon must be an int >= 0")):
-        check_min_length(p, window_length=2, horizon=1.5)
+        as_history(X)
+    with pytest.raises(ValueError, match="outside the float32 range"):
+        NaiveForecaster().fit(X)
+    model = NaiveForecaster().fit(pd.DataFrame({"close": [1.0, 2.0, 3.0]}))
+    new = pd.DataFrame({"close": [-1e300]}, index=[3])
+    with pytest.raises(ValueError, match=r"X_new column 'close' holds -1e\+300"):
+        model.update(new)
+    with pytest.raises(ValueError, match=r"X column 'close' holds -1e\+300"):
+        model.predict(new)
 
 
-def test_align_targets_positional_and_indexed():
-    df = _frame()
-    X = to_panel(df)
-    y = align_targets(X, df["a"].shift(-1))
-    assert y.columns == ("a",)
-    assert np.isnan(y.values[-1, 0])  # NaN allowed in targets by default
-    np.testing.assert_array_equal(y.values[:-1, 0], df["a"].to_numpy()[1:])
-    assert y.index is X.index
-    assert y.offsets is X.offsets
-    arr = align_targets(X, np.arange(12.0).reshape(6, 2))
-    assert arr.columns == ("0", "1")
-    positional = align_targets(X, pd.Series(np.arange(6.0)))
-    np.testing.assert_array_equal(positional.values[:, 0], np.arange(6))
+# -- input conversion -----------------------------------------------------------
 
 
-def test_align_targets_errors():
-    X = to_panel(_frame())
-    msg = "X and y have different numbers of rows: len(X) = 6, len(y) = 5"
-    with pytest.raises(ValueError, match=re.escape(msg)):
-        align_targets(X, np.arange(5.0))
-    shifted = pd.Series(np.arange(6.0), index=_frame(start="2024-01-02").index)
-    msg = "row 0 of X is 2024-01-01 but row 0 of y is 2024-01-02"
-    with pytest.raises(ValueError, match=re.escape(msg)):
-        align_targets(X, shifted)
-    with pytest.raises(ValueError, match=re.escape("y contains infinite values")):
-        align_targets(X, np.r_[np.arange(5.0), np.inf])
-    with pytest.raises(ValueError, match=re.escape("y contains missing values")):
-        align_targets(X, np.r_[np.arange(5.0), np.nan], allow_nan=False)
-    with pytest.raises(TypeError, match="must be a Panel"):
-        align_targets(np.ones(3), np.ones(3))
-
-
-def test_align_targets_dict_for_panel():
-    X = to_panel({"a": np.arange(3.0), "b": np.arange(2.0)})
-    y = align_targets(X, {"b": [7.0, 8.0], "a": [1.0, 2.0, 3.0]})
-    np.testing.assert_array_equal(y.values[:, 0], [1, 2, 3, 7, 8])
-    with pytest.raises(ValueError, match="differ from the series ids of X"):
-        align_targets(X, {"a": [1.0, 2.0, 3.0]})
-    with pytest.raises(ValueError, match="for series 'b': 2 and 3"):
-        align_targets(X, {"a": [1.0, 2.0, 3.0], "b": [1.0, 2.0, 3.0]})
-
-
-# --------------------------------------------------------------------------- #
-# frequency and future index
-# --------------------------------------------------------------------------- #
-
-
-def test_infer_freq():
-    assert infer_freq(pd.bdate_range("2024-01-01", periods=30)) == "B"
-    holidays = pd.bdate_range("2024-01-01", periods=30).delete([4, 11])
-    assert infer_freq(holidays) == "B"
-    mon_to_wed = pd.DatetimeIndex(["2024-01-01", "2024-01-02", "2024-01-03"])
-    assert infer_freq(mon_to_wed) == "B"
-    assert infer_freq(pd.DatetimeIndex(pd.date_range("2024-01-01", periods=10))) == "D"
-    assert (
-        infer_freq(
-            pd.DatetimeIndex(list(pd.date_range("2024-01-01", periods=5, freq="h")))
-        )
-        == "h"
+def test_as_history_names_and_dtypes():
+    values, index, cols, named, is_pandas = as_history(np.arange(4))
+    assert values.shape == (4, 1)
+    assert values.dtype == np.float64
+    assert cols == ["y"]
+    assert not named
+    assert not is_pandas
+    assert isinstance(index, pd.RangeIndex)
+    _, _, cols, named, _ = as_history(np.zeros((3, 2)))
+    assert cols == ["y0", "y1"]
+    assert not named
+    _, _, cols, named, is_pandas = as_history(pd.Series([1.0, 2.0], name="Close"))
+    assert cols == ["Close"]
+    assert named
+    assert is_pandas
+    _, _, cols, named, _ = as_history(pd.Series([1.0, 2.0]))
+    assert cols == ["y"]
+    assert not named
+    values, _, cols, named, _ = as_history(
+        pd.DataFrame({"x": [1, 2], "z": [True, False]})
     )
-    # hourly bars over trading hours only: most steps are one hour
-    bars = pd.DatetimeIndex(
-        [f"2024-01-0{d} {h:02d}:00" for d in (2, 3, 4) for h in range(10, 16)]
-    )
-    assert infer_freq(bars) == "h"
-    assert (
-        infer_freq(
-            pd.DatetimeIndex(["2024-01-01", "2024-01-05", "2024-03-01", "2024-03-02"])
-        )
-        is None
-    )
-    assert infer_freq(pd.DatetimeIndex(["2024-01-01", "2024-01-02"])) is None
-    assert infer_freq(pd.RangeIndex(10)) is None
-    assert (
-        infer_freq(pd.date_range("2024-01-01", periods=3, freq="D")) == "D"
-    )  # own freq
-    assert infer_freq(pd.period_range("2024-01", periods=3, freq="M")) == "M"
+    assert cols == ["x", "z"]
+    assert named
+    np.testing.assert_array_equal(values, [[1.0, 1.0], [2.0, 0.0]])
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "match"),
+    [
+        (np.zeros((2, 2, 2)), ValueError, "must be 1-D or 2-D"),
+        (np.zeros((0, 1)), ValueError, "is empty"),
+        (
+            pd.DataFrame(index=range(3)),
+            ValueError,
+            re.escape("0 feature(s) (shape=(3, 0))"),
+        ),
+        (np.ones(3) * 1j, ValueError, "Complex data not supported"),
+        (pd.DataFrame({"c": [1j, 2j]}), ValueError, "Complex data not supported"),
+        (pd.DataFrame({"s": ["a", "b"]}), TypeError, "column 's' has dtype"),
+        (["a", "b"], TypeError, "could not convert"),
+        (
+            pd.Series([1.0, 3.0, 2.0], index=[0, 2, 1]),
+            ValueError,
+            "not in increasing time order",
+        ),
+        (pd.Series([1.0, 2.0], index=[1, 1]), ValueError, "duplicate label"),
+    ],
+)
+def test_as_history_rejects(bad, error, match):
+    with pytest.raises(error, match=match):
+        as_history(bad)
+
+
+def test_sparse_input_is_refused():
+    from scipy import sparse
+
+    with pytest.raises(TypeError, match="sparse input is not supported"):
+        as_history(sparse.csr_matrix(np.eye(3)))
+
+
+# -- time index helpers --------------------------------------------------------------
 
 
 def test_future_index_business_days_after_friday():
-    friday = pd.bdate_range("2024-01-01", "2024-01-05", name="date")
-    out = future_index(friday, 3)
-    expected = pd.DatetimeIndex(["2024-01-08", "2024-01-09", "2024-01-10"], name="date")
-    pd.testing.assert_index_equal(out, expected, exact=False, check_freq=False)
-    assert out.name == "date"
-    # stock data with holidays, no freq set: weekday-only -> business days
-    holidays = pd.DatetimeIndex(
-        list(pd.bdate_range("2024-01-01", periods=20).delete(3))
+    # Weekday-only daily data with a holiday gap has no regular frequency.
+    index = pd.DatetimeIndex(["2024-03-25", "2024-03-26", "2024-03-28", "2024-03-29"])
+    freq, strict = infer_freq(index)
+    assert freq == pd.offsets.BDay()
+    assert not strict
+    future = future_index(index, 3, freq)
+    assert list(future) == list(
+        pd.DatetimeIndex(["2024-04-01", "2024-04-02", "2024-04-03"])
     )
-    nxt = future_index(holidays, 2)
-    assert list(nxt.day_name()) == ["Monday", "Tuesday"]
 
 
-def test_future_index_hourly_and_tz():
-    hourly = pd.date_range("2024-01-01", periods=5, freq="h", tz="America/New_York")
-    out = future_index(hourly, 2)
-    assert list(out) == [
-        hourly[-1] + pd.Timedelta(hours=1),
-        hourly[-1] + pd.Timedelta(hours=2),
-    ]
-    assert str(out.tz) == "America/New_York"
+def test_future_index_regular_range_and_period():
+    index = pd.date_range("2024-01-01", periods=4, freq="h")
+    index = pd.DatetimeIndex(list(index))  # drop the freq attribute
+    freq, strict = infer_freq(index)
+    assert strict
+    assert future_index(index, 2, freq)[0] == pd.Timestamp("2024-01-01 04:00")
+    assert list(future_index(pd.RangeIndex(0, 10, 2), 2, None)) == [10, 12]
+    assert list(future_index(pd.Index([3, 4, 5]), 2, None)) == [6, 7]
+    periods = pd.period_range("2024-01", periods=3, freq="M")
+    assert str(future_index(periods, 1, periods.freq)[0]) == "2024-04"
 
 
-def test_future_index_integers_and_periods():
-    assert list(future_index(pd.RangeIndex(5), 3)) == [5, 6, 7]
-    assert list(future_index(pd.RangeIndex(0, 10, 2), 2)) == [10, 12]
-    assert list(future_index(pd.Index([3, 6, 9]), 2)) == [12, 15]
-    assert isinstance(future_index(pd.RangeIndex(5), 3), pd.RangeIndex)
-    periods = future_index(pd.period_range("2024-01", periods=3, freq="M"), 2)
-    assert list(periods.astype(str)) == ["2024-04", "2024-05"]
-    explicit = future_index(
-        pd.DatetimeIndex(["2024-01-01", "2024-01-08"]), 2, freq="W-MON"
+def test_future_index_without_frequency_is_an_error():
+    index = pd.DatetimeIndex(["2024-01-01", "2024-01-05", "2024-01-06 13:00"])
+    freq, _ = infer_freq(index)
+    assert freq is None
+    with pytest.raises(ValueError, match="could not be inferred"):
+        future_index(index, 1, freq)
+
+
+def test_continuation_rules():
+    index = pd.date_range("2024-01-01", periods=3, freq="D")
+    freq, strict = infer_freq(index)
+    ok = pd.date_range("2024-01-04", periods=2, freq="D")
+    assert continuation_problem(index, freq, strict, ok) is None
+    gap = pd.DatetimeIndex(["2024-01-05"])
+    assert "regular frequency" in continuation_problem(index, freq, strict, gap)
+    overlap = pd.DatetimeIndex(["2024-01-03"])
+    assert "not after" in continuation_problem(index, freq, strict, overlap)
+    # business-day guess: any later day continues (holidays are skipped)
+    bidx = pd.DatetimeIndex(["2024-03-27", "2024-03-28"])
+    bfreq, bstrict = infer_freq(bidx)
+    assert (
+        continuation_problem(bidx, bfreq, bstrict, pd.DatetimeIndex(["2024-04-01"]))
+        is None
     )
-    assert list(explicit.strftime("%Y-%m-%d")) == ["2024-01-15", "2024-01-22"]
-
-
-def test_future_index_errors():
-    irregular = pd.DatetimeIndex(
-        ["2024-01-01", "2024-01-05", "2024-03-01", "2024-03-02"]
+    assert (
+        continuation_problem(pd.RangeIndex(5), None, True, pd.RangeIndex(5, 7)) is None
     )
-    with pytest.raises(
-        ValueError, match=re.escape("Pass freq explicitly, e.g. freq='B'")
-    ):
-        future_index(irregular, 2)
-    with pytest.raises(ValueError, match=re.escape("steps must be an int >= 1. Got 0")):
-        future_index(pd.RangeIndex(3), 0)
-    with pytest.raises(ValueError, match="index is empty"):
-        future_index(pd.DatetimeIndex([]), 1)
-    with pytest.raises(ValueError, match="no constant positive step"):
-        future_index(pd.Index([1, 2, 4]), 1)
-    with pytest.raises(TypeError, match="Cannot continue an index of dtype"):
-        future_index(pd.Index(["a", "b"]), 1)
-
-
-# --------------------------------------------------------------------------- #
-# properties
-# --------------------------------------------------------------------------- #
+    assert "comes next" in continuation_problem(
+        pd.RangeIndex(5), None, True, pd.RangeIndex(6, 8)
+    )
 
 
 @settings(max_examples=40, deadline=None)

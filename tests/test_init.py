@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -17,11 +18,21 @@ def test_public_names_resolve_to_callables():
         assert callable(getattr(tsattn, name)), name
 
 
-def test_backtest_stays_the_function_after_its_module_is_imported():
-    import tsattn.backtest as _  # noqa: F401  (the import is the point)
-    from tsattn.backtest import backtest
+def test_backtest_is_the_function_and_stays_it_after_its_module_is_imported():
+    code = (
+        "import tsattn; from tsattn import backtest; "
+        "import tsattn.backtest; from tsattn.backtest import backtest as fn; "
+        "from tsattn import backtest as again; "
+        "print(backtest is fn, again is fn, tsattn.backtest is fn)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "True True True"
 
-    assert tsattn.backtest is backtest
+
+def test_no_module_class_swap():
+    assert type(tsattn) is types.ModuleType
 
 
 def test_unknown_name_raises_attribute_error():

@@ -20,10 +20,8 @@ from tsattn.windows import (
     _numba,
     _reference,
     gather,
-    gather_scaled,
     make_windows,
     window_starts,
-    window_stats,
 )
 
 FINITE = st.floats(-1e3, 1e3, width=32, allow_subnormal=False)
@@ -55,18 +53,6 @@ geometries = st.fixed_dictionaries(
         "step": st.integers(1, 4),
     }
 )
-
-
-@st.composite
-def batches(draw):
-    """A (B, L, F) float32 batch with optional NaNs."""
-    shape = draw(hnp.array_shapes(min_dims=3, max_dims=3, min_side=1, max_side=9))
-    batch = draw(hnp.arrays(np.float32, shape, elements=FINITE))
-    for b, j, f in draw(
-        st.lists(st.tuples(*(st.integers(0, s - 1) for s in shape)), max_size=2)
-    ):
-        batch[b, j, f] = np.nan
-    return batch
 
 
 @st.composite
@@ -170,44 +156,6 @@ def test_gather_matches_reference(case):
         np.testing.assert_array_equal(got, want)
 
 
-@given(batch=batches(), eps=st.sampled_from([0.0, 1e-5, 1e-2]))
-def test_window_stats_matches_reference(batch, eps):
-    want_mean, want_std = _reference.window_stats(batch, eps=eps)
-    for on in (False, True):
-        with threads(on):
-            mean, std = window_stats(batch, eps=eps)
-        assert mean.dtype == std.dtype == np.float32
-        np.testing.assert_allclose(mean, want_mean, rtol=1e-6, atol=1e-4)
-        np.testing.assert_allclose(std, want_std, rtol=1e-5, atol=1e-6)
-
-
-@given(case=gather_cases(), eps=st.sampled_from([1e-5, 1e-2]), nan_at=st.data())
-def test_gather_scaled_matches_reference(case, eps, nan_at):
-    values, starts, length, offset = case
-    values = values.copy()
-    i = nan_at.draw(st.integers(-1, values.shape[0] - 1))
-    if i >= 0:
-        values[i, 0] = np.nan
-    want_batch, want_mean, want_std = _reference.gather_scaled(
-        values, starts, length, offset, eps
-    )
-    for on in (True, False):
-        with threads(on):
-            batch, mean, std = gather_scaled(
-                values, starts, length, offset=offset, eps=eps
-            )
-        np.testing.assert_allclose(mean, want_mean, rtol=1e-6, atol=1e-4)
-        np.testing.assert_allclose(std, want_std, rtol=1e-5, atol=1e-6)
-        np.testing.assert_allclose(batch, want_batch, rtol=1e-4, atol=1e-4)
-    # The returned statistics map scaled windows back to the data.
-    raw = gather(values, starts, length, offset=offset)
-    back = batch * std[:, None, :] + mean[:, None, :]
-    clean = ~np.isnan(raw).any(axis=1, keepdims=True)  # NaN spoils its own column
-    np.testing.assert_allclose(
-        np.where(clean, back, 0), np.where(clean, raw, 0), rtol=1e-5, atol=1e-2
-    )
-
-
 @given(panel=panels(), geo=geometries)
 def test_window_set_batches_are_the_rows(panel, geo):
     offsets, values, targets = panel
@@ -293,29 +241,6 @@ def test_golden_empty_series_and_short_series():
     assert window_starts([0, 3], window_length=3, horizon=2).size == 0
 
 
-def test_golden_stats_and_scaling():
-    batch = np.array([[[1.0, 10.0], [3.0, 10.0]]], dtype=np.float32)
-    mean, std = window_stats(batch, eps=0.0)
-    np.testing.assert_array_equal(mean, [[2.0, 10.0]])
-    np.testing.assert_array_equal(std, [[1.0, 0.0]])
-    _, std_eps = window_stats(batch, eps=1e-2)
-    np.testing.assert_allclose(std_eps, [[np.sqrt(1.01), 0.1]], rtol=1e-6)
-    values = np.array([[1.0, 2.0], [3.0, 2.0], [5.0, 8.0]], dtype=np.float32)
-    scaled, mean, std = gather_scaled(values, [0, 1], 2, eps=0.25)
-    np.testing.assert_allclose(mean, [[2.0, 2.0], [4.0, 5.0]])
-    np.testing.assert_allclose(
-        std, [[np.sqrt(1.25), 0.5], [np.sqrt(1.25), np.sqrt(9.25)]]
-    )
-    np.testing.assert_allclose(
-        scaled[1],
-        [
-            [-1 / np.sqrt(1.25), -3 / np.sqrt(9.25)],
-            [1 / np.sqrt(1.25), 3 / np.sqrt(9.25)],
-        ],
-        rtol=1e-6,
-    )
-
-
 def test_gather_targets_by_offset():
     targets = np.arange(20, dtype=np.float32).reshape(10, 2)
     y = gather(targets, [0, 4], 3, offset=2)
@@ -332,25 +257,17 @@ def test_large_panel_matches_reference():
     np.testing.assert_array_equal(
         starts, _reference.window_starts(offsets, 64, 8, 0, 3, values)
     )
-    want = _reference.gather_scaled(values, starts, 64)
+    want = _reference.gather(values, starts, 64)
     for on in (False, True):
         with threads(on):
-            got = gather_scaled(values, starts, 64)
-        for g, w in zip(got, want):
-            np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4)
-    one = values[:, :1].copy()
-    np.testing.assert_allclose(
-        gather_scaled(one, starts, 64)[0],
-        _reference.gather_scaled(one, starts, 64)[0],
-        rtol=1e-4,
-        atol=1e-4,
-    )
+            got = gather(values, starts, 64)
+        np.testing.assert_array_equal(got, want)
 
 
 def test_only_large_batches_use_threads():
     values = np.ones((64, 2), dtype=np.float32)
     small = [0, 1, 2]
-    names = ("gather", "gather_scaled", "window_stats")
+    names = ("gather",)
     spies = {
         name + suffix: mock.patch.object(
             _numba, name + suffix, wraps=getattr(_numba, name + suffix)
@@ -361,16 +278,12 @@ def test_only_large_batches_use_threads():
     with contextlib.ExitStack() as stack:
         calls = {key: stack.enter_context(spy) for key, spy in spies.items()}
         gather(values, small, 8)
-        gather_scaled(values, small, 8)
-        window_stats(np.ones((3, 8, 2), np.float32))
         for name in names:
             assert calls[name].call_count == 1
             assert calls[name + "_parallel"].call_count == 0
         if numba.config.NUMBA_NUM_THREADS > 1:
             with mock.patch.object(_flags, "PARALLEL_MIN_ELEMENTS", 3 * 8 * 2):
                 gather(values, small, 8)
-                gather_scaled(values, small, 8)
-                window_stats(np.ones((3, 8, 2), np.float32))
             for name in names:
                 assert calls[name + "_parallel"].call_count == 1
 
@@ -382,10 +295,6 @@ def test_out_buffers_are_filled_in_place():
     res = gather(values, [1, 5], 4, out=out)
     assert res is out
     np.testing.assert_array_equal(out[1], values[5:9])
-    out2 = np.empty((2, 4, 3), dtype=np.float32)
-    res2, mean, _ = gather_scaled(values, [1, 5], 4, out=out2)
-    assert res2 is out2
-    np.testing.assert_allclose(mean[0], values[1:5].mean(axis=0))
     ws = make_windows(values, values[:, :1], window_length=4, horizon=2)
     ox = np.empty((3, 4, 3), dtype=np.float32)
     oy = np.empty((3, 2, 1), dtype=np.float32)
@@ -417,9 +326,6 @@ def test_make_windows_converts_once_and_shares_float32():
 def test_empty_batches():
     values = np.ones((5, 2), dtype=np.float32)
     assert gather(values, [], 3).shape == (0, 3, 2)
-    batch, mean, std = gather_scaled(values, np.empty(0, np.int64), 3)
-    assert batch.shape == (0, 3, 2)
-    assert mean.shape == std.shape == (0, 2)
     ws = make_windows(values, values, window_length=2, horizon=1)
     x, y = ws.get_batch([])
     assert x.shape == (0, 2, 2)
@@ -500,11 +406,10 @@ def test_window_starts_bad_input(kwargs, exc, message):
         ),
     ],
 )
-@pytest.mark.parametrize("func", [gather, gather_scaled])
-def test_gather_bad_input(func, kwargs, exc, message):
+def test_gather_bad_input(kwargs, exc, message):
     args = {"values": np.ones(10, np.float32), "starts": [0, 1], "length": 3, **kwargs}
     with pytest.raises(exc, match=re.escape(message)):
-        func(args.pop("values"), args.pop("starts"), args.pop("length"), **args)
+        gather(args.pop("values"), args.pop("starts"), args.pop("length"), **args)
 
 
 def test_read_only_out_is_rejected():
@@ -512,27 +417,6 @@ def test_read_only_out_is_rejected():
     out.flags.writeable = False
     with pytest.raises(ValueError, match="writeable, C-contiguous"):
         gather(np.ones(4, np.float32), [0], 2, out=out)
-
-
-@pytest.mark.parametrize(
-    ("batch", "eps", "exc", "message"),
-    [
-        (np.ones((2, 3)), 1e-5, ValueError, "batch must be 3-D (B, L, F); got 2-D"),
-        (np.ones((2, 0, 1)), 1e-5, ValueError, "batch has windows of length 0"),
-        (np.ones((1, 2, 1), complex), 1e-5, TypeError, "batch must hold real numbers"),
-        (np.ones((1, 2, 1)), -1.0, ValueError, "eps must be a finite number >= 0"),
-        (np.ones((1, 2, 1)), float("nan"), ValueError, "eps must be a finite number"),
-        (np.ones((1, 2, 1)), "0.1", TypeError, "eps must be a real number >= 0"),
-    ],
-)
-def test_window_stats_bad_input(batch, eps, exc, message):
-    with pytest.raises(exc, match=re.escape(message)):
-        window_stats(batch, eps=eps)
-
-
-def test_gather_scaled_bad_eps():
-    with pytest.raises(ValueError, match=re.escape("eps must be a finite number >= 0")):
-        gather_scaled(np.ones(5, np.float32), [0], 2, eps=-1e-3)
 
 
 @pytest.mark.parametrize(
@@ -683,8 +567,7 @@ def test_kernels_run_as_plain_python_with_jit_disabled():
         import numpy as np
         import numba
         assert numba.config.DISABLE_JIT
-        from tsattn.windows import (_flags, _reference as R, gather, gather_scaled,
-                                    window_starts, window_stats)
+        from tsattn.windows import _flags, _reference as R, gather, window_starts
         rng = np.random.default_rng(1)
         offsets = np.array([0, 30, 31, 70])
         for n_features, threshold in ((1, 0), (3, 0), (1, 1 << 62), (3, 1 << 62)):
@@ -700,11 +583,6 @@ def test_kernels_run_as_plain_python_with_jit_disabled():
             np.testing.assert_array_equal(gather(x, s, 6), R.gather(x, s, 6))
             np.testing.assert_array_equal(
                 gather(y, s, 2, offset=6), R.gather(y, s, 2, 6))
-            for got, want in zip(gather_scaled(x, s, 6), R.gather_scaled(x, s, 6)):
-                np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
-            batch = R.gather(x, s, 6)
-            for got, want in zip(window_stats(batch), R.window_stats(batch)):
-                np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
         print("ok")
         """,
         NUMBA_DISABLE_JIT="1",

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import Any
 
 __version__ = "0.1.0"
@@ -14,11 +12,15 @@ class TsattnWarning(UserWarning):
     """Warning category for recoverable problems detected by tsattn."""
 
 
-# Public names and the module that defines each. They are imported on first
-# use so that ``import tsattn`` stays fast (torch and statsmodels are heavy).
+# Public names and the module that defines each, imported on first use
+# (module __getattr__, PEP 562) so that ``import tsattn`` stays light (torch
+# and statsmodels are heavy). The first lookup binds the name here, so
+# ``tsattn.backtest`` is the function even once the module of the same name
+# has been imported.
 _LAZY = {
     "AttentionForecaster": "tsattn.estimators",
     "SelfAttentionForecaster": "tsattn.estimators",
+    "MultiTaskForecaster": "tsattn.estimators",
     "NaiveForecaster": "tsattn.baselines",
     "SeasonalNaiveForecaster": "tsattn.baselines",
     "DriftForecaster": "tsattn.baselines",
@@ -58,20 +60,6 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
-
-
-class _Package(types.ModuleType):
-    """The package module, guarding public names that share a submodule's name."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        # Importing the submodule ``tsattn.backtest`` would otherwise replace
-        # the public function ``tsattn.backtest`` by the module of that name.
-        if name in _LAZY and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 
 def __dir__() -> list[str]:

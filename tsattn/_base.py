@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-import numbers
-import warnings
 from abc import ABCMeta, abstractmethod
 from statistics import NormalDist
 from typing import Any
@@ -12,222 +10,21 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pandas.tseries.frequencies import to_offset
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
+from tsattn._validation import Interval, check_choice, check_int, check_scalar
+from tsattn.data import as_history, continuation_problem, future_index, infer_freq
+
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["BaseForecaster", "UnivariateForecaster"]
-
-
-# ----------------------------------------------------------------------------
-# Input conversion and time-index helpers
-# ----------------------------------------------------------------------------
-
-
-def _as_history(
-    X: Any, name: str = "X"
-) -> tuple[FloatArray, pd.Index, list[Any], bool, bool]:
-    """Validate a history and convert it to canonical arrays.
-
-    Returns ``(values, index, columns, named, is_pandas)``: ``values`` is a
-    float64 array of shape (n, T); ``named`` says whether the column labels
-    came from the caller (DataFrame or named Series).
-    """
-    is_pandas = isinstance(X, (pd.Series, pd.DataFrame))
-    if isinstance(X, pd.Series):
-        named = X.name is not None
-        X = X.to_frame(name=X.name if named else "y")
-    elif isinstance(X, pd.DataFrame):
-        named = True
-    else:
-        if hasattr(X, "toarray") and hasattr(X, "nnz"):
-            raise TypeError(
-                f"{name} is a sparse matrix; sparse input is not supported. Pass a "
-                f"dense array ({name}.toarray())."
-            )
-        raw = np.asarray(X)
-        if np.iscomplexobj(raw):
-            raise ValueError(f"Complex data not supported: {name} has complex values.")
-        try:
-            arr = np.asarray(raw, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(
-                f"{name} must be a pandas Series/DataFrame or a numeric array; "
-                f"could not convert {type(X).__name__} to float ({exc})."
-            ) from exc
-        if arr.ndim == 1:
-            arr = arr[:, None]
-            columns: list[Any] = ["y"]
-        elif arr.ndim == 2:
-            columns = [f"y{j}" for j in range(arr.shape[1])]
-        else:
-            raise ValueError(
-                f"{name} must be 1-D or 2-D (rows are time steps), got an array "
-                f"with shape {arr.shape}."
-            )
-        X = pd.DataFrame(arr, columns=columns)
-        named = False
-    if X.shape[0] == 0:
-        raise ValueError(f"{name} is empty (0 rows); pass at least one time step.")
-    if X.shape[1] == 0:
-        raise ValueError(
-            f"{name} has 0 feature(s) (shape=({X.shape[0]}, 0)) while a minimum of 1 "
-            "is required. Pass at least one series."
-        )
-    if not X.columns.is_unique:
-        dup = X.columns[X.columns.duplicated()][0]
-        raise ValueError(f"{name} has duplicate column {dup!r}; rename it.")
-    for col, dtype in X.dtypes.items():
-        if pd.api.types.is_complex_dtype(dtype):
-            raise ValueError(
-                f"Complex data not supported: {name} column {col!r} is complex."
-            )
-        if not (
-            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
-        ):
-            raise TypeError(
-                f"{name} column {col!r} has dtype {dtype}; forecasters need numeric "
-                "columns. Drop or encode it first."
-            )
-    values = X.to_numpy(dtype=np.float64, na_value=np.nan)
-    index = X.index
-    bad = ~np.isfinite(values)
-    if bad.any():
-        row, col = np.argwhere(bad)[0]
-        raise ValueError(
-            f"{name} contains {int(bad.sum())} NaN or infinite value(s); the first "
-            f"is in column {X.columns[col]!r} at index {index[row]} (row {row}). "
-            f"Fill or drop them (e.g. {name}.ffill() or {name}.dropna()) first."
-        )
-    if not index.is_unique:
-        dup = index[index.duplicated()][0]
-        raise ValueError(
-            f"{name}.index has duplicate label {dup}; rows must be distinct time "
-            "steps in time order."
-        )
-    orderable = isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) or (
-        pd.api.types.is_numeric_dtype(index.dtype)
-    )
-    if orderable and not index.is_monotonic_increasing:
-        pos = int(np.flatnonzero(np.asarray(index[1:] <= index[:-1]))[0])
-        raise ValueError(
-            f"{name}.index is not in increasing time order ({index[pos]} is followed "
-            f"by {index[pos + 1]} at row {pos + 1}). Sort it with "
-            f"{name}.sort_index()."
-        )
-    return values, index, list(X.columns), named, is_pandas
-
-
-def _infer_freq(index: pd.Index) -> tuple[Any, bool]:
-    """Return ``(freq, strict)`` used to extend ``index`` into the future.
-
-    ``strict`` is False for the business-day guess made for weekday-only daily
-    data without a regular frequency (stock prices skip holidays), in which
-    case new observations only need to come after the last seen one.
-    """
-    if isinstance(index, pd.PeriodIndex):
-        return index.freq, True
-    if isinstance(index, pd.DatetimeIndex):
-        if index.freq is not None:
-            return index.freq, True
-        if len(index) >= 3:
-            with warnings.catch_warnings():
-                # pandas 3 announces that infer_freq will return an offset;
-                # to_offset below accepts both.
-                warnings.simplefilter("ignore", FutureWarning)
-                warnings.simplefilter("ignore", DeprecationWarning)
-                inferred = pd.infer_freq(index)
-            if inferred is not None:
-                return to_offset(inferred), True
-        if len(index) >= 2:
-            gaps = index[1:] - index[:-1]
-            weekday_daily = (
-                bool((index == index.normalize()).all())
-                and bool((index.day_of_week < 5).all())
-                and gaps.min() >= pd.Timedelta(days=1)
-                and gaps.median() == pd.Timedelta(days=1)
-            )
-            if weekday_daily:
-                return to_offset("B"), False
-        return None, False
-    return None, True
-
-
-def _integer_step(index: pd.Index) -> int:
-    if isinstance(index, pd.RangeIndex):
-        return int(index.step)
-    return int(index[-1] - index[-2]) if len(index) >= 2 else 1
-
-
-def _future_index(index: pd.Index, steps: int, freq: Any) -> pd.Index:
-    """Return the ``steps`` index labels that follow ``index``."""
-    if isinstance(index, pd.DatetimeIndex):
-        if freq is None:
-            raise ValueError(
-                "Cannot build future timestamps: the frequency of the fitted "
-                "DatetimeIndex could not be inferred. Set one (e.g. X.asfreq('D') or "
-                "X.index.freq = 'h') before fit."
-            )
-        future = pd.date_range(index[-1], periods=steps + 1, freq=freq, name=index.name)
-        return future[1:]
-    if isinstance(index, pd.PeriodIndex):
-        return pd.period_range(index[-1] + 1, periods=steps, freq=freq, name=index.name)
-    if pd.api.types.is_integer_dtype(index.dtype):
-        step = _integer_step(index)
-        last = int(index[-1])
-        return pd.RangeIndex(
-            last + step, last + step * (steps + 1), step, name=index.name
-        )
-    raise ValueError(
-        f"Cannot extend an index of dtype {index.dtype} into the future; use a "
-        "DatetimeIndex with a frequency, a PeriodIndex or an integer index."
-    )
-
-
-def _continuation_problem(
-    index: pd.Index, freq: Any, strict: bool, new: pd.Index
-) -> str | None:
-    """Why ``new`` does not continue right after ``index``; None when it does."""
-    last, first = index[-1], new[0]
-    if isinstance(index, pd.DatetimeIndex):
-        if not isinstance(new, pd.DatetimeIndex):
-            return f"expected a DatetimeIndex after {last}, got {type(new).__name__}"
-        try:
-            after = first > last
-        except TypeError as exc:
-            return f"its timestamps cannot be compared with the fitted ones ({exc})"
-        if not after:
-            return f"it starts at {first}, not after the last seen timestamp {last}"
-        if strict and freq is not None:
-            expected = _future_index(index, len(new), freq)
-            if not new.equals(expected):
-                pos = int(np.flatnonzero(np.asarray(new != expected))[0])
-                return (
-                    f"row {pos} is {new[pos]} but the regular frequency "
-                    f"{expected.freqstr} gives {expected[pos]}"
-                )
-        return None
-    if isinstance(index, pd.PeriodIndex) or pd.api.types.is_integer_dtype(index.dtype):
-        if type(new) is not type(index) and not (
-            pd.api.types.is_integer_dtype(index.dtype)
-            and pd.api.types.is_integer_dtype(new.dtype)
-        ):
-            return f"expected a {type(index).__name__}, got {type(new).__name__}"
-        expected = _future_index(index, len(new), freq)
-        if not np.array_equal(np.asarray(new), np.asarray(expected)):
-            pos = int(np.flatnonzero(np.asarray(new) != np.asarray(expected))[0])
-            return f"row {pos} has label {new[pos]} but {expected[pos]} comes next"
-        return None
-    if len(index.intersection(new)):
-        return "its labels overlap the data seen so far"
-    return None
-
-
-# ----------------------------------------------------------------------------
-# Parameter checks shared by the forecasters
-# ----------------------------------------------------------------------------
+__all__ = [
+    "BaseForecaster",
+    "FloatArray",
+    "UnivariateForecaster",
+    "check_choice",
+    "check_int",
+]
 
 
 def _comparable(value: Any) -> Any:
@@ -235,39 +32,6 @@ def _comparable(value: Any) -> Any:
     if isinstance(value, (list, tuple, np.ndarray)):
         return tuple(float(v) for v in value)
     return value
-
-
-def check_int(est: Any, name: str, value: Any, minimum: int) -> int:
-    """Check that parameter ``name`` is an int >= ``minimum`` (sklearn wording)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"The {name!r} parameter of {type(est).__name__} must be an int >= "
-            f"{minimum}. Got {value!r} of type {type(value).__name__} instead."
-        )
-    if value < minimum:
-        raise ValueError(
-            f"The {name!r} parameter of {type(est).__name__} must be an int >= "
-            f"{minimum}. Got {value!r} instead."
-        )
-    return int(value)
-
-
-def check_choice(est: Any, name: str, value: Any, options: tuple[Any, ...]) -> Any:
-    """Check that parameter ``name`` is one of ``options``."""
-    if value not in options:
-        raise ValueError(
-            f"The {name!r} parameter of {type(est).__name__} must be one of "
-            f"{options}. Got {value!r} instead."
-        )
-    return value
-
-
-def _check_steps(steps: Any) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
-        raise TypeError(f"steps must be an int >= 1, got {steps!r}.")
-    if steps < 1:
-        raise ValueError(f"steps must be an int >= 1, got {steps}.")
-    return int(steps)
 
 
 # ----------------------------------------------------------------------------
@@ -465,7 +229,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         """
         self._is_fitted = False
         self._check_params()
-        values, index, columns, named, _ = _as_history(X, "X")
+        values, index, columns, named, _ = as_history(X, "X")
         if y is not None and len(y) != len(values):
             raise ValueError(
                 f"y has {len(y)} rows but X has {len(values)}; they must describe "
@@ -495,11 +259,11 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             del self.feature_names_in_
         self.columns_ = columns
         self.index_ = index
-        self.freq_, self._strict_freq = _infer_freq(index)
+        self.freq_, self._strict_freq = infer_freq(index)
 
     def _check_new(self, X: Any, name: str) -> tuple[FloatArray, pd.Index, bool]:
         """Validate data given after fit; return values, index and is_pandas."""
-        values, index, columns, named, is_pandas = _as_history(X, name)
+        values, index, columns, named, is_pandas = as_history(X, name)
         if values.shape[1] != self.n_features_in_:
             # sklearn's wording, which its estimator checks look for
             raise ValueError(
@@ -532,9 +296,13 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
             when the model has quantiles.
         """
         self._check_fitted()
-        steps = self.horizon if steps is None else _check_steps(steps)
+        steps = (
+            self.horizon
+            if steps is None
+            else check_scalar("steps", steps, Interval(int, 1, None))
+        )
         mean, quantiles = self._forecast(steps)
-        index = _future_index(self.index_, steps, self.freq_)
+        index = future_index(self.index_, steps, self.freq_)
         data: dict[Any, FloatArray] = {}
         levels = self._quantile_levels() if quantiles is not None else ()
         for j, col in enumerate(self.columns_):
@@ -561,7 +329,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self._check_fitted()
         values, index, is_pandas = self._check_new(X_new, "X_new")
         if not is_pandas:
-            index = _future_index(self.index_, len(values), self.freq_)
+            index = future_index(self.index_, len(values), self.freq_)
         self._require_continuation(index, "X_new")
         self._update(values, index)
         self.index_ = self.index_.append(index)
@@ -569,7 +337,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _require_continuation(self, index: pd.Index, name: str) -> None:
         """Raise unless ``index`` continues right after the data seen so far."""
-        problem = _continuation_problem(
+        problem = continuation_problem(
             self.index_, self.freq_, self._strict_freq, index
         )
         if problem is not None:
@@ -603,7 +371,7 @@ class BaseForecaster(RegressorMixin, BaseEstimator, metaclass=ABCMeta):
         self._check_fitted()
         values, index, is_pandas = self._check_new(X, "X")
         continuing = is_pandas and (
-            _continuation_problem(self.index_, self.freq_, self._strict_freq, index)
+            continuation_problem(self.index_, self.freq_, self._strict_freq, index)
             is None
         )
         path = self._predict_path(values, index, continuing)

@@ -27,9 +27,9 @@ from sklearn.utils.validation import check_is_fitted
 import tsattn
 from tsattn._io import atomic_write, check_writable
 from tsattn.estimators import AttentionForecaster, SelfAttentionForecaster
+from tsattn.fitting.loop import resolve_device
 from tsattn.nn.config import NetConfig
 from tsattn.nn.net import TemporalAttentionNet
-from tsattn.training import resolve_device
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "load", "read_manifest", "save"]
 

@@ -216,7 +216,7 @@ def test_nn_package_is_pure_torch():
     code = (
         "import sys, tsattn.nn; "
         "print(sorted(m for m in ('pandas', 'sklearn', 'numba', 'tsattn.windows', "
-        "'tsattn.data', 'tsattn.training') if m in sys.modules))"
+        "'tsattn.data', 'tsattn.fitting') if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

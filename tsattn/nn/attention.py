@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tsattn._validation import Interval, check_scalar
+
 
 class MultiHeadAttention(nn.Module):
     """Multi-head self-attention over a sequence of tokens.
@@ -54,10 +56,8 @@ class MultiHeadAttention(nn.Module):
         self, d_model: int, n_heads: int, dropout: float = 0.0, bias: bool = True
     ):
         super().__init__()
-        if isinstance(d_model, bool) or not isinstance(d_model, int) or d_model < 1:
-            raise ValueError(f"d_model must be an int >= 1. Got {d_model!r}.")
-        if isinstance(n_heads, bool) or not isinstance(n_heads, int) or n_heads < 1:
-            raise ValueError(f"n_heads must be an int >= 1. Got {n_heads!r}.")
+        check_scalar("d_model", d_model, Interval(int, 1, None))
+        check_scalar("n_heads", n_heads, Interval(int, 1, None))
         if d_model % n_heads:
             up = -(-d_model // n_heads) * n_heads
             raise ValueError(

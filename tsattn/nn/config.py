@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 import itertools
-import math
 from dataclasses import dataclass, fields
 from typing import Any
+
+from tsattn._validation import Interval, check_param
 
 LOSSES: tuple[str, ...] = (
     "mse",
@@ -33,44 +34,6 @@ def _suggest(value: object, choices: tuple[str, ...]) -> str:
         return ""
     close = difflib.get_close_matches(value, choices, n=1)
     return f" Did you mean {close[0]!r}?" if close else ""
-
-
-def _check_int(owner: str, name: str, value: object, minimum: int) -> None:
-    """Raise if ``value`` is not an int (bools excluded) of at least ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(
-            f"The {name!r} parameter of {owner} must be an int >= {minimum}. "
-            f"Got {value!r} of type {type(value).__name__} instead."
-        )
-    if value < minimum:
-        raise ValueError(
-            f"The {name!r} parameter of {owner} must be an int >= {minimum}. "
-            f"Got {value!r} instead."
-        )
-
-
-def _check_bool(owner: str, name: str, value: object) -> None:
-    """Raise if ``value`` is not a bool."""
-    if not isinstance(value, bool):
-        raise TypeError(
-            f"The {name!r} parameter of {owner} must be a bool. "
-            f"Got {value!r} of type {type(value).__name__} instead."
-        )
-
-
-def _as_float(owner: str, name: str, value: object) -> float:
-    """Return ``value`` as a finite float or raise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(
-            f"The {name!r} parameter of {owner} must be a real number. "
-            f"Got {value!r} of type {type(value).__name__} instead."
-        )
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(
-            f"The {name!r} parameter of {owner} must be finite. Got {value!r}."
-        )
-    return value
 
 
 @dataclass(frozen=True)
@@ -133,15 +96,21 @@ class TaskSpec:
                 f"Unknown loss {self.loss!r} for task {self.name!r}; expected one "
                 f"of {', '.join(LOSSES)}.{_suggest(self.loss, LOSSES)}"
             )
-        _check_int(owner, "horizon", self.horizon, 1)
-        _check_int(owner, "n_targets", self.n_targets, 1)
-        weight = _as_float(owner, "weight", self.weight)
+        check_param(owner, "horizon", self.horizon, Interval(int, 1, None))
+        check_param(owner, "n_targets", self.n_targets, Interval(int, 1, None))
+        weight = float(
+            check_param(owner, "weight", self.weight, Interval(float, None, None))
+        )
         if weight < 0:
             raise ValueError(
                 f"The weight of task {self.name!r} must be >= 0. Got {weight!r}."
             )
         object.__setattr__(self, "weight", weight)
-        delta = _as_float(owner, "huber_delta", self.huber_delta)
+        delta = float(
+            check_param(
+                owner, "huber_delta", self.huber_delta, Interval(float, None, None)
+            )
+        )
         if delta <= 0:
             raise ValueError(
                 f"huber_delta of task {self.name!r} must be > 0. Got {delta!r}."
@@ -157,7 +126,10 @@ class TaskSpec:
                 f"quantiles of task {self.name!r} must be a sequence of floats. "
                 f"Got {qs!r}."
             )
-        qs = tuple(_as_float("TaskSpec", "quantiles", q) for q in qs)
+        qs = tuple(
+            float(check_param("TaskSpec", "quantiles", q, Interval(float, None, None)))
+            for q in qs
+        )
         object.__setattr__(self, "quantiles", qs)
         if self.loss == "pinball":
             if not qs:
@@ -193,7 +165,7 @@ class TaskSpec:
             )
         tc = tuple(tc)
         for c in tc:
-            _check_int("TaskSpec", "target_channels", c, 0)
+            check_param("TaskSpec", "target_channels", c, Interval(int, 0, None))
         object.__setattr__(self, "target_channels", tc)
         if len(tc) != self.n_targets:
             raise ValueError(
@@ -354,59 +326,70 @@ class NetConfig:
 
     def __post_init__(self) -> None:
         owner = "NetConfig"
-        _check_int(owner, "window_length", self.window_length, 1)
-        _check_int(owner, "n_features", self.n_features, 1)
+        check_param(owner, "window_length", self.window_length, Interval(int, 1, None))
+        check_param(owner, "n_features", self.n_features, Interval(int, 1, None))
         self._check_tasks()
-        _check_int(owner, "d_model", self.d_model, 1)
-        _check_int(owner, "n_heads", self.n_heads, 1)
+        check_param(owner, "d_model", self.d_model, Interval(int, 1, None))
+        check_param(owner, "n_heads", self.n_heads, Interval(int, 1, None))
         if self.d_model % self.n_heads:
             up = -(-self.d_model // self.n_heads) * self.n_heads
             raise ValueError(
                 f"d_model (= {self.d_model}) must be divisible by n_heads "
                 f"(= {self.n_heads}); try d_model={up}."
             )
-        _check_int(owner, "n_layers", self.n_layers, 1)
+        check_param(owner, "n_layers", self.n_layers, Interval(int, 1, None))
         if self.d_ff is not None:
-            _check_int(owner, "d_ff", self.d_ff, 1)
-        dropout = _as_float(owner, "dropout", self.dropout)
+            check_param(owner, "d_ff", self.d_ff, Interval(int, 1, None))
+        dropout = float(
+            check_param(owner, "dropout", self.dropout, Interval(float, None, None))
+        )
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1). Got {dropout!r}.")
         object.__setattr__(self, "dropout", dropout)
-        _check_int(owner, "patch_len", self.patch_len, 1)
+        check_param(owner, "patch_len", self.patch_len, Interval(int, 1, None))
         if self.patch_len > self.window_length:
             raise ValueError(
                 f"patch_len (= {self.patch_len}) exceeds window_length "
                 f"(= {self.window_length}). Pass patch_len <= window_length."
             )
         if self.patch_stride is not None:
-            _check_int(owner, "patch_stride", self.patch_stride, 1)
+            check_param(
+                owner, "patch_stride", self.patch_stride, Interval(int, 1, None)
+            )
             if self.patch_stride > self.patch_len:
                 raise ValueError(
                     f"patch_stride (= {self.patch_stride}) exceeds patch_len "
                     f"(= {self.patch_len}), which would skip time steps. Pass "
                     "patch_stride <= patch_len."
                 )
-        _check_bool(owner, "channel_independent", self.channel_independent)
+        check_param(owner, "channel_independent", self.channel_independent, bool)
         if self.positional not in POSITIONAL:
             raise ValueError(
                 f"Unknown positional={self.positional!r}; expected one of "
                 f"{', '.join(POSITIONAL)}.{_suggest(self.positional, POSITIONAL)}"
             )
-        _check_int(owner, "n_calendar", self.n_calendar, 0)
+        check_param(owner, "n_calendar", self.n_calendar, Interval(int, 0, None))
         if self.output_head not in OUTPUT_HEADS:
             raise ValueError(
                 f"Unknown output_head={self.output_head!r}; expected one of "
                 f"{', '.join(OUTPUT_HEADS)}."
                 f"{_suggest(self.output_head, OUTPUT_HEADS)}"
             )
-        _check_bool(owner, "revin", self.revin)
-        _check_bool(owner, "causal", self.causal)
-        attn_drop = _as_float(owner, "attention_dropout", self.attention_dropout)
+        check_param(owner, "revin", self.revin, bool)
+        check_param(owner, "causal", self.causal, bool)
+        attn_drop = float(
+            check_param(
+                owner,
+                "attention_dropout",
+                self.attention_dropout,
+                Interval(float, None, None),
+            )
+        )
         if not 0.0 <= attn_drop < 1.0:
             raise ValueError(f"attention_dropout must be in [0, 1). Got {attn_drop!r}.")
         object.__setattr__(self, "attention_dropout", attn_drop)
-        _check_bool(owner, "repeat_init", self.repeat_init)
-        _check_bool(owner, "linear_skip", self.linear_skip)
+        check_param(owner, "repeat_init", self.repeat_init, bool)
+        check_param(owner, "linear_skip", self.linear_skip, bool)
 
     def _check_tasks(self) -> None:
         tasks = self.tasks

@@ -256,7 +256,7 @@ class TemporalAttentionNet(nn.Module):
             out = constrain(t, raw[t.name])
             if t.target_channels is not None:
                 if last is None:
-                    last = _last_observed(x_n, mask)  # (B, F)
+                    last = last_observed(x_n, mask)  # (B, F)
                 base = last[:, None, list(t.target_channels)]  # (B, 1, T)
                 if self.skips is not None:
                     own = x_n[:, :, list(t.target_channels)].transpose(1, 2)
@@ -294,7 +294,7 @@ class TemporalAttentionNet(nn.Module):
         return out
 
 
-def _last_observed(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+def last_observed(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     """Values ``(B, F)`` at each window's last non-missing step."""
     if mask is None:
         return x[:, -1]  # (B, F)

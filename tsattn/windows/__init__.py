@@ -1,4 +1,4 @@
-"""Sliding windows over panels of series: starts, batch gather and per-window scaling.
+"""Sliding windows over panels of series: window starts and batch gather.
 
 A panel is one float32 array ``values`` (n, F) holding every series stacked in time
 order, and an int64 array ``offsets`` (n_series + 1,) with ``offsets[0] == 0`` and
@@ -9,48 +9,35 @@ Targets ``(n, T)`` live on the same rows. A window is named by its global start 
 materialised all at once; batches are gathered by start into reusable buffers.
 """
 
-from numbers import Integral, Real
-
 import numba
 import numpy as np
 import numpy.typing as npt
 
+from tsattn._validation import Interval, check_scalar
 from tsattn.windows import _flags, _numba
 
 __all__ = [
     "WindowSet",
     "gather",
-    "gather_scaled",
     "make_windows",
     "window_starts",
-    "window_stats",
 ]
 
 _EMPTY_COUNTS = np.empty(0, dtype=np.int64)
 
 
 # --------------------------------------------------------------------------- checks
-def _check_int(name: str, value: object, minimum: int | None = None) -> int:
-    """Return ``value`` as an int, or raise naming the parameter and the bound."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, Integral):
-        bound = f" >= {minimum}" if minimum is not None else ""
-        raise TypeError(
-            f"{name} must be an int{bound}. Got {value!r} "
-            f"(type {type(value).__name__}) instead."
-        )
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}. Got {value} instead.")
-    return value
-
-
-def _check_eps(eps: object) -> float:
-    if isinstance(eps, bool | np.bool_) or not isinstance(eps, Real):
-        raise TypeError(f"eps must be a real number >= 0. Got {eps!r} instead.")
-    eps = float(eps)
-    if not np.isfinite(eps) or eps < 0:
-        raise ValueError(f"eps must be a finite number >= 0. Got {eps} instead.")
-    return eps
+def _check_geometry(
+    window_length: object, horizon: object, target_offset: object, step: object
+) -> tuple[int, int, int, int]:
+    """Validate the window geometry; return it as ints."""
+    positive = Interval(int, 1, None)
+    return (
+        int(check_scalar("window_length", window_length, positive)),
+        int(check_scalar("horizon", horizon, positive)),
+        int(check_scalar("target_offset", target_offset, Interval(int, None, None))),
+        int(check_scalar("step", step, positive)),
+    )
 
 
 def _as_float32_2d(name: str, array: object) -> np.ndarray:
@@ -239,10 +226,9 @@ def window_starts(
     >>> window_starts([0, 6, 10], window_length=3, horizon=1, step=2)
     array([0, 2, 6])
     """
-    window_length = _check_int("window_length", window_length, 1)
-    horizon = _check_int("horizon", horizon, 1)
-    target_offset = _check_int("target_offset", target_offset)
-    step = _check_int("step", step, 1)
+    window_length, horizon, target_offset, step = _check_geometry(
+        window_length, horizon, target_offset, step
+    )
     if not isinstance(skip_nan, bool | np.bool_):
         raise TypeError(f"skip_nan must be True or False; got {skip_nan!r}.")
     offsets = _check_offsets(offsets, None)
@@ -313,8 +299,8 @@ def gather(
            [3., 4.]], dtype=float32)
     """
     values = _as_float32_2d("values", values)
-    length = _check_int("length", length, 1)
-    offset = _check_int("offset", offset)
+    length = int(check_scalar("length", length, Interval(int, 1, None)))
+    offset = int(check_scalar("offset", offset, Interval(int, None, None)))
     starts = _check_starts(starts, values.shape[0], length, offset)
     shape = (starts.shape[0], length, values.shape[1])
     buf = _check_out(out, shape)
@@ -324,120 +310,6 @@ def gather(
         kernel = _numba.gather_parallel if _use_threads(buf.size) else _numba.gather
         kernel(values, starts, length, offset, buf)
     return buf
-
-
-def window_stats(
-    batch: npt.ArrayLike, *, eps: float = 1e-5
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-window, per-feature mean and floored std over the lookback axis.
-
-    ``std = sqrt(var + eps)`` with the population variance, accumulated in
-    float64.
-
-    Parameters
-    ----------
-    batch : array-like of shape (B, L, F)
-        Windows, e.g. from :func:`gather`.
-    eps : float, default 1e-5
-        Added to the variance so flat windows do not divide by zero.
-
-    Returns
-    -------
-    mean, std : ndarray of float32, shape (B, F)
-
-    Examples
-    --------
-    >>> mean, std = window_stats(np.array([[[1.0], [3.0]]]), eps=0.0)
-    >>> float(mean[0, 0]), float(std[0, 0])
-    (2.0, 1.0)
-    """
-    arr = np.asarray(batch)
-    if arr.ndim != 3:
-        raise ValueError(
-            f"batch must be 3-D (B, L, F); got {arr.ndim}-D array of shape {arr.shape}."
-        )
-    if arr.shape[1] == 0:
-        raise ValueError(f"batch has windows of length 0 (shape {arr.shape}).")
-    if arr.dtype.kind not in "fiu":
-        raise TypeError(f"batch must hold real numbers; got dtype {arr.dtype}.")
-    eps = _check_eps(eps)
-    arr = np.ascontiguousarray(arr, dtype=np.float32)
-    mean = np.empty((arr.shape[0], arr.shape[2]), dtype=np.float32)
-    std = np.empty_like(mean)
-    if arr.shape[0]:
-        if _use_threads(arr.size):
-            _numba.window_stats_parallel(arr, eps, mean, std)
-        else:
-            _numba.window_stats(arr, eps, mean, std)
-    return mean, std
-
-
-def gather_scaled(
-    values: npt.ArrayLike,
-    starts: npt.ArrayLike,
-    length: int,
-    *,
-    offset: int = 0,
-    eps: float = 1e-5,
-    out: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gather windows and standardise each one per feature, in one pass.
-
-    Equivalent to ``x = gather(...); mean, std = window_stats(x)`` followed by
-    ``(x - mean) / std``, without the unscaled intermediate. Map scaled
-    predictions back with ``pred * std + mean``.
-
-    Parameters
-    ----------
-    values : array-like of shape (n, F)
-        Stacked panel rows (C-contiguous float32 avoids a copy).
-    starts : array-like of int, shape (B,)
-        Window start rows.
-    length : int
-        Rows per window (>= 1).
-    offset : int, default 0
-        Added to every start.
-    eps : float, default 1e-5
-        Variance floor: ``std = sqrt(var + eps)``.
-    out : ndarray of float32, shape (B, length, F), optional
-        Buffer for the scaled batch, filled in place and returned.
-
-    Returns
-    -------
-    batch : ndarray of float32, shape (B, length, F)
-        Scaled windows (``out`` when given).
-    mean, std : ndarray of float32, shape (B, F)
-        Statistics of each raw window.
-
-    Examples
-    --------
-    >>> x = np.array([[1.0], [3.0], [5.0]], dtype=np.float32)
-    >>> batch, mean, std = gather_scaled(x, [0, 1], 2, eps=0.0)
-    >>> batch[:, :, 0], mean[:, 0], std[:, 0]
-    (array([[-1.,  1.],
-           [-1.,  1.]], dtype=float32), array([2., 4.], dtype=float32), \
-array([1., 1.], dtype=float32))
-    """
-    values = _as_float32_2d("values", values)
-    length = _check_int("length", length, 1)
-    offset = _check_int("offset", offset)
-    eps = _check_eps(eps)
-    starts = _check_starts(starts, values.shape[0], length, offset)
-    n_windows, n_features = starts.shape[0], values.shape[1]
-    shape = (n_windows, length, n_features)
-    buf = _check_out(out, shape)
-    if buf is None:
-        buf = np.empty(shape, dtype=np.float32)
-    mean = np.empty((n_windows, n_features), dtype=np.float32)
-    std = np.empty_like(mean)
-    if n_windows:
-        kernel = (
-            _numba.gather_scaled_parallel
-            if _use_threads(buf.size)
-            else _numba.gather_scaled
-        )
-        kernel(values, starts, length, offset, eps, buf, mean, std)
-    return buf, mean, std
 
 
 class WindowSet:
@@ -659,10 +531,9 @@ def make_windows(
     >>> x[0, :, 0], y[0, :, 0]
     (array([4., 5., 6., 7.], dtype=float32), array([8., 9.], dtype=float32))
     """
-    window_length = _check_int("window_length", window_length, 1)
-    horizon = _check_int("horizon", horizon, 1)
-    target_offset = _check_int("target_offset", target_offset)
-    step = _check_int("step", step, 1)
+    window_length, horizon, target_offset, step = _check_geometry(
+        window_length, horizon, target_offset, step
+    )
     x = _as_float32_2d("values", values)
     n_rows = x.shape[0]
     if n_rows == 0:

@@ -7,10 +7,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = [
     "gather",
-    "gather_scaled",
     "nan_row_counts",
     "window_starts",
-    "window_stats",
 ]
 
 
@@ -70,26 +68,3 @@ def gather(
     return np.ascontiguousarray(
         view[starts + offset].transpose(0, 2, 1), dtype=np.float32
     )
-
-
-def window_stats(batch: np.ndarray, eps: float = 1e-5) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and ``sqrt(var + eps)`` over axis 1 of a (B, L, F) batch, float32 (B, F)."""
-    x = np.asarray(batch, dtype=np.float64)
-    mean = x.mean(axis=1)
-    std = np.sqrt(x.var(axis=1) + eps)
-    return mean.astype(np.float32), std.astype(np.float32)
-
-
-def gather_scaled(
-    values: np.ndarray,
-    starts: np.ndarray,
-    length: int,
-    offset: int = 0,
-    eps: float = 1e-5,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gathered windows standardised per window and feature, with their statistics."""
-    x = gather(values, starts, length, offset).astype(np.float64)
-    mean = x.mean(axis=1, keepdims=True)
-    std = np.sqrt(x.var(axis=1, keepdims=True) + eps)
-    scaled = ((x - mean) / std).astype(np.float32)
-    return scaled, mean[:, 0].astype(np.float32), std[:, 0].astype(np.float32)

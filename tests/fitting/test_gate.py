@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from tsattn.evidence import (
+from tsattn.fitting.gate import (
     gate_linear_skip,
     module_state,
     prefer_if_significant,
     window_losses,
 )
+from tsattn.fitting.loop import predict_module
 from tsattn.nn.config import NetConfig, TaskSpec
 from tsattn.nn.net import TemporalAttentionNet
-from tsattn.training import predict_module
 from tsattn.windows import make_windows
 
 L, H = 16, 2
@@ -61,7 +61,9 @@ def test_window_losses_match_numpy(loss, quantiles):
     values, windows = _sine_windows()
     targets = values.copy()
     targets[100, 0] = np.nan  # a missing target is left out, not counted as 0
-    windows = make_windows(values, targets, window_length=L, horizon=H)
+    targets[200:202, 0] = np.nan  # a window without any target is NaN
+    # Keep the windows whose targets hold NaN, so the loss sees them.
+    windows = make_windows(values, targets, window_length=L, horizon=H, skip_nan=False)
     net = _net(loss, quantiles)
     with torch.no_grad():
         for p in net.parameters():
@@ -73,9 +75,16 @@ def test_window_losses_match_numpy(loss, quantiles):
     if loss == "pinball":
         out = out[..., 1]  # the median
     _, y = windows.get_batch(np.arange(len(windows)))
-    want = np.nanmean(((out - y) ** 2).reshape(len(windows), -1), axis=1)
+    partly = np.isnan(y).any(axis=(1, 2)) & ~np.isnan(y).all(axis=(1, 2))
+    empty = np.isnan(y).all(axis=(1, 2))
+    assert partly.sum() == 4  # both paths are reached
+    assert empty.sum() == 1
+    err = ((out - y) ** 2).reshape(len(windows), -1)
+    want = np.array([np.mean(e[np.isfinite(e)]) if np.isfinite(e).any() else np.nan
+                     for e in err])  # fmt: skip
     np.testing.assert_allclose(got, want, rtol=1e-5)
-    assert np.isfinite(got).all()
+    assert np.isfinite(got[partly]).all()
+    assert np.isnan(got[empty]).all()
 
 
 def test_a_clearly_better_candidate_is_loaded():

@@ -1,4 +1,9 @@
-"""Validation of user input and conversion to canonical float32 panels."""
+"""Panels: one or more series stacked row-wise as canonical float32 arrays.
+
+:func:`to_panel` validates a DataFrame, Series, array, long-format frame or
+dict of series and returns a :class:`Panel` (values, column names, time
+index, series offsets, frequency), the layout :mod:`tsattn.windows` reads.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +14,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.frequencies import to_offset
 
-__all__ = [
-    "Panel",
-    "align_targets",
-    "check_min_length",
-    "future_index",
-    "infer_freq",
-    "to_panel",
-]
+from tsattn.data.history import FLOAT32_MAX, infer_freq
 
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
+__all__ = ["Panel", "to_panel"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -245,7 +242,7 @@ def _to_float32(
             raise ValueError(
                 f"{name} column {columns[c]!r} holds {float(wide[r, c])!r} at "
                 f"position {r}, outside the float32 range (|x| <= "
-                f"{_FLOAT32_MAX:.3g}). Rescale it (e.g. take logs or divide by a "
+                f"{FLOAT32_MAX:.3g}). Rescale it (e.g. take logs or divide by a "
                 "constant) before passing it."
             )
     return out
@@ -488,12 +485,17 @@ def _check_finite(
 def _panel_freq(index: pd.Index, offsets: np.ndarray) -> str | None:
     if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
         return None
-    if offsets.size == 2:
-        return infer_freq(index)
     found = {
-        infer_freq(index[offsets[i] : offsets[i + 1]]) for i in range(offsets.size - 1)
+        _freq_alias(index[offsets[i] : offsets[i + 1]]) for i in range(offsets.size - 1)
     }
     return found.pop() if len(found) == 1 else None
+
+
+def _freq_alias(index: pd.Index) -> str | None:
+    if isinstance(index, pd.PeriodIndex):
+        return index.freqstr
+    freq, _ = infer_freq(index)
+    return None if freq is None else freq.freqstr
 
 
 def _finish(
@@ -738,315 +740,3 @@ def to_panel(
         values, names, index = _array_parts(X, columns, name)
     offsets = np.array([0, values.shape[0]], dtype=np.int64)
     return _finish(values, names, index, offsets, ("0",), allow_nan, name)
-
-
-def align_targets(
-    X_panel: Panel, y: Any, *, allow_nan: bool = True, name: str = "y"
-) -> Panel:
-    """Convert targets ``y`` to a :class:`Panel` row-aligned with ``X_panel``.
-
-    Parameters
-    ----------
-    X_panel : Panel
-        The converted inputs.
-    y : array-like, Series, DataFrame or dict
-        One row of targets per row of ``X`` (stacked in the panel's series order),
-        or a dict ``{series_id: targets}`` for a panel. A pandas ``y`` whose index
-        holds time stamps must carry the same stamps as ``X``; any other index is
-        matched by position.
-    allow_nan : bool, default=True
-        Targets are often unknown at the end of a series (``shift(-h)``), so NaN is
-        allowed by default; infinite values never are.
-    name : str, default="y"
-        What to call the targets in error messages.
-
-    Returns
-    -------
-    Panel
-        The targets, with ``X_panel``'s index, offsets, series ids and frequency.
-
-    Raises
-    ------
-    ValueError
-        When the number of rows differs from ``X``, the time stamps disagree, or the
-        dict keys differ from the panel's series ids.
-    """
-    if not isinstance(X_panel, Panel):
-        raise TypeError(
-            f"X_panel must be a Panel (from to_panel); got {type(X_panel).__name__}."
-        )
-    if y is None:
-        raise TypeError(f"{name} is None; pass one row of targets per row of X.")
-    if isinstance(y, Mapping):
-        if set(y.keys()) != set(X_panel.series_ids) or len(y) != X_panel.n_series:
-            raise ValueError(
-                f"The keys of {name} {_fmt_list(list(y.keys()))} differ from the "
-                f"series ids of X {_fmt_list(X_panel.series_ids)}; give targets for "
-                "exactly the series of X."
-            )
-        for k, sid in enumerate(X_panel.series_ids):
-            n_y = len(y[sid])
-            n_x = int(X_panel.lengths[k])
-            if n_y != n_x:
-                raise ValueError(
-                    f"X and {name} have different numbers of rows for series {sid!r}: "
-                    f"{n_x} and {n_y}. {name} must hold one row of targets per row "
-                    "of X (use NaN where a target is unknown)."
-                )
-        y = {sid: y[sid] for sid in X_panel.series_ids}
-        converted = _from_mapping(y, None, True, name)
-        values, names, y_index = converted.values, converted.columns, converted.index
-    else:
-        if isinstance(y, (pd.DataFrame, pd.Series)):
-            if isinstance(y.index, pd.MultiIndex):
-                y = y.reset_index(drop=True)
-            values, names, y_index = _frame_parts(y, None, None, name)
-        else:
-            values, names, y_index = _array_parts(y, None, name)
-        if values.shape[0] != len(X_panel):
-            raise ValueError(
-                f"X and {name} have different numbers of rows: len(X) = "
-                f"{len(X_panel)}, len({name}) = {values.shape[0]}. {name} must hold "
-                "one row of targets per row of X (use NaN where a target is unknown, "
-                "e.g. at the end)."
-            )
-    timed = (pd.DatetimeIndex, pd.PeriodIndex)
-    if isinstance(y_index, timed) and isinstance(X_panel.index, timed):
-        same = y_index.equals(X_panel.index)
-        if not same:
-            mismatch = np.flatnonzero(np.asarray(y_index != X_panel.index, dtype=bool))
-            row = int(mismatch[0]) if mismatch.size else 0
-            raise ValueError(
-                f"The time index of {name} does not match X's: row {row} of X is "
-                f"{_fmt_stamp(X_panel.index[row])} but row {row} of {name} is "
-                f"{_fmt_stamp(y_index[row])}. Align them first (e.g. "
-                f"{name} = {name}.reindex(X.index))."
-            )
-    _check_finite(
-        values,
-        names,
-        X_panel.index,
-        X_panel.offsets,
-        X_panel.series_ids,
-        allow_nan,
-        name,
-    )
-    return Panel(
-        values=values,
-        columns=names,
-        index=X_panel.index,
-        offsets=X_panel.offsets,
-        series_ids=X_panel.series_ids,
-        freq=X_panel.freq,
-    )
-
-
-def _check_count(value: Any, what: str, minimum: int) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{what} must be an int >= {minimum}. Got {value!r} instead.")
-    if value < minimum:
-        raise ValueError(f"{what} must be an int >= {minimum}. Got {value} instead.")
-    return int(value)
-
-
-def check_min_length(
-    panel: Panel, *, window_length: int, horizon: int, name: str = "X"
-) -> None:
-    """Check that every series holds at least ``window_length + horizon`` rows.
-
-    Parameters
-    ----------
-    panel : Panel
-        The converted data.
-    window_length : int
-        Lookback length, >= 1.
-    horizon : int
-        Number of steps ahead, >= 0.
-    name : str, default="X"
-        What to call the data in error messages.
-
-    Raises
-    ------
-    ValueError
-        Naming the required and the actual lengths (and the short series of a panel).
-    """
-    window_length = _check_count(window_length, "window_length", 1)
-    horizon = _check_count(horizon, "horizon", 0)
-    need = window_length + horizon
-    lengths = panel.lengths
-    short = np.flatnonzero(lengths < need)
-    if short.size == 0:
-        return
-    if panel.n_series == 1:
-        raise ValueError(
-            f"window_length + horizon (= {need}) exceeds len({name}) (= {lengths[0]}). "
-            "Pass a longer series or reduce window_length / horizon."
-        )
-    listed = ", ".join(
-        f"{panel.series_ids[i]!r} ({lengths[i]} rows)" for i in short[:5]
-    ) + (", ..." if short.size > 5 else "")
-    raise ValueError(
-        f"window_length + horizon (= {need}) exceeds the length of {short.size} of "
-        f"{panel.n_series} series in {name}: {listed}. Drop those series, pass longer "
-        "ones, or reduce window_length / horizon."
-    )
-
-
-# --------------------------------------------------------------------------- #
-# frequency and future index
-# --------------------------------------------------------------------------- #
-
-
-def _pandas_infer_freq(index: pd.DatetimeIndex) -> str | None:
-    try:
-        with pd.option_context("future.infer_freq_returns_offset", True):
-            found = pd.infer_freq(index)
-    except pd.errors.OptionError:  # pandas < 3 returns a string already
-        found = pd.infer_freq(index)
-    if found is None:
-        return None
-    return found if isinstance(found, str) else found.freqstr
-
-
-def infer_freq(index: pd.Index) -> str | None:
-    """Infer the frequency alias of a time index.
-
-    Regular indexes get pandas' answer. Daily stamps that fall on weekdays only
-    are business days (``"B"``), including daily stock data with holiday gaps.
-    Otherwise an index where most steps are equal gets that step (e.g. ``"h"`` for
-    hourly bars with overnight gaps).
-
-    Parameters
-    ----------
-    index : pandas.Index
-        The time index.
-
-    Returns
-    -------
-    str or None
-        A pandas frequency alias, or None for non-datetime indexes, fewer than three
-        stamps, or irregular stamps.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> infer_freq(pd.DatetimeIndex(["2024-01-04", "2024-01-05", "2024-01-08"]))
-    'B'
-    >>> infer_freq(pd.date_range("2024-01-01", periods=4, freq="h"))
-    'h'
-    """
-    if isinstance(index, pd.PeriodIndex):
-        return index.freqstr
-    if not isinstance(index, pd.DatetimeIndex):
-        return None
-    if index.freq is not None:
-        return index.freqstr
-    if len(index) < 3 or index.hasnans or not index.is_monotonic_increasing:
-        return None
-    freq = _pandas_infer_freq(index)
-    midnight = bool((index == index.normalize()).all())
-    weekdays = bool((index.day_of_week < 5).all())
-    if freq == "D" and weekdays:
-        return "B"
-    if freq is not None:
-        return freq
-    if midnight and weekdays:
-        days = index.tz_localize(None) if index.tz is not None else index
-        gaps = np.busday_count(
-            days[:-1].values.astype("datetime64[D]"),
-            days[1:].values.astype("datetime64[D]"),
-        )
-        if gaps.min() >= 1 and np.mean(gaps == 1) >= 0.5:
-            return "B"
-    steps = np.diff(index.asi8)
-    values, counts = np.unique(steps, return_counts=True)
-    best = int(np.argmax(counts))
-    if counts[best] * 2 >= steps.size and values[best] > 0:
-        unit = np.datetime_data(index.values.dtype)[0]
-        return to_offset(pd.Timedelta(int(values[best]), unit=unit)).freqstr
-    return None
-
-
-def future_index(
-    index: pd.Index, steps: int, *, freq: str | pd.DateOffset | int | None = None
-) -> pd.Index:
-    """Return the ``steps`` time stamps that follow ``index[-1]``.
-
-    Parameters
-    ----------
-    index : pandas.Index
-        A DatetimeIndex, PeriodIndex or integer index, in increasing order.
-    steps : int
-        Number of future stamps, >= 1.
-    freq : str, DateOffset or int, optional
-        The step. Default: the index's own ``freq``, else :func:`infer_freq` (which
-        gives business days for weekday-only daily data); for integer indexes the
-        common step of the index (a RangeIndex's ``step``).
-
-    Returns
-    -------
-    pandas.Index
-        A DatetimeIndex (same time zone and name), PeriodIndex or RangeIndex.
-
-    Raises
-    ------
-    ValueError
-        For an empty index, a bad ``steps``, or a frequency that cannot be inferred.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> friday = pd.bdate_range("2024-01-01", "2024-01-05")
-    >>> list(future_index(friday, 2).strftime("%a %d"))
-    ['Mon 08', 'Tue 09']
-    >>> list(future_index(pd.RangeIndex(5), 3))
-    [5, 6, 7]
-    """
-    steps = _check_count(steps, "steps", 1)
-    if not isinstance(index, pd.Index):
-        raise TypeError(f"index must be a pandas Index; got {type(index).__name__}.")
-    if len(index) == 0:
-        raise ValueError("index is empty; there is no last time stamp to continue.")
-    if isinstance(index, pd.DatetimeIndex):
-        if pd.isna(index[-1]):
-            raise ValueError("The last stamp of index is NaT; cannot continue it.")
-        found = freq if freq is not None else infer_freq(index)
-        if found is None:
-            tail = ", ".join(_fmt_stamp(t) for t in index[-3:])
-            raise ValueError(
-                f"Could not infer the frequency of the index (last stamps: {tail}). "
-                "Pass freq explicitly, e.g. freq='B' for business days or 'h' for "
-                "hourly data."
-            )
-        offset = to_offset(found)
-        return pd.date_range(
-            index[-1] + offset, periods=steps, freq=offset, name=index.name
-        )
-    if isinstance(index, pd.PeriodIndex):
-        step_freq = freq if freq is not None else index.freq
-        return pd.period_range(
-            index[-1] + 1, periods=steps, freq=step_freq, name=index.name
-        )
-    if pd.api.types.is_integer_dtype(index.dtype):
-        if freq is not None:
-            step = _check_count(freq, "freq (the integer step)", 1)
-        elif isinstance(index, pd.RangeIndex):
-            step = index.step
-        elif len(index) == 1:
-            step = 1
-        else:
-            diffs = np.unique(np.diff(np.asarray(index)))
-            if diffs.size != 1 or diffs[0] <= 0:
-                raise ValueError(
-                    "The integer index has no constant positive step; pass freq=<int> "
-                    "to say how far apart the future rows are."
-                )
-            step = int(diffs[0])
-        last = int(index[-1])
-        return pd.RangeIndex(
-            last + step, last + step * (steps + 1), step, name=index.name
-        )
-    raise TypeError(
-        f"Cannot continue an index of dtype {index.dtype}; use a DatetimeIndex, "
-        "PeriodIndex or integer index."
-    )

@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from tsattn.fitting.loop import predict_module
 from tsattn.stats import dm_test
-from tsattn.training import predict_module
 
 
 def module_state(module: nn.Module) -> dict[str, torch.Tensor]:

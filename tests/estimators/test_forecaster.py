@@ -1,8 +1,6 @@
-"""Tests for AttentionForecaster and SelfAttentionForecaster."""
+"""Tests for AttentionForecaster and SelfAttentionForecaster (forecasting series)."""
 
 from __future__ import annotations
-
-import re
 
 import joblib
 import numpy as np
@@ -10,9 +8,6 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 from tsattn.datasets import make_stock_like
 from tsattn.estimators import AttentionForecaster, SelfAttentionForecaster
@@ -121,39 +116,6 @@ def test_attention_weights_rows_sum_to_one(fitted):
     assert len(out["timestamps"]) == w.shape[-1]
 
 
-def test_supervised_multitask_direction_probabilities(prices):
-    y = make_targets(prices["Close"], kind=["log_return", "direction"], horizon=2)
-    X = prices[["Close", "Volume"]]
-    model = AttentionForecaster(
-        tasks={"up_h1": "bce", "up_h2": {"loss": "bce", "weight": 0.5}},
-        output_head="multi",
-        **TINY,
-    ).fit(X, y)
-    pred = model.predict(X)
-    assert list(pred.columns) == list(y.columns)
-    assert len(pred) == len(X)
-    up = pred[["up_h1", "up_h2"]].to_numpy()
-    assert ((up > 0) & (up < 1)).all()
-    fc = model.forecast()
-    # log returns are mapped back to prices of the Close column
-    assert list(fc.columns) == ["Close"]
-    assert len(fc) == 2
-
-
-def test_supervised_skips_nan_targets_instead_of_filling(prices):
-    X = prices[["Close"]]
-    y = make_targets(prices["Close"], kind="log_return", horizon=1)
-    assert y.iloc[-1].isna().all()
-    model = AttentionForecaster(**TINY).fit(X, y)
-    assert np.isfinite(model.predict(X.to_numpy())).all()
-
-
-def test_unknown_task_column_is_named(prices):
-    y = make_targets(prices["Close"], kind="log_return", horizon=1)
-    with pytest.raises(ValueError, match=re.escape("tasks names column(s) ['nope']")):
-        AttentionForecaster(tasks={"nope": "mse"}, **TINY).fit(prices[["Close"]], y)
-
-
 def test_bad_parameters_have_clear_errors(prices):
     X = prices[["Close"]]
     with pytest.raises(ValueError, match="divisible"):
@@ -168,29 +130,6 @@ def test_bad_parameters_have_clear_errors(prices):
         AttentionForecaster(**TINY).fit(X.iloc[:10])
     with pytest.raises(ValueError, match="y has 5 rows but X has 400"):
         AttentionForecaster(**TINY).fit(X, np.zeros(5))
-
-
-def test_pipeline_and_grid_search(prices):
-    X = prices[["Close", "Volume"]].to_numpy()
-    y = make_targets(prices["Close"], kind="log_return", horizon=1).to_numpy()[:, 0]
-    X, y = X[:-1], y[:-1]
-    pipe = Pipeline(
-        [("scale", StandardScaler()), ("model", AttentionForecaster(**TINY))]
-    )
-    pred = pipe.fit(X, y).predict(X)
-    assert pred.shape == (len(X),)
-    grid = GridSearchCV(
-        AttentionForecaster(**TINY),
-        {"n_heads": [1, 2], "output_head": ["single", "multi"]},
-        cv=TimeSeriesSplit(n_splits=3),
-        scoring="neg_mean_squared_error",
-    ).fit(X, y)
-    assert grid.best_params_["n_heads"] in (1, 2)
-    assert len(grid.cv_results_["mean_test_score"]) == 4
-    scores = cross_val_score(
-        AttentionForecaster(**TINY), X, y, cv=TimeSeriesSplit(n_splits=2)
-    )
-    assert np.isfinite(scores).all()
 
 
 def test_joblib_round_trip(tmp_path, fitted, prices):
@@ -415,19 +354,12 @@ def test_patch_stride_gives_overlapping_patches(prices):
     assert overlap.config_.patch_stride == 2
 
 
-def test_revin_auto_is_on_for_forecasting_and_off_for_supervised(prices):
-    X = prices[["Close"]]
-    assert AttentionForecaster(**TINY).fit(X).config_.revin is True
-    y = make_targets(prices["Close"], kind="volatility", horizon=5)
-    assert AttentionForecaster(**TINY).fit(X, y).config_.revin is False
-    forced = AttentionForecaster(**{**TINY, "revin": True}).fit(X, y)
-    assert forced.config_.revin is True
-    with pytest.raises(ValueError, match="'revin' parameter"):
-        AttentionForecaster(**{**TINY, "revin": "sometimes"}).fit(X)
+def test_attention_maps_are_drawn_by_the_report(fitted, tmp_path):
+    from tsattn.report import plot_attention
 
-
-def test_plot_attention_draws_one_panel_per_head(fitted, tmp_path):
-    fig = fitted.plot_attention(all_layers=True)
+    with pytest.raises(AttributeError, match=r"tsattn\.report\.plot_attention"):
+        fitted.plot_attention()
+    fig = plot_attention(fitted.attention_weights(), all_layers=True)
     heatmaps = [ax for ax in fig.axes if ax.get_visible() and ax.images]
     assert len(heatmaps) == 2  # 1 layer x 2 heads
     fig.savefig(tmp_path / "attention.png")
@@ -442,33 +374,3 @@ def test_model_that_learns_nothing_stays_the_random_walk(prices):
     assert model.best_epoch_ == 0
     fc = model.forecast()
     np.testing.assert_allclose(fc["Close"].to_numpy(), X["Close"].iloc[-1], rtol=1e-6)
-
-
-def test_supervised_pinball_point_prediction_is_the_median(prices):
-    X = prices[["Close"]]
-    y = make_targets(prices["Close"], kind="log_return", horizon=1)
-    model = AttentionForecaster(
-        tasks={"log_return_h1": {"loss": "pinball", "quantiles": (0.1, 0.9)}}, **TINY
-    ).fit(X, y)
-    assert model.config_.tasks[0].quantiles == (0.1, 0.5, 0.9)
-
-
-def test_supervised_checks_index_alignment_and_scoring_needs_y(prices):
-    X = prices[["Close"]]
-    y = make_targets(prices["Close"], kind="log_return", horizon=1)
-    with pytest.raises(ValueError, match="different indexes"):
-        AttentionForecaster(**TINY).fit(X, y.shift(1, freq="B"))
-    model = AttentionForecaster(**TINY).fit(X, y)
-    with pytest.raises(ValueError, match="pass y to score it"):
-        model.score(X)
-
-
-def test_supervised_validation_targets_share_no_data_with_training():
-    # next-5-step returns: a target row looks 5 rows ahead, so training targets
-    # must end 4 rows earlier than for a next-step target.
-    from tsattn.estimators import _target_span
-
-    y = make_targets(pd.Series(np.linspace(1, 2, 30)), kind="log_return", horizon=5)
-    meta = y.attrs["tsattn_targets"]
-    assert _target_span(meta, list(y.columns)) == 5
-    assert _target_span({}, ["y"]) == 1

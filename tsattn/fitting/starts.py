@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from tsattn.nn.net import _last_observed
+from tsattn.nn.net import last_observed
 
 DEFAULT_ALPHAS: tuple[float, ...] = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 """Ridge penalties tried, relative to the mean diagonal of the Gram matrix."""
@@ -131,7 +131,7 @@ def _accumulate(
             xn = xt
             mean = np.zeros((len(x), c.n_features))
             std = np.ones((len(x), c.n_features))
-        last = _last_observed(xn, mask).double().numpy()  # (B, F), as the net
+        last = last_observed(xn, mask).double().numpy()  # (B, F), as the net
         xn = xn.double().numpy()  # (B, L, F)
         keep_steps = ~missing  # (B, L)
         for (_, t, c0), mom in zip(tasks, moments):

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from tsattn.fitting.starts import DEFAULT_ALPHAS, fit_linear_skip
 from tsattn.nn.config import NetConfig, TaskSpec
 from tsattn.nn.net import TemporalAttentionNet
-from tsattn.ridge_start import DEFAULT_ALPHAS, fit_linear_skip
 from tsattn.windows import make_windows
 
 L, H = 24, 3

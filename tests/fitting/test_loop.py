@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from tsattn.nn.config import NetConfig, TaskSpec
-from tsattn.nn.net import TemporalAttentionNet
-from tsattn.training import (
+from tsattn.fitting.loop import (
     TrainResult,
     fit_module,
     predict_module,
     resolve_device,
     split_targets_by_columns,
 )
+from tsattn.nn.config import NetConfig, TaskSpec
+from tsattn.nn.net import TemporalAttentionNet
 
 
 @pytest.fixture(autouse=True)
