@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import LinearRegression
 
@@ -195,3 +195,37 @@ def test_no_warning_on_a_clean_run(data):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         backtest_tasks({"m": DummyRegressor()}, X, y, n_folds=2, test_size=5)
+
+
+def test_a_pipeline_reports_its_final_model_and_sees_the_same_prices():
+    from sklearn.pipeline import Pipeline
+
+    from tsattn.estimators import MultiTaskForecaster
+    from tsattn.features import PriceFeatures
+
+    prices = make_stock_like("garch", n_steps=260, random_state=4)
+    kinds = ["log_return", "direction", "realized_var"]
+    y = make_targets(prices, kind=kinds, vol_window=5)
+    net = MultiTaskForecaster(
+        tasks={"up_h1": "bce", "realized_var_k5": "qlike"},
+        window_length=16,
+        d_model=8,
+        n_heads=2,
+        n_layers=1,
+        patch_len=4,
+        max_epochs=1,
+        max_steps_per_epoch=2,
+        output_head="multi",
+        random_state=0,
+    )
+    pipe = Pipeline([("features", PriceFeatures()), ("model", net)])
+    models = {"net": pipe, "zero": (LinearRegression(), "log_return_h1")}
+    res = backtest_tasks(models, prices, y, n_folds=2, test_size=10)
+    rows = res[res["model"] == "net"]
+    assert set(rows["task"]) == {"return", "direction", "variance"}
+    assert set(rows["n_heads"]) == {2}
+    assert set(rows["output_head"]) == {"multi"}
+    assert set(rows["d_model"]) == {8}
+    fitted = clone(net).fit(PriceFeatures().fit_transform(prices.iloc[:200]), y[:200])
+    assert rows["n_params"].iloc[0] == fitted.n_params_
+    assert res.loc[res["model"] == "zero", "n_heads"].isna().all()

@@ -545,7 +545,8 @@ def test_evaluate_tests_each_task_against_its_own_baseline_with_holm():
     extra = res[res.model == "ar"].assign(model="ar2", y_pred=lambda f: f.y_pred * 0.9)
     res = pd.concat([res, extra], ignore_index=True)
     base = {"return": "zero", "direction": "base_rate", "variance": "ewma"}
-    table = evaluate(res, by="model", baseline=base).set_index("model")
+    table = evaluate(res, by="model", baseline=base, dm_loss="squared")
+    table = table.set_index("model")
     for model, ref in (("ar", "zero"), ("logit", "base_rate"), ("garch", "ewma")):
         a = res[res.model == model].sort_values("cutoff")
         b = res[res.model == ref].sort_values("cutoff")
@@ -565,9 +566,166 @@ def test_evaluate_tests_each_task_against_its_own_baseline_with_holm():
 
 def test_evaluate_task_errors():
     res = task_frame()
-    with pytest.raises(ValueError, match="Unknown task kind 'volatility'"):
-        evaluate(res.replace({"task": {"variance": "volatility"}}), baseline=None)
+    with pytest.raises(ValueError, match="Unknown task kind 'volatilty'"):
+        evaluate(res.replace({"task": {"variance": "volatilty"}}), baseline=None)
     with pytest.raises(ValueError, match="Unknown baseline model 'garh'"):
         evaluate(res, by="model", baseline={"variance": "garh"})
     with pytest.raises(ValueError, match="needed for a baseline per task"):
         evaluate(res.drop(columns="task"), by="model", baseline={"return": "zero"})
+
+
+# -- losses of the test per task, volatility, references by default -----------------
+
+
+def _dm_h1_numpy(d):
+    """Diebold-Mariano with h = 1 in plain numpy: mean / se, HLN factor, t(n-1)."""
+    from scipy.stats import t as student_t
+
+    n = d.size
+    stat = d.mean() / np.sqrt(d.var() / n) * np.sqrt((n - 1) / n)
+    return stat, 2 * student_t.sf(abs(stat), n - 1)
+
+
+def test_qlike_differential_equals_qlike_difference_and_allows_zero_variance():
+    from tsattn.metrics import qlike_differential
+
+    r = np.array([1.0, 4.0, 0.5])
+    fa, fb = np.array([2.0, 2.0, 1.0]), np.array([1.0, 4.0, 0.25])
+    ql = lambda r, f: r / f - np.log(r / f) - 1.0  # noqa: E731
+    np.testing.assert_allclose(qlike_differential(r, fa, fb), ql(r, fa) - ql(r, fb))
+    # r = 0: qlike itself is undefined, the differential is log(fa / fb)
+    assert qlike_differential([0.0], [2.0], [1.0])[0] == pytest.approx(math.log(2))
+    with pytest.raises(ValueError, match="strictly positive variance forecasts"):
+        qlike_differential([1.0], [0.0], [1.0])
+    with pytest.raises(ValueError, match="realized_var must be >= 0"):
+        qlike_differential([-1.0], [1.0], [1.0])
+
+
+def test_evaluate_uses_qlike_for_variance_and_brier_terms_for_direction():
+    res = task_frame()
+    base = {"return": "zero", "direction": "base_rate", "variance": "ewma"}
+    table = evaluate(res, by="model", baseline=base).set_index("model")
+    g = res[res.model == "garch"].sort_values("cutoff")
+    e = res[res.model == "ewma"].sort_values("cutoff")
+    r, fg, fe = g.y_true.to_numpy(), g.y_pred.to_numpy(), e.y_pred.to_numpy()
+    d = (r / fg - np.log(r / fg) - 1) - (r / fe - np.log(r / fe) - 1)
+    stat, p = _dm_h1_numpy(d)
+    assert table.loc["garch", "dm_stat"] == pytest.approx(stat)
+    assert table.loc["garch", "dm_pvalue"] == pytest.approx(p)
+    lo = res[res.model == "logit"].sort_values("cutoff")
+    br = res[res.model == "base_rate"].sort_values("cutoff")
+    d = (lo.y_true - lo.y_pred).to_numpy() ** 2 - (
+        br.y_true - br.y_pred
+    ).to_numpy() ** 2
+    assert table.loc["logit", "dm_stat"] == pytest.approx(_dm_h1_numpy(d)[0])
+    # the mean of that differential is the difference of the Brier scores
+    assert d.mean() == pytest.approx(
+        brier_score(lo.y_true, lo.y_pred) - brier_score(br.y_true, br.y_pred)
+    )
+    # squared error for variance instead, when asked per task
+    sq = evaluate(res, by="model", baseline=base, dm_loss={"variance": "squared"})
+    assert sq.set_index("model").loc["garch", "dm_stat"] != pytest.approx(stat)
+
+
+def test_evaluate_references_by_default_and_missing_ones_untested():
+    res = task_frame()
+    res = pd.concat(
+        [
+            res,
+            res[res.model == "ewma"].assign(
+                model="har", y_pred=lambda f: f.y_pred * 1.1
+            ),
+        ],
+        ignore_index=True,
+    )
+    table = evaluate(res, by="model").set_index("model")
+    # return -> zero, direction -> base_rate, variance -> garch
+    assert np.isfinite(table.loc[["ar", "logit", "ewma", "har"], "dm_pvalue"]).all()
+    assert table.loc[["zero", "base_rate", "garch"], "dm_pvalue"].isna().all()
+    explicit = evaluate(
+        res, by="model", baseline={"return": "zero", "direction": "base_rate",
+                                   "variance": "garch"},
+    ).set_index("model")  # fmt: skip
+    pd.testing.assert_frame_equal(table, explicit)
+    # no garch: the variance task is left untested, the others still are
+    no_garch = evaluate(res[res.model != "garch"], by="model").set_index("model")
+    assert no_garch.loc[["ewma", "har"], "dm_pvalue"].isna().all()
+    assert np.isfinite(no_garch.loc["ar", "dm_pvalue"])
+
+
+def test_volatility_task_metrics_and_qlike_refused():
+    res = task_frame()
+    vol = res[res.task == "variance"].assign(
+        task="volatility", y_true=lambda f: np.sqrt(f.y_true),
+        y_pred=lambda f: np.sqrt(f.y_pred),
+    )  # fmt: skip
+    table = evaluate(vol, by="model").set_index("model")
+    g = vol[vol.model == "garch"]
+    assert TASK_METRICS["volatility"] == ("mse", "mae", "mz_r2")
+    assert table.loc["garch", "mse"] == pytest.approx(mse(g.y_true, g.y_pred))
+    assert table.loc["garch", "mae"] == pytest.approx(mae(g.y_true, g.y_pred))
+    assert table.loc["garch", "mz_r2"] == pytest.approx(
+        mincer_zarnowitz(g.y_true, g.y_pred)["r2"]
+    )
+    assert "qlike" not in table.columns
+    assert np.isfinite(table.loc["ewma", "dm_pvalue"])  # squared error vs garch
+    with pytest.raises(ValueError, match="QLIKE scores variance forecasts, not vol"):
+        evaluate(vol, by="model", metrics=["qlike"], baseline=None)
+    with pytest.raises(ValueError, match=r"asked for task\(s\) \['volatility'\]"):
+        evaluate(vol, by="model", dm_loss="qlike")
+    with pytest.raises(ValueError, match=r"asked for task\(s\) \['return'\]"):
+        evaluate(res, by="model", dm_loss={"return": "qlike"})
+    with pytest.raises(ValueError, match="Unknown dm_loss 'qlik'"):
+        evaluate(res, by="model", dm_loss="qlik")
+
+
+def test_evaluate_per_seed_tests_each_seed_against_a_seedless_reference():
+    res = task_frame()
+    var = res[res.task == "variance"]
+    rng = np.random.default_rng(0)
+    seeded = []
+    for seed in (0, 1, 2):
+        g = var[var.model == "garch"].copy()
+        g["model"], g["seed"] = "mha", seed
+        g["y_pred"] = g["y_pred"] * np.exp(rng.normal(0, 0.3, len(g)))
+        seeded.append(g)
+    frame = pd.concat([var, *seeded], ignore_index=True)
+    table = evaluate(frame, by=("model", "seed"), baseline={"variance": "garch"})
+    mha = table[table.model == "mha"].set_index("seed")
+    assert len(mha) == 3
+    assert np.isfinite(mha["dm_pvalue"]).all()
+    for seed in (0, 1, 2):
+        alone = pd.concat([var[var.model == "garch"], seeded[seed]])
+        one = evaluate(alone.drop(columns="seed"), by="model",
+                       baseline={"variance": "garch"}).set_index("model")  # fmt: skip
+        assert mha.loc[seed, "dm_stat"] == pytest.approx(one.loc["mha", "dm_stat"])
+    # one model per seed family: Holm leaves each p as it is
+    np.testing.assert_allclose(mha["dm_pvalue_holm"], mha["dm_pvalue"])
+
+
+def test_calibration_table_matches_sklearn_and_numpy():
+    from sklearn.calibration import calibration_curve
+
+    from tsattn.metrics import calibration_table
+
+    rng = np.random.default_rng(3)
+    p = np.concatenate([rng.uniform(0, 1, 300), [0.0, 1.0, 0.1, 0.2]])
+    y = (rng.uniform(0, 1, p.size) < p).astype(int)
+    table = calibration_table(y, p, n_bins=5)
+    assert table["count"].sum() == p.size
+    assert list(table["lower"]) == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8])
+    prob_true, prob_pred = calibration_curve(y, p, n_bins=5, strategy="uniform")
+    full = table[table["count"] > 0]
+    np.testing.assert_allclose(full["frequency"], prob_true)
+    np.testing.assert_allclose(full["mean_prob"], prob_pred)
+    # numpy: bin k holds lower < p <= upper (0 in the first bin)
+    k = np.clip(np.ceil(p * 5).astype(int) - 1, 0, 4)
+    np.testing.assert_array_equal(table["count"], np.bincount(k, minlength=5))
+    # an empty bin is NaN, not 0
+    sparse = calibration_table([1, 0], [0.95, 0.9], n_bins=4)
+    assert sparse["count"].tolist() == [0, 0, 0, 2]
+    assert sparse["frequency"].isna().sum() == 3
+    with pytest.raises(ValueError, match="n_bins must be an int >= 1"):
+        calibration_table([1], [0.5], n_bins=0)
+    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
+        calibration_table([1], [1.5])

@@ -250,6 +250,18 @@ def _predictions(est: Any, X: pd.DataFrame, columns: tuple[Any, ...], task: list
     return arr
 
 
+def _final_step(est: Any) -> Any:
+    """Return the model at the end of a scikit-learn Pipeline (itself otherwise).
+
+    Its parameter count and architecture are those of the model: the
+    feature steps before it hold no trained weights.
+    """
+    steps = getattr(est, "steps", None)
+    if isinstance(steps, list) and steps and hasattr(est, "_final_estimator"):
+        return _final_step(est._final_estimator)
+    return est
+
+
 def _fit_y(y: pd.DataFrame, columns: tuple[Any, ...]) -> pd.DataFrame | pd.Series:
     part = y.loc[:, list(columns)]
     return part.iloc[:, 0] if len(columns) == 1 else part
@@ -296,8 +308,9 @@ def _run(
                 }
             )
             continue
-        n_params = _count_params(est)
-        params = est.get_params(deep=False) if hasattr(est, "get_params") else {}
+        final = _final_step(est)
+        n_params = _count_params(final)
+        params = final.get_params(deep=False) if hasattr(final, "get_params") else {}
         arch = {k: params.get(k) for k in ARCHITECTURE_COLUMNS}
         if "n_heads" not in params and arch["d_model"] is not None:
             arch["n_heads"] = 1  # a single-head (self-attention) model

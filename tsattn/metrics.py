@@ -17,8 +17,12 @@ from tsattn.stats import as_finite, diebold_mariano, dm_horizon, dm_test, holm
 __all__ = [
     "METRICS",
     "SCALE_COLUMN",
+    "TASK_BASELINES",
+    "TASK_DM_LOSS",
     "TASK_METRICS",
+    "TASK_SCORE",
     "brier_score",
+    "calibration_table",
     "coverage",
     "diebold_mariano",
     "direction_accuracy",
@@ -35,6 +39,7 @@ __all__ = [
     "naive_scale",
     "pinball_loss",
     "qlike",
+    "qlike_differential",
     "rmse",
     "roc_auc",
     "sign_mcc",
@@ -80,7 +85,46 @@ TASK_METRICS: dict[str, tuple[str, ...]] = {
     "return": ("mse", "mae"),
     "direction": ("accuracy", "brier", "log_loss", "roc_auc", "mcc"),
     "variance": ("qlike", "mse", "mz_r2"),
+    "volatility": ("mse", "mae", "mz_r2"),
 }
+
+#: Reference model each task kind is tested against by default (the field's
+#: own rival): zero return, the training base rate, GARCH(1,1), the random walk.
+TASK_BASELINES: dict[str, str] = {
+    "return": "zero",
+    "direction": "base_rate",
+    "variance": "garch",
+    "volatility": "garch",
+    "price": "naive",
+}
+
+#: Loss of the Diebold-Mariano test per task kind by default: squared error of
+#: returns, squared error of P(up) for direction (the Brier score's terms),
+#: QLIKE for variance forecasts (Patton 2011: it ranks variance forecasts like
+#: the true variance would even when the realised proxy is noisy), squared
+#: error for volatilities and absolute error for prices.
+TASK_DM_LOSS: dict[str, str] = {
+    "return": "squared",
+    "direction": "squared",
+    "variance": "qlike",
+    "volatility": "squared",
+    "price": "absolute",
+}
+
+#: The metric each task kind is ranked on: the mean of the test's loss.
+TASK_SCORE: dict[str, str] = {
+    "return": "mse",
+    "direction": "brier",
+    "variance": "qlike",
+    "volatility": "mse",
+    "price": "mae",
+}
+
+_VOLATILITY_QLIKE = (
+    "QLIKE scores variance forecasts, not volatilities: task 'volatility' rows "
+    "hold standard deviations. Square y_true and y_pred and mark the rows "
+    "task='variance', or score volatilities with mse, mae or mz_r2."
+)
 
 _QUANTILE_COLUMN = re.compile(r"^q(\d*\.?\d+(?:[eE][-+]?\d+)?)$")
 
@@ -366,6 +410,46 @@ def qlike(realized_var: ArrayLike, forecast_var: ArrayLike) -> float:
     return float(np.mean(ratio - np.log(ratio) - 1.0))
 
 
+def qlike_differential(
+    realized_var: ArrayLike, forecast_a: ArrayLike, forecast_b: ArrayLike
+) -> npt.NDArray[np.float64]:
+    """QLIKE loss differential of two variance forecasts, one per target.
+
+    ``QLIKE(r, f) = r / f - log(r / f) - 1``; the difference of two forecasts
+    of the same ``r`` is ``r / f_a - r / f_b + log(f_a / f_b)``, in which
+    ``log r`` cancels. So a realised variance of 0 (a day without a price
+    change) is allowed here, where :func:`qlike` itself is undefined.
+
+    Parameters
+    ----------
+    realized_var : array-like
+        Realised variances (or squared returns), >= 0.
+    forecast_a, forecast_b : array-like
+        Variance forecasts, > 0, of the same length.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``QLIKE(r, f_a) - QLIKE(r, f_b)`` per target: negative where ``f_a``
+        is the better forecast.
+    """
+    r, a, b = _vectors(
+        realized_var=realized_var, forecast_a=forecast_a, forecast_b=forecast_b
+    )
+    if (r < 0).any():
+        raise ValueError(
+            f"realized_var must be >= 0; got {r.min():g}. A variance cannot be "
+            "negative: pass squared returns or realised variances."
+        )
+    for name, f in (("forecast_a", a), ("forecast_b", b)):
+        if (f <= 0).any():
+            raise ValueError(
+                f"QLIKE needs strictly positive variance forecasts; {name} has "
+                f"min {f.min():g}. Floor the forecasts at a small positive value."
+            )
+    return r / a - r / b + np.log(a / b)
+
+
 # ----------------------------------------------------------------------------
 # Direction and trading metrics
 # ----------------------------------------------------------------------------
@@ -637,6 +721,57 @@ def roc_auc(y_true: ArrayLike, prob_up: ArrayLike) -> float:
     return float(roc_auc_score(y, p))
 
 
+def calibration_table(
+    y_true: ArrayLike, prob_up: ArrayLike, n_bins: int = 10
+) -> pd.DataFrame:
+    """Reliability table of up-move probabilities: forecast vs observed, per bin.
+
+    Probabilities are cut into ``n_bins`` equal-width bins of [0, 1] (the
+    binning of :func:`sklearn.calibration.calibration_curve` with
+    ``strategy="uniform"``: bin ``k`` holds ``lower < p <= upper``, and 0
+    falls in the first bin). A calibrated forecast
+    has ``frequency`` close to ``mean_prob`` in every bin.
+
+    Parameters
+    ----------
+    y_true : array-like of {0, 1}
+        Realised direction: 1 up, 0 not up.
+    prob_up : array-like
+        Forecast probabilities of an up move, in [0, 1].
+    n_bins : int, default=10
+        Number of bins.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per bin: ``lower``, ``upper`` (bin edges), ``count``
+        (forecasts in the bin), ``mean_prob`` (their mean P(up)) and
+        ``frequency`` (share of them that went up); NaN for an empty bin.
+    """
+    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)):
+        raise TypeError(f"n_bins must be an int >= 1; got {n_bins!r}.")
+    if n_bins < 1:
+        raise ValueError(f"n_bins must be an int >= 1; got {n_bins}.")
+    y, p = _outcomes_and_probabilities(y_true, prob_up)
+    edges = np.linspace(0.0, 1.0, int(n_bins) + 1)
+    which = np.searchsorted(edges[1:-1], p, side="left")
+    count = np.bincount(which, minlength=n_bins)
+    sum_p = np.bincount(which, weights=p, minlength=n_bins)
+    sum_y = np.bincount(which, weights=y.astype(np.float64), minlength=n_bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_prob = np.where(count > 0, sum_p / count, np.nan)
+        frequency = np.where(count > 0, sum_y / count, np.nan)
+    return pd.DataFrame(
+        {
+            "lower": edges[:-1],
+            "upper": edges[1:],
+            "count": count.astype(np.int64),
+            "mean_prob": mean_prob,
+            "frequency": frequency,
+        }
+    )
+
+
 def mincer_zarnowitz(
     realized_var: ArrayLike, forecast_var: ArrayLike
 ) -> dict[str, float]:
@@ -802,6 +937,8 @@ def _group_metrics(
                     else interval_width(lower, upper)
                 )
         elif name == "qlike":
+            if "task" in g.columns and (g["task"] == "volatility").any():
+                raise ValueError(_VOLATILITY_QLIKE)
             out[name] = qlike(y, f)
         elif name == "directional_accuracy":
             out[name] = directional_accuracy(y, f, ref)
@@ -844,6 +981,16 @@ def _group_strategy(g: pd.DataFrame, options: dict[str, Any]) -> dict[str, float
     return {k: float(np.mean([s[k] for s in per_series])) for k in per_series[0]}
 
 
+def _loss_differential(both: pd.DataFrame, loss: str) -> pd.Series:
+    if loss == "qlike":
+        d = qlike_differential(both["y_true"], both["y_pred"], both["y_pred_base"])
+        return pd.Series(d, index=both.index)
+    lossf = _LOSSES[loss]
+    return lossf(both["y_true"] - both["y_pred"]) - lossf(
+        both["y_true_base"] - both["y_pred_base"]
+    )
+
+
 def _dm_group(
     g: pd.DataFrame, base: pd.DataFrame, loss: str
 ) -> tuple[float, float, int]:
@@ -851,10 +998,7 @@ def _dm_group(
     both = g.merge(base, on=keys, suffixes=("", "_base"))
     if both.empty:
         return math.nan, math.nan, 0
-    lossf = _LOSSES[loss]
-    d = lossf(both["y_true"] - both["y_pred"]) - lossf(
-        both["y_true_base"] - both["y_pred_base"]
-    )
+    d = _loss_differential(both, loss)
     # One differential per forecast origin: average over series and steps.
     d = d.groupby(both["cutoff"]).mean().sort_index().to_numpy(dtype=np.float64)
     positions = both["cutoff_pos"] if "cutoff_pos" in both.columns else None
@@ -871,9 +1015,9 @@ def evaluate(
     *,
     by: Sequence[str] | str = ("model", "series", "step"),
     metrics: Sequence[str] | str | None = None,
-    baseline: str | Mapping[str, str] | None = "naive",
+    baseline: str | Mapping[str, str] | None = "auto",
     scale: float | Mapping[Any, float] | pd.Series | None = None,
-    dm_loss: str = "squared",
+    dm_loss: str | Mapping[str, str] | None = None,
     direction_reference: str | None = None,
     cost_per_trade: float = 0.0,
     periods_per_year: int = 252,
@@ -890,7 +1034,15 @@ def evaluate(
       ``y_pred`` the forecast **probability of up**, in [0, 1] (accuracy and
       MCC call "up" when it is above 0.5);
     - ``"variance"``: realised variance (or squared return) and the variance
-      forecast, both > 0 (not volatilities).
+      forecast, both > 0 (not volatilities);
+    - ``"volatility"``: realised and forecast volatilities (standard
+      deviations), scored with MSE, MAE and Mincer-Zarnowitz R²; QLIKE is
+      refused there (it is a loss for variances).
+
+    A ``seed`` column (several seeds of one model run as separate backtests;
+    NaN for deterministic models) can be put in ``by``: each seed is then
+    scored and tested on its own, and a reference model without seeds is the
+    reference of every seed.
 
     Parameters
     ----------
@@ -914,7 +1066,7 @@ def evaluate(
         column, None picks each task's :data:`TASK_METRICS`; ``roc_auc`` of
         a group with one outcome class and ``mz_r2`` of a group with fewer
         than 3 rows or a constant forecast are NaN.
-    baseline : str, mapping or None, default="naive"
+    baseline : str, mapping or None, default="auto"
         Model (a value of ``results["model"]``), or a mapping from task kind
         to model (e.g. ``{"return": "zero", "direction": "base_rate",
         "variance": "garch"}``; tasks not in it are not tested), every other
@@ -924,16 +1076,28 @@ def evaluate(
         (two-sided, uncorrected; positive statistic: the model is worse than
         the baseline), ``dm_h`` (the test's lag) and ``dm_pvalue_holm``
         (Holm's correction over the models tested within the same values of
-        the other ``by`` columns). The loss differentials are averaged per
+        the other ``by`` columns, e.g. within a task and a seed). The loss
+        differentials are averaged per
         cutoff; ``h`` comes from :func:`tsattn.stats.dm_horizon`: the
         largest step of the group over the spacing of the ``cutoff_pos``
-        column, or the largest step when that column is absent. None skips
-        the test.
+        column, or the largest step when that column is absent. ``"auto"``:
+        ``"naive"`` for a frame without a ``task`` column; with one, each
+        task's reference from :data:`TASK_BASELINES` (zero return, base rate,
+        GARCH, naive), where a reference absent from the results leaves its
+        task untested (NaN) instead of raising. None skips the test.
     scale : float, mapping or Series, optional
         MASE denominator: one value, or one per series (keyed by the
         ``series`` value). Default: the ``y_insample_naive_scale`` column.
-    dm_loss : {"squared", "absolute"}, default="squared"
-        Loss of the Diebold-Mariano test.
+    dm_loss : {"squared", "absolute", "qlike"}, mapping or None, default=None
+        Loss of the Diebold-Mariano test: one for every row, or a mapping from
+        task kind to loss. None: ``"squared"`` for a frame without a ``task``
+        column; with one, :data:`TASK_DM_LOSS` per task: squared error for
+        returns, squared error of P(up) (the Brier score's terms) for
+        direction, **QLIKE for variance** (Patton 2011: the loss that ranks
+        variance forecasts correctly with a noisy realised proxy such as
+        squared returns; its differential :func:`qlike_differential` allows a
+        realised variance of 0), squared error for volatility, absolute error
+        for prices. QLIKE on a task other than variance raises.
     direction_reference : str, optional
         Column with the last observed level, for direction metrics on level
         forecasts; None treats values as changes or returns.
@@ -971,8 +1135,8 @@ def evaluate(
             raise _unknown(unknown[0], list(TASK_METRICS), "task kind")
         by = by if "task" in by else ["task", *by]
     _require(results, ["y_true", "y_pred", *by], "evaluate")
-    if dm_loss not in _LOSSES:
-        raise _unknown(dm_loss, list(_LOSSES), "dm_loss")
+    losses = _dm_losses(results, dm_loss)
+    _check_qlike_use(results, metrics)
     if direction_reference is not None:
         _require(results, [direction_reference], "direction_reference")
     results = results.reset_index(drop=True)
@@ -1014,9 +1178,72 @@ def evaluate(
         row.update(_group_metrics(g, group_names, quantiles, scale_values, options))
         rows.append(row)
     table = pd.DataFrame(rows)
+    baseline = _resolve_baseline(results, baseline)
     if baseline is not None:
-        _add_dm(table, results, by, baseline, dm_loss)
+        _add_dm(table, results, by, baseline, losses)
     return table
+
+
+_DM_LOSS_NAMES = ("squared", "absolute", "qlike")
+
+
+def _dm_losses(
+    results: pd.DataFrame, dm_loss: str | Mapping[str, str] | None
+) -> str | dict[str, str]:
+    """Return the test's loss: one name, or one per task kind."""
+    has_task = "task" in results.columns
+    if dm_loss is None:
+        return dict(TASK_DM_LOSS) if has_task else "squared"
+    asked = dict(dm_loss) if isinstance(dm_loss, Mapping) else {None: dm_loss}
+    for name in asked.values():
+        if name not in _DM_LOSS_NAMES:
+            raise _unknown(name, _DM_LOSS_NAMES, "dm_loss")
+    if isinstance(dm_loss, Mapping):
+        _require(results, ["task"], "a dm_loss per task")
+        losses: str | dict[str, str] = {**TASK_DM_LOSS, **asked}
+        qlike_tasks = {t for t, name in asked.items() if name == "qlike"}
+    else:
+        losses = dm_loss
+        qlike_tasks = set(results["task"]) if has_task and dm_loss == "qlike" else set()
+    wrong = sorted(qlike_tasks - {"variance"}, key=str)
+    if wrong:
+        raise ValueError(
+            f"dm_loss='qlike' scores variance forecasts only; it was asked for "
+            f"task(s) {wrong}. Pass dm_loss=None (QLIKE for variance, squared or "
+            "absolute error elsewhere) or a mapping per task."
+        )
+    return losses
+
+
+def _check_qlike_use(
+    results: pd.DataFrame, metrics: Sequence[str] | str | None
+) -> None:
+    if "task" not in results.columns or metrics is None:
+        return
+    names = [metrics] if isinstance(metrics, str) else list(metrics)
+    if "qlike" in names and (results["task"] == "volatility").any():
+        raise ValueError(_VOLATILITY_QLIKE)
+
+
+def _resolve_baseline(
+    results: pd.DataFrame, baseline: str | Mapping[str, str] | None
+) -> str | dict[str, str] | None:
+    """``"auto"``: naive, or each task's reference where it is in the results."""
+    if not (isinstance(baseline, str) and baseline == "auto"):
+        return baseline
+    if "task" not in results.columns:
+        return "naive"
+    present = set(results["model"]) if "model" in results.columns else set()
+    tasks = set(results["task"])
+    chosen = {t: m for t, m in TASK_BASELINES.items() if t in tasks and m in present}
+    return chosen or None
+
+
+def _matching(column: pd.Series, value: Any) -> pd.Series:
+    """``column == value``, where NaN matches NaN (a model without seeds)."""
+    if pd.isna(value):
+        return column.isna()
+    return column == value
 
 
 def _add_dm(
@@ -1024,7 +1251,7 @@ def _add_dm(
     results: pd.DataFrame,
     by: list[str],
     baseline: str | Mapping[str, str],
-    loss: str,
+    loss: str | Mapping[str, str],
 ) -> None:
     _require(results, ["model", "cutoff", "step"], "the Diebold-Mariano test")
     if "model" not in by:
@@ -1050,13 +1277,17 @@ def _add_dm(
             pvalues.append(math.nan)
             lags.append(0)
             continue
+        row_loss = loss if isinstance(loss, str) else loss[row["task"]]
         mask = results["model"] == row["model"]
         base_mask = results["model"] == base
         for col in others:
-            mask &= results[col] == row[col]
-            base_mask &= results[col] == row[col]
+            mask &= _matching(results[col], row[col])
+            # A reference without values in this column (a deterministic
+            # baseline has no seed) is the reference of every value.
+            if results.loc[base_mask, col].notna().any():
+                base_mask &= _matching(results[col], row[col])
         stat, pvalue, h = _dm_group(
-            results.loc[mask, keep], results.loc[base_mask, keep], loss
+            results.loc[mask, keep], results.loc[base_mask, keep], row_loss
         )
         stats.append(stat)
         pvalues.append(pvalue)

@@ -217,3 +217,108 @@ def _write_outputs(
                 notes=notes,
             )
         print(f"report written to {report}")
+
+
+# ----------------------------------------------------------------------------
+# The multi-task comparison (returns, direction, variance)
+# ----------------------------------------------------------------------------
+
+_BOARD_COLUMNS = {
+    "model": "model",
+    "n_seeds": "seeds",
+    "score_mean": "score",
+    "score_sd": "sd",
+    "score_min": "min",
+    "score_max": "max",
+    "ratio": "vs_ref",
+    "n_better": "better",
+    "n_worse": "worse",
+    "dm_pvalue_holm": "p_holm",
+    "n_params": "params",
+    "fit_seconds": "fit_s",
+}
+
+
+def task_boards(
+    results: pd.DataFrame, *, baseline: Any = "auto"
+) -> dict[str, pd.DataFrame]:
+    """Per-task leaderboards of a supervised backtest, as printed by the CLI.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        :func:`tsattn.backtest_tasks.backtest_tasks` results (several seeds
+        of a model concatenated with an integer ``seed`` column).
+    baseline : "auto" or mapping, default="auto"
+        Reference per task (see :func:`tsattn.stats.task_leaderboard`).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        One table per task, indexed by model: seeds, mean score, its sd, min
+        and max over seeds, ``vs_ref`` (score / reference score), seeds
+        significantly better / worse than the reference, the Holm p-value of
+        a single run, parameters and fit seconds per run.
+    """
+    from tsattn.stats import task_leaderboard
+
+    board = task_leaderboard(results, baseline=baseline)
+    out = {}
+    for task, rows in board.groupby("task", sort=False):
+        cols = [c for c in _BOARD_COLUMNS if c in rows.columns]
+        table = rows[cols].rename(columns=_BOARD_COLUMNS).set_index("model")
+        table.attrs["score"] = str(rows["score"].iloc[0])
+        table.attrs["reference"] = rows["reference"].iloc[0]
+        out[str(task)] = table
+    return out
+
+
+def task_verdicts(results: pd.DataFrame, *, baseline: Any = "auto") -> list[str]:
+    """One line per task: does attention beat the task's reference, and how reliably.
+
+    The same words as the report's headlines
+    (:func:`tsattn.report._task_text.task_headline` on
+    :func:`tsattn.stats.task_leaderboard`).
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        As for :func:`task_boards`.
+    baseline : "auto" or mapping, default="auto"
+        Reference per task.
+
+    Returns
+    -------
+    list of str
+        ``"<Task>: <answer>"`` per task, in the order the tasks appear.
+    """
+    from tsattn.report._task_text import TASK_TITLES, task_headline
+    from tsattn.stats import task_leaderboard
+
+    board = task_leaderboard(results, baseline=baseline)
+    lines = []
+    for task in pd.unique(board["task"]):
+        h = task_headline(board, task)
+        lines.append(f"{TASK_TITLES.get(task, task)}: {h.lead}")
+    return lines
+
+
+def print_task_boards(results: pd.DataFrame, *, baseline: Any = "auto") -> None:
+    """Print each task's leaderboard, then the per-task verdict lines.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        As for :func:`task_boards`.
+    baseline : "auto" or mapping, default="auto"
+        Reference per task.
+    """
+    boards = task_boards(results, baseline=baseline)
+    for task, table in boards.items():
+        score, ref = table.attrs["score"], table.attrs["reference"]
+        print(f"{task}: {score} (lower is better), reference {ref}")
+        with pd.option_context("display.width", 120, "display.max_columns", 20):
+            print(table.to_string(float_format=lambda v: f"{v:.4g}"))
+        print()
+    for line in task_verdicts(results, baseline=baseline):
+        print(line)

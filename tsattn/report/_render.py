@@ -29,6 +29,7 @@ from tsattn.report._html import (
 )
 from tsattn.report._leaderboard import leaderboard_section
 from tsattn.report._stats import leaderboard, step_errors
+from tsattn.report._tasks import build_task_html
 from tsattn.report._text import headline
 
 __all__ = ["build_html"]
@@ -190,7 +191,7 @@ def build_html(
     results: pd.DataFrame,
     *,
     title: str,
-    baseline: str | None,
+    baseline: str | Mapping[str, str] | None,
     attention: Mapping[str, Any] | None,
     comparisons: Sequence[tuple[str, str, str]] | None,
     notes: str | None,
@@ -210,6 +211,15 @@ def build_html(
             raise ValueError(f"{name} must be >= 1; got {name}={value}.")
     if notes is not None and not isinstance(notes, str):
         raise TypeError(f"notes must be a str or None; got {type(notes).__name__}.")
+    if isinstance(results, pd.DataFrame) and "task" in results.columns:
+        return build_task_html(
+            results,
+            title=title,
+            baseline=baseline,
+            attention=attention,
+            notes=notes,
+            max_series=int(max_series),
+        )
     prep = prepare_results(results, baseline)
     spec = check_attention(attention) if attention is not None else None
     if comparisons is None:
