@@ -84,9 +84,39 @@ def test_har_matches_statsmodels_ols_by_hand(estimator):
         v = np.log(h / lo) ** 2 / (4 * np.log(2))
     else:
         v = 0.5 * np.log(h / lo) ** 2 - (2 * np.log(2) - 1) * np.log(c / o) ** 2
-    params, pred = _har_by_hand(v, y.iloc[:, 0].to_numpy(), 300)
+    target = y.iloc[:, 0].to_numpy()
+    params, pred = _har_by_hand(v, target, 300)
     np.testing.assert_allclose([est.intercept_, *est.coef_], params, rtol=1e-8)
-    np.testing.assert_allclose(est.predict(X.iloc[300:])[:, 0], pred[300:], rtol=1e-8)
+    seen = target[:300][np.isfinite(target[:300])]
+    lo, hi = seen[seen > 0].min(), seen.max()
+    expected = np.where((pred >= lo) & (pred <= hi), pred, seen.mean())[300:]
+    np.testing.assert_allclose(est.predict(X.iloc[300:])[:, 0], expected, rtol=1e-8)
+
+
+def test_har_replaces_forecasts_outside_the_training_range_by_its_mean():
+    X = ohlc(400)
+    y = make_targets(X, kind="realized_var", horizon=5)
+    est = HARForecaster().fit(X.iloc[:300], y.iloc[:300])
+    F = est._features(X)
+    target = y.iloc[:300, 0].to_numpy()
+    seen = target[np.isfinite(F[:300]).all(axis=1) & np.isfinite(target)]
+    assert est.sane_range_ == (seen[seen > 0].min(), seen.max())
+    assert est.fallback_ == pytest.approx(seen.mean())
+    # Shift the fitted line so that some forecasts fall below the smallest
+    # training target (as OLS does after a calm spell) and some above the
+    # largest: those, and only those, become the training mean.
+    raw = est.intercept_ + F @ est.coef_
+    est.intercept_ -= np.nanmedian(raw) - seen.min() * 0.5
+    shifted = est.intercept_ + F @ est.coef_
+    pred = est.predict(X)[:, 0]
+    low, high = est.sane_range_
+    out = np.isfinite(shifted) & ((shifted < low) | (shifted > high))
+    assert out.sum() > 10
+    assert (~out & np.isfinite(shifted)).sum() > 10
+    np.testing.assert_allclose(pred[out], est.fallback_)
+    keep = np.isfinite(shifted) & ~out
+    np.testing.assert_allclose(pred[keep], shifted[keep])
+    assert (pred[np.isfinite(pred)] > 0).all()
 
 
 def test_variance_baselines_reject_the_wrong_unit_and_missing_ranges():

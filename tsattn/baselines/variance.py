@@ -360,8 +360,11 @@ class HARForecaster(_VarianceBaseline):
     means of ``v`` over the last 1, 5 and 22 rows (``lags``); the coefficients
     are ordinary least squares of the target (the variance of the next
     ``window`` rows) on them and an intercept, over the training rows where
-    all are known. Forecasts below zero are floored at a millionth of the
-    training target's mean (QLIKE needs a positive variance).
+    all are known. A forecast outside the range of the training targets
+    (from the smallest positive one to the largest) is replaced by their mean,
+    the "insanity filter" of the realized-variance literature: OLS can forecast
+    a negative or near-zero variance after a calm spell, which QLIKE punishes
+    without bound.
 
     Parameters
     ----------
@@ -383,6 +386,11 @@ class HARForecaster(_VarianceBaseline):
         OLS slopes of the daily, weekly and monthly means.
     intercept_ : float
         OLS intercept.
+    sane_range_ : tuple of float
+        Smallest positive and largest training target; forecasts outside it
+        are replaced by ``fallback_``.
+    fallback_ : float
+        Mean of the training targets.
     window_ : int
         Rows summed by the forecast.
 
@@ -453,11 +461,21 @@ class HARForecaster(_VarianceBaseline):
         beta, *_ = np.linalg.lstsq(design, target[rows], rcond=None)
         self.intercept_ = float(beta[0])
         self.coef_ = beta[1:]
-        self.floor_ = 1e-6 * float(np.mean(target[rows]))
+        seen = target[rows]
+        positive = seen[seen > 0]
+        low = float(positive.min()) if positive.size else float(np.mean(seen))
+        self.sane_range_ = (low, float(seen.max()))
+        self.fallback_ = float(np.mean(seen))
 
     def _variance_rows(self, frame: pd.DataFrame) -> FloatArray:
         pred = self.intercept_ + self._features(frame) @ self.coef_
-        return np.where(np.isfinite(pred), np.maximum(pred, self.floor_), np.nan)
+        low, high = self.sane_range_
+        # The insanity filter of the realized-variance literature: a linear
+        # forecast outside the range of the training targets (below zero after
+        # a calm spell, or beyond the largest variance seen) is replaced by the
+        # training mean.
+        sane = np.where((pred >= low) & (pred <= high), pred, self.fallback_)
+        return np.where(np.isfinite(pred), sane, np.nan)
 
 
 class EWMAVarianceForecaster(_VarianceBaseline):
