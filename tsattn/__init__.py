@@ -14,9 +14,10 @@ class TsattnWarning(UserWarning):
 
 # Public names and the module that defines each, imported on first use
 # (module __getattr__, PEP 562) so that ``import tsattn`` stays light (torch
-# and statsmodels are heavy). The first lookup binds the name here, so
-# ``tsattn.backtest`` is the function even once the module of the same name
-# has been imported.
+# and statsmodels are heavy). The first lookup binds the name here. The
+# function ``backtest`` shares its name with the module ``tsattn.backtest``:
+# importing that module before the first lookup of the function leaves the
+# module under the name (Python's import system sets it).
 _LAZY = {
     "AttentionForecaster": "tsattn.estimators",
     "SelfAttentionForecaster": "tsattn.estimators",

@@ -9,7 +9,6 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from tsattn.datasets import make_stock_like
 from tsattn.estimators import AttentionForecaster, SelfAttentionForecaster
 from tsattn.persistence import load
 from tsattn.targets import make_targets
@@ -25,11 +24,6 @@ TINY = dict(
     batch_size=64,
     random_state=0,
 )
-
-
-@pytest.fixture(scope="module")
-def prices() -> pd.DataFrame:
-    return make_stock_like("gbm", n_steps=400, random_state=1)
 
 
 @pytest.fixture(scope="module")

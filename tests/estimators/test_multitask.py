@@ -11,7 +11,6 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_sco
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from tsattn.datasets import make_stock_like
 from tsattn.estimators import AttentionForecaster, MultiTaskForecaster
 from tsattn.fitting.loop import predict_module
 from tsattn.targets import make_targets
@@ -27,11 +26,6 @@ TINY = dict(
     batch_size=64,
     random_state=0,
 )
-
-
-@pytest.fixture(scope="module")
-def prices() -> pd.DataFrame:
-    return make_stock_like("gbm", n_steps=400, random_state=1)
 
 
 def test_supervised_multitask_direction_probabilities(prices):
