@@ -411,3 +411,34 @@ def test_a_ctrl_c_inside_a_fit_is_not_swallowed(prices, monkeypatch):
         model.fit(prices[["Close"]])
     assert calls == [1]
     assert not hasattr(model, "module_")
+
+
+def test_every_series_counts_equally_whatever_its_units():
+    # Two series, one in units 1000 times larger: per-channel normalised
+    # errors make the fit the same as on the unscaled panel, forecasts in the
+    # data's units.
+    rng = np.random.default_rng(4)
+    base = pd.DataFrame(
+        {
+            "a": np.sin(np.arange(400) / 5) + 0.1 * rng.normal(size=400),
+            "b": np.cumsum(rng.normal(size=400)),
+        }
+    )
+    scaled = base * [1.0, 1000.0]
+    kw = dict(**SMALL, window_length=24, horizon=3, max_epochs=3)
+    one = AttentionForecaster(**kw).fit(base)
+    two = AttentionForecaster(**kw).fit(scaled)
+    np.testing.assert_allclose(one.loss_curve_, two.loss_curve_, rtol=1e-3)
+    np.testing.assert_allclose(
+        one.validation_scores_, two.validation_scores_, rtol=1e-3
+    )
+    np.testing.assert_allclose(
+        two.forecast().to_numpy(),
+        one.forecast().to_numpy() * [1.0, 1000.0],
+        rtol=1e-3,
+    )
+    # The scale is the size of one-step changes on the training rows only.
+    n_windows = 400 - 24 - 3 + 1
+    n_train_rows = (n_windows - round(0.15 * n_windows) - 3 + 1) - 1 + 24 + 3
+    expected = np.diff(scaled.to_numpy()[:n_train_rows], axis=0).std(axis=0)
+    np.testing.assert_allclose(two._channel_scale, expected, rtol=1e-5)

@@ -132,6 +132,7 @@ class NetworkForecaster(BaseForecaster):
         significance: float | None = None,
         validate_initial: bool,
         scale_targets: Any = None,
+        scale_channels: bool = False,
     ) -> NetworkFit:
         """Run the fit pipeline once per ensemble member and store the results.
 
@@ -157,6 +158,7 @@ class NetworkForecaster(BaseForecaster):
                     seed=seed,
                     validate_initial=validate_initial,
                     scale_targets=scale_targets,
+                    scale_channels=scale_channels,
                     loop={
                         "max_epochs": self.max_epochs,
                         "batch_size": self.batch_size,
@@ -172,6 +174,10 @@ class NetworkForecaster(BaseForecaster):
             )
         fit = fits[0]
         self.module_ = fit.module
+        # A plain list: kept in the model file's header, not as a tensor.
+        self._channel_scale = (
+            None if fit.channel_scale is None else [float(v) for v in fit.channel_scale]
+        )
         self._members = [
             {
                 k: v.detach().cpu().numpy().copy()
@@ -226,12 +232,41 @@ class NetworkForecaster(BaseForecaster):
         self, context: np.ndarray, values: np.ndarray
     ) -> dict[str, np.ndarray]:
         """Network outputs for the windows ending at every row, after ``context``."""
+        scale = self._scale_of_channels()
+        if scale is not None:
+            # The network works on each channel divided by its training scale.
+            context = (context / scale).astype(np.float32)
+            values = (values / scale).astype(np.float32)
         windows = windows_ending_at_rows(context, values, self.window_length)
         out = predict_module(self.module_, windows, device=self.device)
         members = getattr(self, "_members", None) or []
-        if not members:
-            return out
-        # Ensemble: average the outputs (probabilities, variances, values).
+        if members:
+            out = self._ensemble_average(out, members, windows)
+        if scale is not None:
+            out = self._to_data_units(out, scale)
+        return out
+
+    def _scale_of_channels(self) -> np.ndarray | None:
+        """Per-channel scale of the network's inputs and forecasts (or None)."""
+        scale = getattr(self, "_channel_scale", None)
+        return None if scale is None else np.asarray(scale, dtype=np.float64)
+
+    def _to_data_units(
+        self, out: dict[str, np.ndarray], scale: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Multiply the forecasts of input channels back by their scale."""
+        for t in self.config_.tasks:
+            if t.target_channels is None:
+                continue
+            s = scale[list(t.target_channels)].astype(np.float32)  # (T,)
+            o = out[t.name]  # (N, H, T) or (N, H, T, Q)
+            out[t.name] = o * (s if o.ndim == 3 else s[:, None])
+        return out
+
+    def _ensemble_average(
+        self, out: dict[str, np.ndarray], members: list, windows: Any
+    ) -> dict[str, np.ndarray]:
+        """Average the outputs of every member (probabilities, variances, values)."""
         total = {k: v.astype(np.float64) for k, v in out.items()}
         for state in members:
             module = TemporalAttentionNet(self.config_, generator=torch.Generator())
@@ -274,6 +309,9 @@ class NetworkForecaster(BaseForecaster):
             values, index, _ = self._check_new(X, "X")
             window = values[-self.window_length :].astype(np.float32)
             stamps = index[-len(window) :]
+        scale = self._scale_of_channels()
+        if scale is not None:
+            window = (window / scale).astype(np.float32)
         windows = windows_ending_at_rows(window[:-1], window[-1:], self.window_length)
         dev = next(self.module_.parameters()).device
         x = torch.from_numpy(windows.get_batch(np.arange(1))[0]).to(dev)

@@ -149,7 +149,11 @@ class AttentionForecaster(SupervisedFace, NetworkForecaster):
     mode_ : {"forecast", "supervised"}
         How the model was fitted.
     loss_curve_, validation_scores_ : list of float
-        Training and validation loss per epoch.
+        Training and validation loss per epoch. In forecasting mode the
+        errors are per-channel normalised (each series divided by the
+        standard deviation of its one-step changes on the training rows), so
+        that every series counts equally in the loss, early stopping and the
+        significance tests; forecasts and metrics stay in the data's units.
     best_epoch_, n_epochs_ : int
         Epoch whose weights were kept, and epochs run.
     n_params_ : int
@@ -389,6 +393,8 @@ class AttentionForecaster(SupervisedFace, NetworkForecaster):
             significance=self.significance,
             # The network starts at the last value, a sound fallback: score it.
             validate_initial=True,
+            # Loss, early stopping and tests on per-channel normalised errors.
+            scale_channels=True,
         )
         self._reset(values, index)
         self._record_data_hash(values)

@@ -55,6 +55,7 @@ from tsattn.windows import WindowSet, make_windows
 
 __all__ = [
     "NetworkFit",
+    "channel_scale",
     "fit_network",
     "keep_start",
     "split_held_out",
@@ -89,6 +90,9 @@ class NetworkFit:
         With ``scale_targets``: the per-column shift and scale fitted on the
         training windows' targets (the network learns
         ``(targets - shift) / scale``).
+    channel_scale : ndarray or None
+        With ``scale_channels``: the per-channel scale the network's inputs
+        and forecasts are divided by (:func:`channel_scale`).
     """
 
     module: TemporalAttentionNet
@@ -99,6 +103,7 @@ class NetworkFit:
     task_starts: list[np.ndarray] = field(default_factory=list)
     target_shift: np.ndarray | None = None
     target_scale: np.ndarray | None = None
+    channel_scale: np.ndarray | None = None
 
     @property
     def n_params(self) -> int:
@@ -284,6 +289,7 @@ def fit_network(
     validate_initial: bool,
     loop: Mapping[str, Any],
     scale_targets: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
+    scale_channels: bool = False,
 ) -> NetworkFit:
     """Window the data, then start, train, select and test a network.
 
@@ -322,6 +328,11 @@ def fit_network(
         ``scale_targets(y_train) -> (shift, scale)`` per target column, from
         the targets ``(m, T)`` of the training windows only; the network then
         learns ``(targets - shift) / scale``. None learns ``targets`` as given.
+    scale_channels : bool, default=False
+        Forecasting (``targets`` are ``values``): divide every channel by its
+        scale on the training rows (:func:`channel_scale`), so that the loss,
+        early stopping and the tests weigh each series equally; the returned
+        ``channel_scale`` turns inputs and forecasts back and forth.
 
     Returns
     -------
@@ -349,7 +360,15 @@ def fit_network(
         early_stopping=early_stopping,
         target_span=target_span,
     )
-    shift = scale = None
+    shift = scale = channels = None
+    if scale_channels:
+        end = int(train.starts[-1]) + L + target_offset + horizon
+        channels = channel_scale(values[:end])
+        values = np.ascontiguousarray(values / channels, dtype=np.float32)
+        targets = np.asarray(targets, dtype=np.float64) / channels
+        train = _rewindow(values, targets, everything, train.starts)
+        if held_out is not None:
+            held_out = _rewindow(values, targets, everything, held_out.starts)
     if scale_targets is not None:
         y_train = window_targets(train).reshape(-1, everything.n_targets)
         shift, scale = scale_targets(y_train)
@@ -442,7 +461,33 @@ def fit_network(
         task_starts,
         shift,
         scale,
+        channels,
     )
+
+
+def channel_scale(values: np.ndarray) -> np.ndarray:
+    """Per-channel scale: the standard deviation of the one-step changes.
+
+    The size of a last-value forecast's one-step error, so that a channel's
+    normalised errors say how it compares with the random walk, whatever
+    its units. A channel without finite changes, or constant, gets 1.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n, F)
+        Training rows in time order (NaN allowed).
+
+    Returns
+    -------
+    ndarray of float64, shape (F,)
+    """
+    v = np.asarray(values, dtype=np.float64)
+    if len(v) < 2:
+        return np.ones(v.shape[1])
+    with warnings.catch_warnings():  # a channel without changes gives NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sd = np.nanstd(np.diff(v, axis=0), axis=0)
+    return np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)
 
 
 def keep_start(
