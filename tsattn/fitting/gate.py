@@ -137,11 +137,15 @@ def gate_linear_skip(
     """Keep the linear skip's ridge start only if it beats the last value.
 
     ``fits`` is the estimator's ``linear_skip_fit_`` (one dict per task); the
-    first entry gets the test's ``"p_value"``, and ``"kept"`` becomes
+    first entry gets the test's ``"p_value"`` (NaN when the zero map was
+    already chosen, so nothing was tested), and ``"kept"`` becomes
     ``"zero"`` (with the skip zeroed in ``module``) when the ridge start is not
     significantly better than the zero map on ``windows``.
     """
-    if not fits or fits[0]["kept"] != "ridge":
+    if not fits:
+        return
+    if fits[0]["kept"] != "ridge":  # the zero map won the selection: nothing to test
+        fits[0]["p_value"] = math.nan
         return
     ridge = module_state(module)
     zero_linear_skip(module)
