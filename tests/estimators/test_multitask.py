@@ -190,6 +190,14 @@ def test_an_untrained_fit_predicts_each_tasks_trivial_baseline(prices, output_he
     assert not np.allclose(expected, np.nanmean(y.to_numpy(), axis=0), rtol=1e-4)
     pred = model.predict(X).to_numpy()
     np.testing.assert_allclose(pred, np.broadcast_to(expected, pred.shape), rtol=2e-5)
+    # Target scaling is fitted on the training rows only: the return's shift
+    # and scale, the variance's scale (its mean), the direction unscaled.
+    np.testing.assert_allclose(model._y_shift, [expected[0], 0.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(
+        model._y_scale,
+        [np.nanstd(train_y[:, 0]), 1.0, np.nanmean(np.abs(train_y[:, 2]))],
+        rtol=1e-6,
+    )
     # The output weights of every head are zero at the start.
     heads = model.module_.heads
     if output_head == "single":

@@ -224,7 +224,9 @@ max_steps_per_epoch, device, random_state, verbose
         Networks fitted with seeds derived from ``random_state`` and averaged
         at prediction (probabilities for ``bce``, variances for ``qlike``,
         values otherwise), so that the result does not hinge on one seed.
-        Fitting takes ``n_ensemble`` times as long.
+        Fitting takes ``n_ensemble`` times as long. ``module_``, the loss
+        curves and ``attention_weights`` are those of the first member (seeded
+        with ``random_state`` itself).
 
     Attributes
     ----------
