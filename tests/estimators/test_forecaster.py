@@ -9,6 +9,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from tsattn import TsattnWarning
 from tsattn.estimators import AttentionForecaster, SelfAttentionForecaster
 from tsattn.persistence import load
 from tsattn.targets import make_targets
@@ -279,20 +280,22 @@ def test_significance_keeps_a_clearly_better_model(quantiles):
     assert model.best_epoch_ > 0
 
 
-def test_significance_needs_two_horizons_of_held_out_windows():
-    # A sine wave is easy, but 51 held-out windows of a 40-step forecast are
-    # too few to show it: the start (the random walk) is kept.
+def test_significance_needs_windows_that_selected_nothing():
+    # A sine wave is easy, but 51 held-out windows of a 40-step forecast cannot
+    # be split into windows that select and later windows, 40 steps apart, that
+    # test: nothing can show the gain, so the start (the random walk) is kept.
     X = _sine()
-    model = AttentionForecaster(
-        **SMALL,
-        window_length=48,
-        horizon=40,
-        max_epochs=3,
-        learning_rate=3e-3,
-        validation_fraction=0.1,
-        linear_skip=True,
-        significance=0.05,
-    ).fit(X)
+    with pytest.warns(TsattnWarning, match="keeps its start"):
+        model = AttentionForecaster(
+            **SMALL,
+            window_length=48,
+            horizon=40,
+            max_epochs=3,
+            learning_rate=3e-3,
+            validation_fraction=0.1,
+            linear_skip=True,
+            significance=0.05,
+        ).fit(X)
     (fit,) = model.linear_skip_fit_
     assert fit["validation_mse"]["ridge"] < 0.1 * fit["validation_mse"]["zero"]
     assert fit["kept"] == "zero"
@@ -300,12 +303,32 @@ def test_significance_needs_two_horizons_of_held_out_windows():
     # training improved on the held-out windows, but that cannot be shown either
     assert min(model.validation_scores_) < fit["validation_mse"]["zero"]
     assert model.start_test_["kept"] == "start"
-    assert model.start_test_["n_windows"] == 51
+    assert model.start_test_["n_windows"] == 0
     assert np.isnan(model.start_test_["p_value"])
     assert model.best_epoch_ == 0
     np.testing.assert_allclose(
         model.forecast(1)["s"].to_numpy(), X["s"].iloc[-1], rtol=1e-5, atol=1e-6
     )
+
+
+def test_significance_tests_on_later_windows_than_it_selects_on():
+    X = _sine()
+    model = AttentionForecaster(
+        **SMALL,
+        window_length=24,
+        horizon=2,
+        max_epochs=4,
+        learning_rate=3e-3,
+        validation_fraction=0.3,
+        significance=0.05,
+    ).fit(X)
+    n_windows = len(X) - 24 - 2 + 1
+    n_held = round(0.3 * n_windows)
+    assert model.start_test_["n_windows"] == round(0.5 * n_held)
+    assert model.start_test_["kept"] == "trained"
+    # The first half of the held-out windows chose the epoch: its scores are
+    # the validation scores.
+    assert len(model.validation_scores_) == model.n_epochs_
 
 
 def test_window_length_changed_after_fit_is_named(fitted, prices, tmp_path):
@@ -368,3 +391,54 @@ def test_model_that_learns_nothing_stays_the_random_walk(prices):
     assert model.best_epoch_ == 0
     fc = model.forecast()
     np.testing.assert_allclose(fc["Close"].to_numpy(), X["Close"].iloc[-1], rtol=1e-6)
+
+
+def test_a_ctrl_c_inside_a_fit_is_not_swallowed(prices, monkeypatch):
+    from tsattn.fitting import loop as loop_module
+
+    calls = []
+
+    def interrupt(self, *args, **kwargs):
+        calls.append(1)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop_module._Loop, "train_step", interrupt)
+    model = AttentionForecaster(
+        window_length=16, d_model=8, n_heads=2, n_layers=1, max_epochs=3,
+        random_state=0,
+    )  # fmt: skip
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(prices[["Close"]])
+    assert calls == [1]
+    assert not hasattr(model, "module_")
+
+
+def test_every_series_counts_equally_whatever_its_units():
+    # Two series, one in units 1000 times larger: per-channel normalised
+    # errors make the fit the same as on the unscaled panel, forecasts in the
+    # data's units.
+    rng = np.random.default_rng(4)
+    base = pd.DataFrame(
+        {
+            "a": np.sin(np.arange(400) / 5) + 0.1 * rng.normal(size=400),
+            "b": np.cumsum(rng.normal(size=400)),
+        }
+    )
+    scaled = base * [1.0, 1000.0]
+    kw = dict(**SMALL, window_length=24, horizon=3, max_epochs=3)
+    one = AttentionForecaster(**kw).fit(base)
+    two = AttentionForecaster(**kw).fit(scaled)
+    np.testing.assert_allclose(one.loss_curve_, two.loss_curve_, rtol=1e-3)
+    np.testing.assert_allclose(
+        one.validation_scores_, two.validation_scores_, rtol=1e-3
+    )
+    np.testing.assert_allclose(
+        two.forecast().to_numpy(),
+        one.forecast().to_numpy() * [1.0, 1000.0],
+        rtol=1e-3,
+    )
+    # The scale is the size of one-step changes on the training rows only.
+    n_windows = 400 - 24 - 3 + 1
+    n_train_rows = (n_windows - round(0.15 * n_windows) - 3 + 1) - 1 + 24 + 3
+    expected = np.diff(scaled.to_numpy()[:n_train_rows], axis=0).std(axis=0)
+    np.testing.assert_allclose(two._channel_scale, expected, rtol=1e-5)

@@ -130,7 +130,9 @@ def test_gate_linear_skip_zeroes_an_unproven_ridge_start():
     gate_linear_skip(net, fits, windows.subset(np.arange(3)), horizon=H, level=0.05)
     assert fits[0]["kept"] == "zero"
     assert net.skips[0].weight.abs().sum() == 0
-    # a zero start is left alone
+    # a zero start is left alone, and recorded as untested
     fits = [{"kept": "zero"}]
     gate_linear_skip(net, fits, windows, horizon=H, level=0.05)
-    assert fits == [{"kept": "zero"}]
+    assert fits[0]["kept"] == "zero"
+    assert np.isnan(fits[0]["p_value"])
+    assert net.skips[0].weight.abs().sum() == 0

@@ -292,25 +292,65 @@ class InterruptingWindows(FakeWindows):
         return super().get_batch(idx)
 
 
-def test_keyboard_interrupt_returns_best_model_so_far():
+def test_keyboard_interrupt_stops_cleanly_and_propagates():
     v = _sine(300)
     # 281 windows / 64 = 5 batches per epoch; interrupt in epoch 3.
     train = InterruptingWindows(v, v, L, H, interrupt_call=12)
     val = _windows(n=400, starts=np.arange(320, 378))
     net = _net()
-    r = fit_module(
-        net,
-        train,
-        val_windows=val,
-        max_epochs=10,
-        batch_size=64,
-        n_iter_no_change=None,
-        random_state=0,
-    )
+    with pytest.raises(KeyboardInterrupt) as info:
+        fit_module(
+            net,
+            train,
+            val_windows=val,
+            max_epochs=10,
+            batch_size=64,
+            n_iter_no_change=None,
+            random_state=0,
+        )
+    r = info.value.train_result
     assert r.stopped_reason == "interrupted"
     assert r.n_epochs == 2
     assert r.best_validation == min(r.validation_scores)
+    # The module holds the best weights so far, in eval mode.
+    assert not net.training
     assert _mse(net, val) == pytest.approx(r.best_validation, rel=1e-4)
+
+
+def test_keyboard_interrupt_in_a_training_step_reaches_the_caller(monkeypatch):
+    from tsattn.fitting import loop as loop_module
+
+    def interrupt(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop_module._Loop, "train_step", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        fit_module(_net(), _windows(), max_epochs=3, batch_size=64, random_state=0)
+
+
+def test_tolerance_is_never_below_the_resolution_of_the_losses(monkeypatch):
+    from tsattn.fitting import loop as loop_module
+
+    net = _net()
+    cpu = torch.device("cpu")
+    assert loop_module.tolerance_floor(cpu, net) == torch.finfo(torch.float32).eps
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    bf16 = loop_module.tolerance_floor(torch.device("cuda"), net)
+    assert bf16 == torch.finfo(torch.bfloat16).eps == 2.0**-7
+    # The floor is applied: with a floor no epoch can clear, tol=0 keeps epoch 0.
+    monkeypatch.setattr(loop_module, "tolerance_floor", lambda device, module: 1.0)
+    r = fit_module(
+        net,
+        _windows(),
+        val_windows=_windows(n=400, starts=np.arange(320, 378)),
+        max_epochs=3,
+        batch_size=64,
+        tol=0.0,
+        random_state=0,
+        validate_initial=True,
+    )
+    assert r.best_epoch == 0
+    assert r.stopped_reason in ("max_epochs", "early_stopping")
 
 
 def test_uses_reusable_buffers_when_offered():

@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 import torch
 
+from tsattn import TsattnWarning
 from tsattn.fitting.loop import predict_module
-from tsattn.fitting.pipeline import NetworkFit, fit_network, split_windows
+from tsattn.fitting.pipeline import (
+    NetworkFit,
+    fit_network,
+    split_held_out,
+    split_windows,
+)
 from tsattn.nn.config import NetConfig, TaskSpec
 from tsattn.windows import make_windows
 
@@ -109,10 +115,73 @@ def test_significance_records_the_test_against_the_start():
     assert fit.train.best_epoch > 0
     assert fit.start_test["kept"] == "trained"
     assert fit.start_test["p_value"] < 0.05
-    assert fit.start_test["n_windows"] == round(0.2 * (600 - L - H + 1))
+    # Tested on the later half of the held-out windows only (issue of double
+    # dipping): the first half chose the best epoch.
+    n_held = round(0.2 * (600 - L - H + 1))
+    assert fit.start_test["n_windows"] == round(0.5 * n_held)
+
+
+def test_held_out_windows_split_in_time_into_select_and_test():
+    values = np.arange(300, dtype=np.float32)[:, None]
+    windows = make_windows(values, values, window_length=L, horizon=H)
+    _, held = split_windows(windows, validation_fraction=0.4, early_stopping=True)
+    select, test = split_held_out(held, target_span=1)
+    # Test windows are the later ones; selection targets end before them.
+    assert test.starts[0] > select.starts[-1]
+    last_select_target = select.starts[-1] + L + H - 1
+    assert last_select_target < test.starts[0] + L
+    np.testing.assert_array_equal(test.starts, held.starts[-len(test) :])
+    assert len(test) == round(0.5 * len(held))
+    # Too few windows to split: everything selects, nothing tests.
+    assert split_held_out(held.subset(np.arange(2)), target_span=1)[1] is None
+    assert split_held_out(None, target_span=1) == (None, None)
+
+
+def test_significance_without_test_windows_keeps_the_start_with_a_warning():
+    t = np.arange(400)
+    values = np.sin(2 * np.pi * t / 12)[:, None].astype(np.float32)
+    with pytest.warns(TsattnWarning, match="no held-out windows are left"):
+        fit = _fit(
+            values,
+            early_stopping=False,
+            significance=0.05,
+            loop={"max_epochs": 3, "batch_size": 32, "learning_rate": 3e-3},
+        )
+    assert fit.train.best_epoch == 0
+    windows = make_windows(values, values, window_length=L, horizon=H)
+    x, _ = windows.get_batch(np.arange(len(windows)))
+    out = predict_module(fit.module, windows)["forecast"]
+    np.testing.assert_allclose(out[:, 0, 0], x[:, -1, 0], rtol=1e-5, atol=1e-6)
 
 
 def test_too_few_rows_to_window_is_a_clear_error():
     values = np.zeros((L + H, 1), dtype=np.float32)
     with pytest.raises(ValueError, match=r"Found 1 sample\(s\) after windowing"):
         _fit(values)
+
+
+def test_the_gate_rarely_leaves_the_start_on_random_walks():
+    # Size check (cheap version of benchmarks/bench_gate_size.py): on a random
+    # walk every fit that leaves the start is a false positive. Long training
+    # on few windows fits noise that the selection half then picks; the later
+    # half must not confirm it more often than the level allows. At a 5% size,
+    # 3 or more of 12 has probability 2%.
+    left = []
+    for seed in range(12):
+        rng = np.random.default_rng(500 + seed)
+        values = np.cumsum(rng.normal(size=(260, 1)), axis=0).astype(np.float32)
+        fit = _fit(
+            values,
+            seed=seed,
+            significance=0.05,
+            validation_fraction=0.3,
+            loop={
+                "max_epochs": 8,
+                "batch_size": 32,
+                "learning_rate": 3e-3,
+                "n_iter_no_change": 8,
+            },
+        )
+        left.append(fit.start_test["kept"] == "trained")
+        assert fit.start_test["n_windows"] > 0
+    assert sum(left) <= 2

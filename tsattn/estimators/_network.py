@@ -110,6 +110,17 @@ class NetworkForecaster(BaseForecaster):
         return int(rs)
 
     # -------------------------------------------------------------- training
+    def _member_seeds(self, n_members: int) -> list[int | None]:
+        """Seeds of the ensemble members: the estimator's own seed first."""
+        seed = self._seed()
+        if seed is None:
+            return [None] * n_members
+        seeds: list[int | None] = [seed]
+        for k in range(1, n_members):
+            state = np.random.SeedSequence([seed, k]).generate_state(1)[0]
+            seeds.append(int(state) & 0x7FFFFFFF)
+        return seeds
+
     def _fit_network(
         self,
         values: np.ndarray,
@@ -120,44 +131,74 @@ class NetworkForecaster(BaseForecaster):
         target_span: int = 1,
         significance: float | None = None,
         validate_initial: bool,
-    ) -> None:
-        """Run the fit pipeline on ``values``/``targets`` and store its result."""
-        fit: NetworkFit = fit_network(
-            values,
-            targets,
-            self.config_,
-            horizon=horizon,
-            target_offset=target_offset,
-            target_span=target_span,
-            validation_fraction=self.validation_fraction,
-            early_stopping=self.early_stopping,
-            significance=significance,
-            seed=self._seed(),
-            validate_initial=validate_initial,
-            loop={
-                "max_epochs": self.max_epochs,
-                "batch_size": self.batch_size,
-                "learning_rate": self.learning_rate,
-                "weight_decay": self.weight_decay,
-                "n_iter_no_change": self.n_iter_no_change,
-                "tol": self.tol,
-                "device": self.device,
-                "verbose": self.verbose,
-                "max_steps_per_epoch": self.max_steps_per_epoch,
-            },
-        )
+        scale_targets: Any = None,
+        scale_channels: bool = False,
+    ) -> NetworkFit:
+        """Run the fit pipeline once per ensemble member and store the results.
+
+        The first member is ``module_`` and gives the loss curves; further
+        members (``n_ensemble > 1``) are kept as weights in ``_members`` and
+        their outputs averaged with it at prediction. Returns the first
+        member's fit.
+        """
+        n_members = int(getattr(self, "n_ensemble", 1))
+        fits: list[NetworkFit] = []
+        for seed in self._member_seeds(n_members):
+            fits.append(
+                fit_network(
+                    values,
+                    targets,
+                    self.config_,
+                    horizon=horizon,
+                    target_offset=target_offset,
+                    target_span=target_span,
+                    validation_fraction=self.validation_fraction,
+                    early_stopping=self.early_stopping,
+                    significance=significance,
+                    seed=seed,
+                    validate_initial=validate_initial,
+                    scale_targets=scale_targets,
+                    scale_channels=scale_channels,
+                    loop={
+                        "max_epochs": self.max_epochs,
+                        "batch_size": self.batch_size,
+                        "learning_rate": self.learning_rate,
+                        "weight_decay": self.weight_decay,
+                        "n_iter_no_change": self.n_iter_no_change,
+                        "tol": self.tol,
+                        "device": self.device,
+                        "verbose": self.verbose,
+                        "max_steps_per_epoch": self.max_steps_per_epoch,
+                    },
+                )
+            )
+        fit = fits[0]
         self.module_ = fit.module
+        # A plain list: kept in the model file's header, not as a tensor.
+        self._channel_scale = (
+            None if fit.channel_scale is None else [float(v) for v in fit.channel_scale]
+        )
+        self._members = [
+            {
+                k: v.detach().cpu().numpy().copy()
+                for k, v in f.module.state_dict().items()
+            }
+            for f in fits[1:]
+        ]
         self.linear_skip_fit_ = fit.linear_skip_fit
         self.start_test_ = fit.start_test
         self.device_ = str(resolve_device(self.device))
         self.loss_curve_ = fit.train.loss_curve
         self.validation_scores_ = fit.train.validation_scores
         self.best_epoch_ = fit.train.best_epoch
+        self.ensemble_best_epochs_ = [f.train.best_epoch for f in fits]
         self.n_epochs_ = fit.train.n_epochs
         self.stopped_reason_ = fit.train.stopped_reason
         self.best_validation_score_ = fit.train.best_validation
-        self.fit_time_ = fit.train.fit_time_s
+        self.fit_time_ = float(sum(f.train.fit_time_s for f in fits))
         self.n_params_ = fit.n_params
+        self._task_records = [f.task_tests for f in fits]
+        return fit
 
     def _record_data_hash(self, *arrays: np.ndarray) -> None:
         digest = hashlib.sha256()
@@ -191,8 +232,50 @@ class NetworkForecaster(BaseForecaster):
         self, context: np.ndarray, values: np.ndarray
     ) -> dict[str, np.ndarray]:
         """Network outputs for the windows ending at every row, after ``context``."""
+        scale = self._scale_of_channels()
+        if scale is not None:
+            # The network works on each channel divided by its training scale.
+            context = (context / scale).astype(np.float32)
+            values = (values / scale).astype(np.float32)
         windows = windows_ending_at_rows(context, values, self.window_length)
-        return predict_module(self.module_, windows, device=self.device)
+        out = predict_module(self.module_, windows, device=self.device)
+        members = getattr(self, "_members", None) or []
+        if members:
+            out = self._ensemble_average(out, members, windows)
+        if scale is not None:
+            out = self._to_data_units(out, scale)
+        return out
+
+    def _scale_of_channels(self) -> np.ndarray | None:
+        """Per-channel scale of the network's inputs and forecasts (or None)."""
+        scale = getattr(self, "_channel_scale", None)
+        return None if scale is None else np.asarray(scale, dtype=np.float64)
+
+    def _to_data_units(
+        self, out: dict[str, np.ndarray], scale: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Multiply the forecasts of input channels back by their scale."""
+        for t in self.config_.tasks:
+            if t.target_channels is None:
+                continue
+            s = scale[list(t.target_channels)].astype(np.float32)  # (T,)
+            o = out[t.name]  # (N, H, T) or (N, H, T, Q)
+            out[t.name] = o * (s if o.ndim == 3 else s[:, None])
+        return out
+
+    def _ensemble_average(
+        self, out: dict[str, np.ndarray], members: list, windows: Any
+    ) -> dict[str, np.ndarray]:
+        """Average the outputs of every member (probabilities, variances, values)."""
+        total = {k: v.astype(np.float64) for k, v in out.items()}
+        for state in members:
+            module = TemporalAttentionNet(self.config_, generator=torch.Generator())
+            module.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+            member = predict_module(module.eval(), windows, device=self.device)
+            for k, v in member.items():
+                total[k] += v
+        n = len(members) + 1
+        return {k: (v / n).astype(np.float32) for k, v in total.items()}
 
     # ------------------------------------------------------------- explaining
     def attention_weights(
@@ -226,6 +309,9 @@ class NetworkForecaster(BaseForecaster):
             values, index, _ = self._check_new(X, "X")
             window = values[-self.window_length :].astype(np.float32)
             stamps = index[-len(window) :]
+        scale = self._scale_of_channels()
+        if scale is not None:
+            window = (window / scale).astype(np.float32)
         windows = windows_ending_at_rows(window[:-1], window[-1:], self.window_length)
         dev = next(self.module_.parameters()).device
         x = torch.from_numpy(windows.get_batch(np.arange(1))[0]).to(dev)

@@ -83,15 +83,21 @@ class AttentionForecaster(SupervisedFace, NetworkForecaster):
         the random walk usually wins. It applies to forecast series only
         (in supervised mode the targets are not input columns).
     significance : float or None, default=None
-        Forecasting mode with early stopping: ask for evidence before leaving
-        the random walk. A one-sided Diebold-Mariano test at this level, on
-        the held-out windows (squared errors of the point forecast, one loss
-        per window, ``h = horizon`` for the overlap of the windows), must show
-        (1) that the linear skip's ridge start beats the last value, else the
-        skip starts at zero, and (2) that the trained weights beat their
-        start, else the start is kept. With fewer than ``2 * horizon``
-        held-out windows there is no evidence and the start is kept. None
-        keeps whichever has the lower held-out loss. On near-random-walk
+        Ask for evidence before leaving the random walk. The held-out windows
+        are split in time: the first half chooses the start and the best
+        epoch, the later half only tests, so that the p-values come from
+        windows that selected nothing. A one-sided Diebold-Mariano test at
+        this level on the test windows (squared errors of the point forecast,
+        one loss per window, ``h = horizon`` for the overlap of the windows)
+        must show (1) that the linear skip's ridge start beats the last
+        value, else the skip starts at zero, and (2) that the trained weights
+        beat their start, else the start is kept. With fewer than
+        ``2 * horizon`` test windows there is no evidence and the start is
+        kept; without any (``early_stopping=False`` or too few windows) the
+        start is kept with a warning. In supervised mode (given ``y``) each
+        task is tested against its own start, as in
+        :class:`~tsattn.MultiTaskForecaster`. None keeps whichever has the
+        lower held-out loss. On near-random-walk
         series a small held-out gain is often noise that does not carry over;
         ``significance=0.05`` asks for evidence first.
     tasks : dict or None, default=None
@@ -143,7 +149,11 @@ class AttentionForecaster(SupervisedFace, NetworkForecaster):
     mode_ : {"forecast", "supervised"}
         How the model was fitted.
     loss_curve_, validation_scores_ : list of float
-        Training and validation loss per epoch.
+        Training and validation loss per epoch. In forecasting mode the
+        errors are per-channel normalised (each series divided by the
+        standard deviation of its one-step changes on the training rows), so
+        that every series counts equally in the loss, early stopping and the
+        significance tests; forecasts and metrics stay in the data's units.
     best_epoch_, n_epochs_ : int
         Epoch whose weights were kept, and epochs run.
     n_params_ : int
@@ -383,6 +393,8 @@ class AttentionForecaster(SupervisedFace, NetworkForecaster):
             significance=self.significance,
             # The network starts at the last value, a sound fallback: score it.
             validate_initial=True,
+            # Loss, early stopping and tests on per-channel normalised errors.
+            scale_channels=True,
         )
         self._reset(values, index)
         self._record_data_hash(values)

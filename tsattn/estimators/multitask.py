@@ -10,15 +10,16 @@ one shared output layer or a head per task.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from tsattn._validation import Interval
 from tsattn.data import as_frame, as_history, continuation_problem, future_index
 from tsattn.estimators._network import NetworkForecaster
 from tsattn.nn.config import LOSSES, TaskSpec
-from tsattn.targets import target_to_prices
+from tsattn.targets import check_target_loss, target_to_prices
 
 __all__ = ["MultiTaskForecaster", "SupervisedFace"]
 
@@ -62,18 +63,28 @@ class SupervisedFace:
         self._y_1d = y_1d
         self._y_meta = y_meta
         specs = task_specs(self.tasks, y_columns)
+        check_task_targets(y, specs, y_columns)
         self._task_columns = [[j] for j in range(len(specs))]
-        self._y_shift, self._y_scale = target_scaling(y_values, specs)
         self.config_ = self._net_config(values.shape[1], tuple(specs), revin=False)
-        self._fit_network(
+        fit = self._fit_network(
             values,
-            (y_values - self._y_shift) / self._y_scale,
+            y_values,
             horizon=1,
             target_offset=-1,
             target_span=target_span(y_meta, self.target_names_),
-            # Supervised heads start random: only trained weights are candidates.
-            validate_initial=False,
+            significance=getattr(self, "significance", None),
+            # Every head starts at its task's trivial baseline: score it as epoch 0.
+            validate_initial=True,
+            # Scaling statistics from the training windows' targets only.
+            scale_targets=lambda y_train: target_scaling(y_train, specs),
         )
+        self._y_shift, self._y_scale = fit.target_shift, fit.target_scale
+        records = self.__dict__.pop("_task_records", [])
+        self.task_tests_ = {
+            name: [r[spec.name] for r in records if spec.name in r]
+            for name, spec in zip(self.target_names_, specs)
+            if any(spec.name in r for r in records)
+        }
         self._reset(values, index)
         self._record_data_hash(values, y_values)
         self._record_fit_params()
@@ -196,6 +207,26 @@ max_steps_per_epoch, device, random_state, verbose
         the last in time; training targets end before the first validation
         target looks at any data (the span of ``make_targets``' targets is
         read from ``y``).
+    significance : float or None, default=None
+        Ask each task for evidence before leaving its start. Every task's
+        output starts at its trivial baseline (a return at its training mean,
+        a direction at its training base rate, a variance at its training
+        unconditional variance) and early stopping scores that start as
+        epoch 0. With ``significance`` the validation windows are split in
+        time: the first part chooses the best epoch, the later part tests.
+        A task keeps its trained output only when a one-sided Diebold-Mariano
+        test at this level on its own per-window loss (QLIKE for a variance,
+        log loss for a direction, squared error otherwise; ``h`` from the
+        overlap of the targets) says it beats its start; otherwise its output
+        goes back to the start. Without test windows every task keeps its
+        start, with a warning. None keeps the best validation epoch.
+    n_ensemble : int, default=1
+        Networks fitted with seeds derived from ``random_state`` and averaged
+        at prediction (probabilities for ``bce``, variances for ``qlike``,
+        values otherwise), so that the result does not hinge on one seed.
+        Fitting takes ``n_ensemble`` times as long. ``module_``, the loss
+        curves and ``attention_weights`` are those of the first member (seeded
+        with ``random_state`` itself).
 
     Attributes
     ----------
@@ -204,6 +235,13 @@ n_params_, n_features_in_
         As for :class:`~tsattn.AttentionForecaster`.
     target_names_ : list of str
         The ``y`` columns.
+    task_tests_ : dict of str to list of dict
+        With ``significance``: per ``y`` column, one record per ensemble
+        member of the test of its trained output against its start
+        (``"statistic"``, ``"p_value"``, ``"n_windows"``, ``"kept"``:
+        ``"trained"`` or ``"start"``); empty otherwise.
+    ensemble_best_epochs_ : list of int
+        Best epoch of every ensemble member (0: it kept its start).
 
     Examples
     --------
@@ -219,6 +257,12 @@ n_params_, n_features_in_
     """
 
     _fit_defining = ("window_length",)
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **NetworkForecaster._parameter_constraints,
+        "significance": [None, Interval(float, 0.0, 1.0, closed="neither")],
+        "n_ensemble": [Interval(int, 1, None)],
+    }
 
     def __init__(
         self,
@@ -247,7 +291,11 @@ n_params_, n_features_in_
         device: str = "auto",
         random_state: int | None = None,
         verbose: int = 0,
+        significance: float | None = None,
+        n_ensemble: int = 1,
     ):
+        self.significance = significance
+        self.n_ensemble = n_ensemble
         self.tasks = tasks
         self.window_length = window_length
         self.d_model = d_model
@@ -435,6 +483,25 @@ def task_specs(tasks: Mapping[Any, Any] | None, y_columns: list[Any]) -> list[Ta
             )
         )
     return specs
+
+
+def check_task_targets(y: Any, specs: list[TaskSpec], columns: list[Any]) -> None:
+    """Raise when a task's loss cannot score its ``y`` column's kind.
+
+    Each column is checked alone with :func:`tsattn.targets.check_target_loss`
+    (``qlike`` only on a variance, ``bce`` only on a direction); the kinds
+    come from :func:`tsattn.make_targets`' metadata or the column names.
+    """
+    if not isinstance(y, (pd.Series, pd.DataFrame)):
+        return
+    frame = y.to_frame() if isinstance(y, pd.Series) else y
+    meta = dict(getattr(y, "attrs", {}).get("tsattn_targets", {}) or {})
+    known = meta.get("columns", {})
+    for j, (spec, col) in enumerate(zip(specs, columns)):
+        one = pd.DataFrame({col: frame.iloc[:, j].to_numpy()})
+        if col in known:
+            one.attrs["tsattn_targets"] = {**meta, "columns": {col: known[col]}}
+        check_target_loss(one, spec.loss)
 
 
 def target_span(meta: Mapping[str, Any] | None, names: list[str]) -> int:

@@ -9,6 +9,7 @@ with ``h = horizon`` (the windows overlap by ``horizon - 1`` steps).
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 from typing import Any
@@ -18,6 +19,8 @@ import torch
 from torch import nn
 
 from tsattn.fitting.loop import predict_module
+from tsattn.fitting.starts import window_targets
+from tsattn.nn.losses import elementwise_loss
 from tsattn.stats import dm_test
 
 
@@ -115,6 +118,14 @@ def prefer_if_significant(
     }
 
 
+def zero_linear_skip(module: nn.Module) -> None:
+    """Set every linear skip of ``module`` to zero (the last-value start)."""
+    with torch.no_grad():
+        for skip in module.skips or ():
+            nn.init.zeros_(skip.weight)
+            nn.init.zeros_(skip.bias)
+
+
 def gate_linear_skip(
     module: nn.Module,
     fits: list[dict[str, Any]],
@@ -126,16 +137,18 @@ def gate_linear_skip(
     """Keep the linear skip's ridge start only if it beats the last value.
 
     ``fits`` is the estimator's ``linear_skip_fit_`` (one dict per task); the
-    first entry gets the test's ``"p_value"``, and ``"kept"`` becomes
+    first entry gets the test's ``"p_value"`` (NaN when the zero map was
+    already chosen, so nothing was tested), and ``"kept"`` becomes
     ``"zero"`` (with the skip zeroed in ``module``) when the ridge start is not
     significantly better than the zero map on ``windows``.
     """
-    if not fits or fits[0]["kept"] != "ridge":
+    if not fits:
+        return
+    if fits[0]["kept"] != "ridge":  # the zero map won the selection: nothing to test
+        fits[0]["p_value"] = math.nan
         return
     ridge = module_state(module)
-    for skip in module.skips:
-        nn.init.zeros_(skip.weight)
-        nn.init.zeros_(skip.bias)
+    zero_linear_skip(module)
     zero = module_state(module)
     test = prefer_if_significant(
         module, ridge, zero, windows, horizon=horizon, level=level
@@ -143,3 +156,108 @@ def gate_linear_skip(
     fits[0]["p_value"] = test["p_value"]
     if not test["better"]:
         fits[0]["kept"] = "zero"
+
+
+def task_window_losses(module: nn.Module, windows: Any) -> dict[str, np.ndarray]:
+    """Each task's own loss per window, for tasks that do not forecast channels.
+
+    ``qlike`` for a variance, log loss (``bce`` on the logit) for a
+    direction, and the squared error of the point output (the median for
+    ``pinball``, the mean for ``gaussian_nll``) for the other losses.
+    Missing targets are left out of a window's mean; a window without any
+    target is NaN.
+
+    Returns
+    -------
+    dict of str to ndarray of float64, shape (n_windows,)
+        Per task name.
+    """
+    tasks = [t for t in module.config.tasks if t.target_channels is None]
+    out = predict_module(module, windows, link=False)  # bce: logits
+    y_all = window_targets(windows)  # (n, H, T_total)
+    losses: dict[str, np.ndarray] = {}
+    c0 = 0
+    for t in module.config.tasks:
+        y = y_all[:, : t.horizon, c0 : c0 + t.n_targets]  # (n, H, T)
+        c0 += t.n_targets
+        if t not in tasks:
+            continue
+        pred = torch.as_tensor(out[t.name], dtype=torch.float64)
+        target = torch.as_tensor(y)
+        observed = torch.isfinite(target)
+        safe = torch.where(observed, target, 1.0 if t.loss == "qlike" else 0.0)
+        if t.loss in ("bce", "qlike"):
+            per = elementwise_loss(t, pred, safe)
+        else:
+            point = pred
+            if t.loss == "pinball":
+                point = pred[..., list(t.quantiles).index(0.5)]
+            elif t.loss == "gaussian_nll":
+                point = pred[..., 0]
+            per = (point - safe).square()
+        per = torch.where(observed, per, torch.nan).reshape(len(target), -1).numpy()
+        with warnings.catch_warnings():  # a window without targets gives NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            losses[t.name] = np.nanmean(per, axis=1)
+    return losses
+
+
+def one_sided_dm(d: np.ndarray, horizon: int) -> tuple[float, float, int]:
+    """Statistic, p-value and size of the test that ``d`` is negative on average.
+
+    NaN entries are dropped; with fewer than ``2 * horizon`` differences the
+    statistic and p-value are NaN (no evidence).
+    """
+    d = d[np.isfinite(d)]
+    try:
+        stat, p_value = dm_test(d, horizon, "less")
+    except ValueError:  # fewer than 2 * horizon windows: no evidence
+        stat = p_value = math.nan
+    return float(stat), float(p_value), int(d.size)
+
+
+def test_tasks_against_starts(
+    module: nn.Module,
+    starts: list[np.ndarray],
+    windows: Any,
+    *,
+    horizon: int,
+    level: float,
+) -> dict[str, dict[str, Any]]:
+    """Keep each task's trained output only if it beats its start significantly.
+
+    For every task that does not forecast input channels, a one-sided
+    Diebold-Mariano test (``h = horizon``) on the task's own per-window
+    loss (:func:`task_window_losses`) compares the trained output with the
+    start (:func:`tsattn.fitting.starts.task_start`); a task without
+    significant evidence at ``level`` has its head set back to the start
+    (zero output weights, start bias).
+
+    Returns
+    -------
+    dict
+        Per task name: ``"statistic"``, ``"p_value"``, ``"n_windows"`` and
+        ``"kept"`` (``"trained"`` or ``"start"``).
+    """
+    trained = task_window_losses(module, windows)
+    at_start = copy.deepcopy(module)
+    for i, t in enumerate(module.config.tasks):
+        if t.target_channels is None:
+            at_start.heads.start_task_at(i, torch.as_tensor(starts[i]))
+    start_losses = task_window_losses(at_start, windows)
+    tests: dict[str, dict[str, Any]] = {}
+    for i, t in enumerate(module.config.tasks):
+        if t.target_channels is not None:
+            continue
+        stat, p_value, n = one_sided_dm(trained[t.name] - start_losses[t.name], horizon)
+        kept = "trained" if p_value < level else "start"
+        if kept == "start":
+            module.heads.start_task_at(i, torch.as_tensor(starts[i]))
+        tests[t.name] = {
+            "statistic": stat,
+            "p_value": p_value,
+            "n_windows": n,
+            "kept": kept,
+        }
+    module.eval()
+    return tests

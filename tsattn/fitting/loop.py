@@ -40,6 +40,7 @@ __all__ = [
     "predict_module",
     "resolve_device",
     "split_targets_by_columns",
+    "tolerance_floor",
 ]
 
 LR_SCHEDULES = ("cosine", "none")
@@ -432,7 +433,9 @@ def fit_module(
     tol : float
         Minimum relative decrease, ``tol * |best loss so far|``, that counts as
         an improvement. Relative, so that it means the same whatever the units
-        of the targets (returns of 1e-2 have losses of 1e-4).
+        of the targets (returns of 1e-2 have losses of 1e-4). Raised to the
+        resolution of the computation when smaller (see
+        :func:`tolerance_floor`: bf16's epsilon under CUDA autocast).
     shuffle : bool
         Shuffle the training windows each epoch.
     device : str, torch.device or None
@@ -479,7 +482,9 @@ def fit_module(
     -----
     With validation windows, the weights of the best validation epoch are
     restored on return, also after early stopping or a KeyboardInterrupt.
-    The module is left in eval mode.
+    The module is left in eval mode. A KeyboardInterrupt is not swallowed:
+    after that clean stop it propagates, carrying the record so far as its
+    ``train_result`` attribute.
     """
     _check_fit_args(
         max_epochs=max_epochs,
@@ -506,6 +511,8 @@ def fit_module(
         _check_windows("val_windows", val_windows)
     dev = resolve_device(device)
     rng, seed = _rngs(random_state)
+    # Never ask for an improvement finer than the losses can resolve (bf16 on CUDA).
+    tol = max(float(tol), tolerance_floor(dev, module))
 
     steps_per_epoch = -(-n_train // batch_size)
     if max_steps_per_epoch is not None:
@@ -571,13 +578,30 @@ def fit_module(
                         "early_stopping" if has_val else "training_loss_plateau"
                     )
                     break
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as interrupt:
+            # Stop cleanly (best weights restored, module in eval mode), then
+            # let the interrupt through: a Ctrl-C must reach the caller.
             result.stopped_reason = "interrupted"
             result.n_steps = loop.n_steps
+            _finish(module, result, has_val, best_state, best)
+            interrupt.train_result = result  # type: ignore[attr-defined]
+            raise
         finally:
             if bar is not None:
                 bar.close()
             result.fit_time_s = time.perf_counter() - start_time
+    _finish(module, result, has_val, best_state, best)
+    return result
+
+
+def _finish(
+    module: nn.Module,
+    result: TrainResult,
+    has_val: bool,
+    best_state: dict[str, torch.Tensor] | None,
+    best: float,
+) -> None:
+    """Restore the best validation weights and leave the module in eval mode."""
     if has_val:
         if best_state is not None:
             module.load_state_dict(best_state)
@@ -585,7 +609,20 @@ def fit_module(
         elif result.validation_scores:
             result.best_validation = min(result.validation_scores)
     module.eval()
-    return result
+
+
+def tolerance_floor(device: torch.device, module: nn.Module) -> float:
+    """Smallest relative improvement the losses can resolve on ``device``.
+
+    Under bf16 autocast (CUDA) the outputs carry 8 mantissa bits, so a
+    relative change below bf16's machine epsilon is rounding, not progress;
+    otherwise the epsilon of the parameters' dtype.
+    """
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return float(torch.finfo(torch.bfloat16).eps)
+    first = next(module.parameters(), None)
+    dtype = first.dtype if first is not None else torch.float32
+    return float(torch.finfo(dtype).eps) if dtype.is_floating_point else 0.0
 
 
 def _check_fit_args(

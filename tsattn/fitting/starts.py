@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from tsattn.nn.heads import POSITIVE_EPS
 from tsattn.nn.net import last_observed
 
 DEFAULT_ALPHAS: tuple[float, ...] = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
@@ -254,3 +255,96 @@ def fit_linear_skip(
             skip.bias.copy_(torch.as_tensor(coef[-1], dtype=dtype, device=dev))
         fits.append(LinearSkipFit(t.name, alpha, kept, gcv, scores, mom.rows))
     return fits
+
+
+# --------------------------------------------------------------- task starts
+def inverse_softplus(y: np.ndarray) -> np.ndarray:
+    """Return the raw value whose softplus is ``y`` (> 0)."""
+    y = np.asarray(y, dtype=np.float64)
+    return y + np.log(-np.expm1(-y))
+
+
+def task_start(
+    loss: str, target: np.ndarray, quantiles: Sequence[float] = ()
+) -> np.ndarray:
+    """Raw output values of a task's trivial baseline, from its training targets.
+
+    Parameters
+    ----------
+    loss : str
+        The task's loss.
+    target : ndarray
+        The task's finite training targets, in the units the network sees
+        (scaled for the regression losses).
+    quantiles : sequence of float
+        The pinball levels.
+
+    Returns
+    -------
+    ndarray of float64, shape (outputs_per_target,)
+        ``mse``/``mae``/``huber``: the training mean. ``pinball``: the
+        training quantiles (the lowest, then the inverse softplus of the
+        steps between them). ``gaussian_nll``: the mean and the inverse
+        softplus of the variance. ``bce``: the log-odds of the training base
+        rate. ``qlike``: the inverse softplus of the training mean variance
+        (the unconditional variance).
+    """
+    y = np.asarray(target, dtype=np.float64)
+    y = y[np.isfinite(y)]
+    floor = 1e-6
+    if loss == "bce":
+        p = float(np.clip(y.mean(), 1e-4, 1 - 1e-4)) if y.size else 0.5
+        return np.array([np.log(p / (1 - p))])
+    if loss == "qlike":
+        mean = float(y.mean()) if y.size else 1.0
+        return inverse_softplus(np.array([max(mean - POSITIVE_EPS, floor)]))
+    if loss == "pinball":
+        qs = np.quantile(y, quantiles) if y.size else np.zeros(len(quantiles))
+        steps = np.maximum(np.diff(qs), floor)
+        return np.concatenate([qs[:1], inverse_softplus(steps)])
+    mean = float(y.mean()) if y.size else 0.0
+    if loss == "gaussian_nll":
+        var = float(y.var()) if y.size > 1 else 1.0
+        return np.array([mean, float(inverse_softplus(max(var - POSITIVE_EPS, floor)))])
+    return np.array([mean])
+
+
+def window_targets(windows: Any) -> np.ndarray:
+    """Targets ``(n_windows, H, T)`` of every window, in order (float64)."""
+    n = len(windows)
+    parts = []
+    for lo in range(0, n, 4096):
+        _, y = windows.get_batch(np.arange(lo, min(lo + 4096, n)))
+        parts.append(np.asarray(y, dtype=np.float64))
+    return np.concatenate(parts)
+
+
+def start_task_heads(module: nn.Module, train: Any) -> list[np.ndarray]:
+    """Start every task that does not forecast an input channel at its baseline.
+
+    Each such task's output weights become zero and its output bias the raw
+    value of :func:`task_start` on the training windows' targets, so the
+    network outputs the trivial baseline (the training mean, base rate or
+    unconditional variance) until training moves it.
+
+    Returns
+    -------
+    list of ndarray
+        Per task in ``module.config.tasks`` order, the raw start values
+        (empty for tasks that forecast input channels).
+    """
+    tasks = module.config.tasks
+    if all(t.target_channels is not None for t in tasks):
+        return [np.empty(0) for _ in tasks]
+    y = window_targets(train)  # (n, H, T_total)
+    starts, c0 = [], 0
+    for i, t in enumerate(tasks):
+        cols = y[:, : t.horizon, c0 : c0 + t.n_targets]
+        c0 += t.n_targets
+        if t.target_channels is not None:
+            starts.append(np.empty(0))
+            continue
+        raw = task_start(t.loss, cols.ravel(), t.quantiles)
+        module.heads.start_task_at(i, torch.as_tensor(raw, dtype=torch.float32))
+        starts.append(raw)
+    return starts

@@ -135,6 +135,46 @@ class TaskHeads(nn.Module):
                 head.out.weight.zero_()
                 head.out.bias.zero_()
 
+    @torch.no_grad()
+    def start_task_at(self, task: int, bias: torch.Tensor) -> None:
+        """Make task ``task`` output the constant raw values ``bias``.
+
+        The task's output weights become zero and its output bias ``bias``
+        (one value per raw output of a step and target, e.g. the log-odds of
+        a base rate), so the network starts at that constant whatever the
+        encoding; training then moves the weights off zero.
+
+        Parameters
+        ----------
+        task : int
+            Index of the task in ``config.tasks``.
+        bias : torch.Tensor
+            ``(outputs_per_target,)`` raw values, repeated over the task's
+            steps and targets.
+        """
+        spec = self.tasks[task]
+        if spec.target_channels is not None:
+            raise ValueError(
+                f"Task {spec.name!r} forecasts input channels; it starts at the "
+                "last value, not at a constant."
+            )
+        bias = torch.as_tensor(bias, dtype=torch.float32).reshape(-1)
+        if bias.numel() != spec.outputs_per_target:
+            raise ValueError(
+                f"Task {spec.name!r} has {spec.outputs_per_target} raw output(s) per "
+                f"step and target; got a start of {bias.numel()} value(s)."
+            )
+        values = bias.repeat(spec.horizon * spec.n_targets)  # (n_outputs,)
+        if self.single:
+            lo = sum(self.sizes[:task])
+            rows = slice(lo, lo + self.sizes[task])
+            self.shared.weight[rows].zero_()
+            self.shared.bias[rows] = values.to(self.shared.bias)
+            return
+        out = self.heads[task].out
+        out.weight.zero_()
+        out.bias.copy_(values.to(out.bias))
+
     def forward(self, enc: torch.Tensor) -> dict[str, torch.Tensor]:
         """Return raw outputs ``(B, H, T, K)`` per task name."""
         B = enc.shape[0]
