@@ -31,7 +31,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from tsattn import make_stock_like, make_targets
-from tsattn.backtest_tasks import backtest_tasks
+from tsattn.backtesting import backtest_tasks
 from tsattn.baselines import (
     BaseRateForecaster,
     EWMAVarianceForecaster,

@@ -42,7 +42,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from benchmarks.bench_multitask import RET, UP, VAR, _baselines, _score, _targets
-from tsattn.backtest_tasks import backtest_tasks
+from tsattn.backtesting import backtest_tasks
 from tsattn.datasets import load_exchange_rate
 from tsattn.estimators import MultiTaskForecaster
 from tsattn.features import PriceFeatures

@@ -201,7 +201,6 @@ def _error(capsys, argv):
         ("ohlcv", "return", ["--models", "garch,mha"], "volatility baseline"),
         ("ohlcv", "return", ["--folds", "12"], "DATA is too short: 300 rows"),
         ("ohlcv", "return", ["--heads", "3"], "must be a multiple of --heads 3"),
-        ("ohlcv", "return", ["--significance", "0.05"], "applies to price forecasts"),
     ],
 )
 def test_bad_task_input_gets_one_error_line(ohlcv, capsys, data, tasks, extra, match):
@@ -218,3 +217,15 @@ def test_unknown_task_is_named(ohlcv, capsys):
 def test_task_options_need_tasks(ohlcv, capsys):
     line = _error(capsys, ["backtest", ohlcv["ohlcv"], "--loss", "return=mae"])
     assert "--loss applies to --tasks" in line
+
+
+@pytest.mark.parametrize(
+    ("extra", "level"), [([], 0.05), (["--significance", "0.1"], 0.1)]
+)
+def test_task_networks_leave_their_baselines_only_on_evidence(extra, level):
+    from tsattn.cli.parser import build_parser
+    from tsattn.cli.task_commands import TASK_SIGNIFICANCE, _network_params
+
+    args = build_parser().parse_args(["backtest", "x.csv", "--tasks", "return", *extra])
+    assert _network_params(args)["significance"] == level
+    assert TASK_SIGNIFICANCE == 0.05

@@ -108,8 +108,9 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
         "--significance",
         type=_level,
         metavar="P",
-        help="leave the random walk only when a Diebold-Mariano test on the "
-        "held-out windows shows a gain at this level, e.g. 0.05 (off)",
+        help="leave the start (the random walk; with --tasks each task's trivial "
+        "baseline) only when a Diebold-Mariano test on held-out windows shows a "
+        "gain at this level, e.g. 0.05 (off for price forecasts, 0.05 with --tasks)",
     )
     add(
         "--max-steps-per-epoch",
