@@ -65,6 +65,8 @@ def _attention(seed: int, args: argparse.Namespace, **arch) -> Pipeline:
         patch_len=8,
         max_epochs=args.epochs,
         max_steps_per_epoch=args.max_steps,
+        significance=args.significance,
+        n_ensemble=args.n_ensemble,
         random_state=seed,
         **arch,
     )
@@ -205,6 +207,13 @@ def main() -> None:
         default=["mha_multi"],
         choices=["mha_multi", "sa_multi", "mha_single"],
     )
+    parser.add_argument(
+        "--significance",
+        type=float,
+        default=0.05,
+        help="per-task evidence level of the network (the CLI's default)",
+    )
+    parser.add_argument("--n-ensemble", type=int, default=1)
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--max-steps", type=int, default=60)
