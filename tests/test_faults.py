@@ -321,7 +321,7 @@ KW = dict(horizon=1, initial=50, step=2)
 def test_failing_series_keeps_every_other_result(n_jobs):
     y = panel()
     good = {"naive": NaiveForecaster(), "drift": DriftForecaster()}
-    reference = backtest(good, y, **KW)  # n_jobs=2 equals 1: test_backtest.py
+    reference = backtest(good, y, **KW)  # n_jobs=2 equals 1: backtesting/test_series.py
     with pytest.warns(BacktestFailureWarning) as record:
         res = backtest({**good, "bad": FailOn(series="b")}, y, n_jobs=n_jobs, **KW)
     # nothing lost: the other models' rows are those of a run without "bad"
