@@ -11,8 +11,9 @@ from typing import Any
 import pandas as pd
 
 from tsattn.cli.columns import _numeric, _split_list, _targets
-from tsattn.cli.console import _Progress
+from tsattn.cli.console import Progress
 from tsattn.cli.files import _write_table
+from tsattn.cli.models import demo_attention, network_params
 from tsattn.cli.tasks import (
     ATTENTION_VARIANTS,
     TASK_BASELINES,
@@ -32,30 +33,6 @@ _FIELDS = ("Open", "High", "Low", "Volume")
 #: Rows scored per fold when --step is not given (per-row targets need more
 #: than a horizon's worth of rows for the tests to mean anything).
 DEFAULT_TASK_STEP = 20
-
-# Attention settings of the demo's multi-task part (sized for two CPU cores).
-_DEMO_TASK_ATTENTION = {
-    "window_length": 64,
-    "d_model": 16,
-    "n_heads": 4,
-    "n_layers": 1,
-    "patch_len": 8,
-    "max_epochs": 10,
-    "max_steps_per_epoch": 25,
-    "batch_size": 64,
-    "n_iter_no_change": 3,
-}
-_QUICK_TASK_ATTENTION = {
-    "window_length": 16,
-    "d_model": 8,
-    "n_heads": 2,
-    "n_layers": 1,
-    "patch_len": 4,
-    "max_epochs": 2,
-    "max_steps_per_epoch": 4,
-    "batch_size": 32,
-    "n_iter_no_change": 2,
-}
 
 
 def ohlcv_frame(frame: pd.DataFrame, target: str | None, missing: str) -> pd.DataFrame:
@@ -112,16 +89,7 @@ def _network_params(args: argparse.Namespace) -> dict[str, Any]:
         raise ValueError("--linear-skip applies to price forecasts, not to --tasks.")
     if getattr(args, "significance", None) is not None:
         raise ValueError("--significance applies to price forecasts, not to --tasks.")
-    return {
-        "window_length": args.window_length,
-        "d_model": args.d_model,
-        "n_heads": args.heads,
-        "n_layers": args.layers,
-        "patch_len": args.patch_len,
-        "max_epochs": args.epochs,
-        "max_steps_per_epoch": args.max_steps_per_epoch,
-        "device": args.device,
-    }
+    return network_params(args)
 
 
 def _check_widths(params: dict[str, Any]) -> None:
@@ -146,7 +114,7 @@ def finish_tasks(
     results_path: Path | None,
     title: str,
     notes: str,
-    progress: _Progress,
+    progress: Progress,
 ) -> None:
     """Print the per-task boards and verdicts, write the results and the report."""
     from tsattn.cli.leaderboard import print_task_boards
@@ -205,7 +173,7 @@ def backtest_tasks_command(
     stages = (
         bool(baselines) + ("mha_wide" in variants) + len(seeds) + (report is not None)
     )
-    progress = _Progress(stages, args.quiet)
+    progress = Progress(stages, args.quiet)
     series = str(args.target or "Close")
     run = run_tasks(
         prices,
@@ -280,13 +248,13 @@ def demo_tasks(
     n_seeds: int,
     report: Path,
     results_path: Path | None,
-    progress: _Progress,
+    progress: Progress,
 ) -> TaskRun:
     """Run the demo's multi-task comparison on generated OHLCV prices."""
     from tsattn.datasets import make_stock_like
 
     n_rows, folds, step, horizon = (400, 3, 20, 5) if quick else (2000, 20, 20, 5)
-    params = dict(_QUICK_TASK_ATTENTION if quick else _DEMO_TASK_ATTENTION)
+    params = demo_attention("tasks", quick)
     params["device"] = "auto"
     tasks = list(parse_tasks("return,direction,volatility"))
     losses = parse_losses(None, tasks)
