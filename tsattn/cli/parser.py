@@ -93,48 +93,15 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     group = net.add_argument_group("attention model")
     add, num = group.add_argument, _positive_int
     d = network_defaults()  # the estimator's defaults are the command's
-    add(
-        "--window-length",
-        type=num,
-        default=d["window_length"],
-        metavar="L",
-        help=f"history rows ({d['window_length']})",
-    )
-    add(
-        "--heads",
-        type=num,
-        default=d["n_heads"],
-        metavar="N",
-        help=f"heads of mha models ({d['n_heads']})",
-    )
-    add(
-        "--d-model",
-        type=num,
-        default=d["d_model"],
-        metavar="D",
-        help=f"embedding width ({d['d_model']})",
-    )
-    add(
-        "--layers",
-        type=num,
-        default=d["n_layers"],
-        metavar="N",
-        help=f"encoder blocks ({d['n_layers']})",
-    )
-    add(
-        "--patch-len",
-        type=num,
-        default=d["patch_len"],
-        metavar="P",
-        help=f"steps per token ({d['patch_len']})",
-    )
-    add(
-        "--epochs",
-        type=num,
-        default=d["max_epochs"],
-        metavar="E",
-        help=f"max epochs ({d['max_epochs']})",
-    )
+    for flag, key, metavar, what in (
+        ("--window-length", "window_length", "L", "history rows"),
+        ("--heads", "n_heads", "N", "heads of mha models"),
+        ("--d-model", "d_model", "D", "embedding width"),
+        ("--layers", "n_layers", "N", "encoder blocks"),
+        ("--patch-len", "patch_len", "P", "steps per token"),
+        ("--epochs", "max_epochs", "E", "max epochs"),
+    ):
+        add(flag, type=num, default=d[key], metavar=metavar, help=f"{what} ({d[key]})")
     add(
         "--linear-skip",
         action="store_true",
