@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 import pytest
+from presets import TINY_CLI
 
 import tsattn
 from tsattn.cli import MODELS, _add_naive_scale, _targets, main, read_data
@@ -15,11 +16,7 @@ from tsattn.persistence import load
 
 N_ROWS = 160
 N_FIT = 140
-TINY = [
-    "--window-length", "16", "--d-model", "8", "--heads", "2", "--layers", "1",
-    "--patch-len", "4", "--epochs", "2", "--max-steps-per-epoch", "3", "--seed", "0",
-    "--threads", "1",
-]  # fmt: skip
+TINY = TINY_CLI
 COMMANDS = ["demo", "fit", "predict", "forecast", "backtest", "report"]
 
 
