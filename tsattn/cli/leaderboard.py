@@ -323,10 +323,8 @@ def print_task_boards(results: pd.DataFrame, *, baseline: Any = "auto") -> None:
 
     Parameters
     ----------
-    results : pandas.DataFrame
-        As for :func:`task_boards`.
-    baseline : "auto" or mapping, default="auto"
-        Reference per task.
+    results, baseline
+        As for :func:`task_verdicts`.
     """
     boards = task_boards(results, baseline=baseline)
     for task, table in boards.items():
