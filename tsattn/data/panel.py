@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsattn.data.history import FLOAT32_MAX, infer_freq
+from tsattn.data.history import infer_freq, outside_float32
 
 __all__ = ["Panel", "to_panel"]
 
@@ -248,12 +248,7 @@ def _to_values(
         overflow = inf32 & np.isfinite(wide)
         if overflow.any():
             r, c = np.argwhere(overflow)[0]
-            raise ValueError(
-                f"{name} column {columns[c]!r} holds {float(wide[r, c])!r} at "
-                f"position {r}, outside the float32 range (|x| <= "
-                f"{FLOAT32_MAX:.3g}). Rescale it (e.g. take logs or divide by a "
-                "constant) before passing it."
-            )
+            raise outside_float32(name, columns[c], float(wide[r, c]), f"position {r}")
     return out
 
 
