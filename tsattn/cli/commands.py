@@ -369,23 +369,24 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_predict(args: argparse.Namespace) -> int:
-    out = _check_output(args.out, "predictions") if args.out else None
+def _saved_model_and_input(args: argparse.Namespace, what: str) -> tuple:
+    """Check the output path, load the model, read DATA as the model's input."""
+    out = _check_output(args.out, what) if args.out else None
     model = _load_model(args.model)
-    frame = _read(args)
-    X = _model_input(model, frame, args.missing)
+    X = _model_input(model, _read(args), args.missing)
     _check_index_kind(model, X)
+    return out, model, X
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    out, model, X = _saved_model_and_input(args, "predictions")
     pred = model.predict(X)
     _emit(pred, out, "predictions", args.quiet)
     return 0
 
 
 def _cmd_forecast(args: argparse.Namespace) -> int:
-    out = _check_output(args.out, "forecast") if args.out else None
-    model = _load_model(args.model)
-    frame = _read(args)
-    X = _model_input(model, frame, args.missing)
-    _check_index_kind(model, X)
+    out, model, X = _saved_model_and_input(args, "forecast")
     last = model.index_[-1]
     new = X[X.index > last]
     if len(new):
