@@ -554,13 +554,8 @@ def test_bad_inputs_errors():
         render_report(results.iloc[:0])
     unnamed = results.astype({"series": object})
     unnamed.loc[3, "series"] = None
-    with pytest.raises(
-        ValueError,
-        match=re.escape(
-            "'series' has missing values (rows [3]); every row needs a model and "
-            "a series."
-        ),
-    ):
+    msg = "'series' has missing values (rows [3]); every row needs a model and a"
+    with pytest.raises(ValueError, match=re.escape(msg + " series.")):
         render_report(unnamed)
     with pytest.raises(ValueError, match="repeat a \\(model, series, cutoff, step\\)"):
         render_report(pd.concat([results, results.iloc[:1]]))
