@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 import pytest
+from presets import TINY_CLI
 
 import tsattn
 from tsattn.cli import MODELS, _add_naive_scale, _targets, main, read_data
@@ -15,11 +16,7 @@ from tsattn.persistence import load
 
 N_ROWS = 160
 N_FIT = 140
-TINY = [
-    "--window-length", "16", "--d-model", "8", "--heads", "2", "--layers", "1",
-    "--patch-len", "4", "--epochs", "2", "--max-steps-per-epoch", "3", "--seed", "0",
-    "--threads", "1",
-]  # fmt: skip
+TINY = TINY_CLI
 COMMANDS = ["demo", "fit", "predict", "forecast", "backtest", "report"]
 
 
@@ -644,3 +641,52 @@ def test_verdict_prefers_a_significant_winner():
     text = _verdict(board)
     assert text.startswith("mha beats naive: MAE 1.0% lower")
     assert "2 models were tested against naive" in text
+
+
+@pytest.mark.parametrize("command", ["fit", "backtest"])
+def test_network_options_default_to_the_estimator(command):
+    from tsattn.cli.models import network_params
+    from tsattn.cli.parser import build_parser
+    from tsattn.estimators import AttentionForecaster
+
+    argv = [command, "data.csv", *(["--out", "m.safetensors"] * (command == "fit"))]
+    params = network_params(build_parser().parse_args(argv))
+    defaults = AttentionForecaster().get_params()
+    assert params == {key: defaults[key] for key in params}
+    assert params["d_model"] == defaults["d_model"]  # no second default in the CLI
+
+
+def test_demo_settings_say_where_they_depart_from_the_estimator():
+    from tsattn.cli.models import demo_attention
+    from tsattn.estimators import AttentionForecaster
+
+    defaults = AttentionForecaster().get_params()
+    prices, tasks = demo_attention("prices", False), demo_attention("tasks", False)
+    assert prices["window_length"] == defaults["window_length"]
+    assert tasks["window_length"] == defaults["window_length"]
+    assert prices["max_epochs"] < defaults["max_epochs"]  # faster, on purpose
+    assert tasks["n_layers"] == 1
+    assert prices["n_layers"] == defaults["n_layers"]
+    assert demo_attention("prices", True) == demo_attention("tasks", True)
+    AttentionForecaster(**prices)  # every key is a parameter of the estimator
+
+
+def test_progress_writes_one_line_per_stage_and_nothing_when_quiet(capsys):
+    from tsattn.cli.console import Progress
+
+    progress = Progress(2, quiet=False)
+    for label in ("load", "fit"):
+        with progress.stage(label):
+            pass
+    progress.say("written")
+    err = capsys.readouterr().err
+    assert re.findall(r"^tsattn: \[(\d)/2\] (\w+) \.\.\.$", err, re.M) == [
+        ("1", "load"),
+        ("2", "fit"),
+    ]
+    assert re.findall(r"^tsattn: \[(\d)/2\] done in \d", err, re.M) == ["1", "2"]
+    assert err.splitlines()[-1] == "tsattn: written"
+    quiet = Progress(2, quiet=True)
+    with quiet.stage("load"):
+        quiet.say("written")
+    assert capsys.readouterr().err == ""

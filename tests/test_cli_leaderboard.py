@@ -151,7 +151,7 @@ def test_task_boards_and_printout(task_results, capsys):
 def test_write_outputs_gives_a_task_frame_the_multi_task_outputs(
     task_results, tmp_path, capsys
 ):
-    from tsattn.cli.console import _Progress
+    from tsattn.cli.console import Progress
     from tsattn.cli.leaderboard import _write_outputs, task_verdicts
 
     report = tmp_path / "tasks.html"
@@ -162,7 +162,7 @@ def test_write_outputs_gives_a_task_frame_the_multi_task_outputs(
         title="tasks",
         attention=None,
         notes=None,
-        progress=_Progress(1, quiet=True),
+        progress=Progress(1, quiet=True),
     )
     out = capsys.readouterr().out
     assert "variance: qlike (lower is better), reference garch" in out

@@ -4,6 +4,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 import pytest
+from presets import TINY_CLI, TINY_NETWORK
 from sklearn.dummy import DummyRegressor
 
 import tsattn.cli.tasks as cli_tasks
@@ -18,20 +19,8 @@ from tsattn.cli.tasks import (
 )
 from tsattn.datasets import make_stock_like
 
-TINY = [
-    "--window-length", "16", "--d-model", "8", "--heads", "2", "--layers", "1",
-    "--patch-len", "4", "--epochs", "2", "--max-steps-per-epoch", "3", "--seed", "0",
-    "--threads", "1", "--folds", "3", "--horizon", "5",
-]  # fmt: skip
-TINY_PARAMS = {
-    "window_length": 16,
-    "d_model": 8,
-    "n_heads": 2,
-    "n_layers": 1,
-    "patch_len": 4,
-    "max_epochs": 1,
-    "max_steps_per_epoch": 2,
-}
+TINY = [*TINY_CLI, "--folds", "3", "--horizon", "5"]
+TINY_PARAMS = {**TINY_NETWORK, "max_epochs": 1, "max_steps_per_epoch": 2}
 
 
 @pytest.fixture(scope="module")

@@ -271,6 +271,24 @@ def test_float32_overflow():
         to_panel(pd.DataFrame({"big": [1.0, 1e39]}))
 
 
+def test_float64_keeps_the_input_precision():
+    x = np.array([0.1, 1.0 / 3.0, 1e-9 + 1.0])
+    wide = to_panel(x, dtype=np.float64)
+    assert wide.values.dtype == np.float64
+    np.testing.assert_array_equal(wide.values[:, 0], x)
+    narrow = to_panel(x)
+    assert narrow.values.dtype == np.float32
+    assert not np.array_equal(narrow.values[:, 0], x)  # 0.1 is not a float32
+    long = pd.DataFrame({"id": ["a", "a", "b"], "v": x})
+    np.testing.assert_array_equal(
+        to_panel(long, id_col="id", dtype=np.float64).values[:, 0], x
+    )
+    with pytest.raises(ValueError, match="outside the float32 range"):
+        to_panel(np.array([1.0, 1e40]), dtype=np.float64)
+    with pytest.raises(ValueError, match=re.escape("dtype must be numpy.float32 or")):
+        to_panel(x, dtype=np.int64)
+
+
 def test_unsorted_timestamps():
     df = _frame().iloc[[0, 1, 3, 2, 4]]
     msg = "not in increasing order: 2024-01-03 (position 3) comes after 2024-01-04"

@@ -3,7 +3,6 @@ values and CSV dialects. Each case asserts the exact outcome: one clear line,
 nothing lost, memory bounded."""
 
 import json
-import pickle
 import re
 import subprocess
 import sys
@@ -214,23 +213,6 @@ def test_truncated_and_flipped_files(saved, tmp_path):
         with pytest.raises(ValueError, match=match) as info:
             load(bad)
         one_line(str(info.value))
-
-
-class _Trap:
-    def __init__(self, target):
-        self.target = target
-
-    def __reduce__(self):
-        return (open, (self.target, "w"))
-
-
-def test_pickle_never_runs(tmp_path):
-    trap = tmp_path / "pwned"
-    evil = tmp_path / "model.safetensors"
-    evil.write_bytes(pickle.dumps(_Trap(str(trap))))
-    with pytest.raises(ValueError, match="not a tsattn model file"):
-        load(evil)
-    assert not trap.exists()
 
 
 def test_cli_forecast_with_edited_model_gives_one_line(saved, tmp_path, capsys):

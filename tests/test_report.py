@@ -552,6 +552,11 @@ def test_bad_inputs_errors():
         render_report(results.to_numpy())
     with pytest.raises(ValueError, match="has no rows"):
         render_report(results.iloc[:0])
+    unnamed = results.astype({"series": object})
+    unnamed.loc[3, "series"] = None
+    msg = "'series' has missing values (rows [3]); every row needs a model and a"
+    with pytest.raises(ValueError, match=re.escape(msg + " series.")):
+        render_report(unnamed)
     with pytest.raises(ValueError, match="repeat a \\(model, series, cutoff, step\\)"):
         render_report(pd.concat([results, results.iloc[:1]]))
     bad = results.assign(step=results.step - 1)

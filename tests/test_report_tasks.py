@@ -285,7 +285,8 @@ def test_bad_task_frames():
         render_report(res, baseline=3)
     nan_task = res.astype({"task": object})
     nan_task.loc[0, "task"] = None
-    with pytest.raises(ValueError, match="'task' has missing values"):
+    msg = "'task' has missing values (rows [0]); every row needs a model, a series"
+    with pytest.raises(ValueError, match=re.escape(msg + " and a task.")):
         render_report(nan_task)
 
 

@@ -9,7 +9,6 @@ score; :func:`check_target_loss` rejects a loss paired with the wrong unit.
 from __future__ import annotations
 
 import difflib
-import numbers
 import warnings
 from collections.abc import Hashable, Sequence
 from typing import Any
@@ -21,6 +20,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from tsattn import TsattnWarning
+from tsattn._validation import Interval, check_scalar
 
 __all__ = [
     "TARGET_KINDS",
@@ -51,6 +51,7 @@ TARGET_KINDS: tuple[str, ...] = (
 #: log returns, or the range-based Parkinson (1980) and Garman-Klass (1980).
 VARIANCE_ESTIMATORS: tuple[str, ...] = ("close", "parkinson", "garman_klass")
 # Kinds named by their window (one column each), not by step.
+_POSITIVE_INT = Interval(int, 1, None)
 _WINDOW_KINDS = frozenset({"volatility", "realized_var"})
 # Column prefix of each kind; the window kinds say their unit: vol or var.
 _PREFIX = {
@@ -115,27 +116,14 @@ def _check_kinds(kind: Any) -> tuple[str, ...]:
     return kinds
 
 
-def _check_positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an int >= 1; got {type(value).__name__} ({value!r})."
-        )
-    if value < 1:
-        raise ValueError(
-            f"{name} must be an int >= 1; got {value}. "
-            f"Pass {name}=1 for one step ahead."
-        )
-    return int(value)
-
-
 def _check_params(
     kind: Any, horizon: Any, vol_window: Any, dropna: Any
 ) -> tuple[tuple[str, ...], int, int | None]:
     """Validate the shared parameters; return kinds, horizon and volatility window."""
     kinds = _check_kinds(kind)
-    horizon = _check_positive_int(horizon, "horizon")
+    horizon = int(check_scalar("horizon", horizon, _POSITIVE_INT))
     if vol_window is not None:
-        vol_window = _check_positive_int(vol_window, "vol_window")
+        vol_window = int(check_scalar("vol_window", vol_window, _POSITIVE_INT))
         if not _WINDOW_KINDS & set(kinds):
             warnings.warn(
                 f"vol_window={vol_window} is only used by kind='volatility' and "

@@ -769,6 +769,30 @@ def test_bad_data():
         backtest([JointForecaster()], ragged, **kw)
     with pytest.raises(TypeError, match="non-numeric column"):
         backtest([SpyForecaster()], pd.Series(list("abcdefgh")), **kw)
+    holed = walk(30, n_series=2, start="2020-01-01")
+    holed.iloc[:3, 1] = np.nan  # a ragged start is allowed, a hole is not
+    holed.iloc[13, 1] = np.nan
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "Series 's1' of data contains missing values (NaN), first at "
+            "2020-01-20 00:00:00 (position 10); 1 in all"
+        ),
+    ):
+        backtest([SpyForecaster()], holed, **kw)
+    two_columns = {"a": walk(30, n_series=2), "b": walk(30, n_series=2)}
+    with pytest.raises(ValueError, match="Each series of data must hold one column"):
+        backtest([SpyForecaster()], two_columns, **kw)
+    empty = walk(30, n_series=2)
+    empty["s0"] = np.nan
+    with pytest.raises(ValueError, match="Series 's0' of data has no values"):
+        backtest([SpyForecaster()], empty, **kw)
+
+
+def test_input_keeps_float64_precision():
+    y = pd.Series(np.linspace(0.1, 3.3, 30), name="y")  # not float32 numbers
+    res = backtest([SpyForecaster()], y, horizon=1, initial=25)
+    np.testing.assert_array_equal(res["y_true"], y.to_numpy()[25:])
 
 
 def test_model_returning_too_few_predict_columns():

@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from presets import TINY_NETWORK
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import LinearRegression
@@ -212,11 +213,7 @@ def test_a_pipeline_reports_its_final_model_and_sees_the_same_prices():
     y = make_targets(prices, kind=kinds, vol_window=5)
     net = MultiTaskForecaster(
         tasks={"up_h1": "bce", "realized_var_k5": "qlike"},
-        window_length=16,
-        d_model=8,
-        n_heads=2,
-        n_layers=1,
-        patch_len=4,
+        **TINY_NETWORK,
         max_epochs=1,
         max_steps_per_epoch=2,
         output_head="multi",
@@ -247,11 +244,7 @@ def test_a_feature_pipeline_never_sees_the_future_through_the_backtest():
     y = y[["cum_log_return_h3", "up_h3", "realized_var_k3"]]
     net = MultiTaskForecaster(
         tasks={"up_h3": "bce", "realized_var_k3": "qlike"},
-        window_length=16,
-        d_model=8,
-        n_heads=2,
-        n_layers=1,
-        patch_len=4,
+        **TINY_NETWORK,
         max_epochs=1,
         max_steps_per_epoch=2,
         random_state=0,

@@ -55,6 +55,17 @@ class _Fit:
         self.c = c
 
 
+class _Recorder:
+    """A fit function that records every candidate it is asked to fit."""
+
+    def __init__(self):
+        self.seen = []
+
+    def __call__(self, c):
+        self.seen.append(c)
+        return _Fit(c)
+
+
 def _surface(target):
     def criterion(res, n_effective):
         c, t = res.c, target
@@ -78,11 +89,8 @@ def _surface(target):
     ],
 )
 def test_stepwise_walks_to_the_minimum_within_the_order_limits(target):
-    seen = []
-
-    def fit(c):
-        seen.append(c)
-        return _Fit(c)
+    fit = _Recorder()
+    seen = fit.seen
 
     _, best, tried = stepwise_search(
         fit,
@@ -98,11 +106,8 @@ def test_stepwise_walks_to_the_minimum_within_the_order_limits(target):
 
 def test_stepwise_respects_the_constant_and_seasonal_switches():
     target = ArimaCandidate(1, 0, 0, 0, True)
-    seen = []
-
-    def fit(c):
-        seen.append(c)
-        return _Fit(c)
+    fit = _Recorder()
+    seen = fit.seen
 
     _, best, _ = stepwise_search(
         fit,
@@ -117,11 +122,8 @@ def test_stepwise_respects_the_constant_and_seasonal_switches():
 
 def test_full_search_scores_the_whole_grid():
     target = ArimaCandidate(2, 2, 0, 0, False)
-    seen = []
-
-    def fit(c):
-        seen.append(c)
-        return _Fit(c)
+    fit = _Recorder()
+    seen = fit.seen
 
     _, best, _ = stepwise_search(
         fit,

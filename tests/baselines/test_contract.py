@@ -122,7 +122,7 @@ def test_bad_input_errors(model):
         (SeasonalNaiveForecaster(season_length=0), ValueError, "'season_length'"),
         (MeanForecaster(window=1), ValueError, "must be >= 2 when quantiles"),
         (MeanForecaster(window=0), ValueError, "'window'"),
-        (EWMAVolatilityForecaster(decay=1.0), ValueError, r"'decay'.*\(0.0, 1.0\)"),
+        (EWMAVolatilityForecaster(decay=1.0), ValueError, r"'decay'.*\(0, 1\)"),
         (EWMAVolatilityForecaster(decay="x"), TypeError, "'decay'"),
         (ARIMAForecaster(order=(1, 1)), ValueError, "tuple of 3 non-negative ints"),
         (ARIMAForecaster(information_criterion="aik"), ValueError, "'aic'"),

@@ -158,15 +158,19 @@ ETS_SPEC = {
 }
 
 
+def assert_forecast_matches(fc, frame_):
+    """The mean and 90% interval of ``fc`` equal a statsmodels summary frame's."""
+    np.testing.assert_allclose(fc["y"], frame_["mean"], rtol=1e-10)
+    np.testing.assert_allclose(fc["y_q0.05"], frame_["pi_lower"], rtol=1e-10)
+    np.testing.assert_allclose(fc["y_q0.95"], frame_["pi_upper"], rtol=1e-10)
+
+
 def test_ets_forecast_matches_statsmodels():
     y = series(96)
     est = ETSForecaster(**ETS_SPEC, horizon=5).fit(y)
     ref = quiet(ETSModel(pd.Series(y), **ETS_SPEC).fit, disp=False)
     frame_ = ref.get_prediction(start=96, end=100).summary_frame(alpha=0.1)
-    fc = est.forecast()
-    np.testing.assert_allclose(fc["y"], frame_["mean"], rtol=1e-10)
-    np.testing.assert_allclose(fc["y_q0.05"], frame_["pi_lower"], rtol=1e-10)
-    np.testing.assert_allclose(fc["y_q0.95"], frame_["pi_upper"], rtol=1e-10)
+    assert_forecast_matches(est.forecast(), frame_)
 
 
 def test_ets_simulated_intervals_match_statsmodels():
@@ -178,10 +182,7 @@ def test_ets_simulated_intervals_match_statsmodels():
         start=60, end=62, simulate_repetitions=200, rng=np.random.default_rng(7)
     )
     frame_ = pred.summary_frame(alpha=0.1)
-    fc = est.forecast()
-    np.testing.assert_allclose(fc["y"], frame_["mean"], rtol=1e-10)
-    np.testing.assert_allclose(fc["y_q0.05"], frame_["pi_lower"], rtol=1e-10)
-    np.testing.assert_allclose(fc["y_q0.95"], frame_["pi_upper"], rtol=1e-10)
+    assert_forecast_matches(est.forecast(), frame_)
 
 
 def test_ets_update_refilters_with_fixed_params():

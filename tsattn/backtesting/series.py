@@ -123,100 +123,74 @@ def _is_multivariate(model: Any) -> bool:
     return bool(getattr(model, "_multivariate", False))
 
 
-def _find_column(columns: Sequence[Any], candidates: Sequence[str]) -> Any:
-    lowered = {str(c).lower(): c for c in columns}
-    for cand in candidates:
-        if cand in lowered:
-            return lowered[cand]
-    return None
-
-
 def _long_columns(frame: pd.DataFrame) -> tuple[Any, Any, Any] | None:
-    """Return ``(id, time, value)`` column names if ``frame`` is a long panel."""
-    if frame.shape[1] != 3:
+    """Return the ``(id, time, value)`` columns of a long panel, else None."""
+    if frame.shape[1] != 3 or isinstance(frame.index, pd.MultiIndex):
         return None
-    cols = list(frame.columns)
-    found = (
-        _find_column(cols, _LONG_ID_COLUMNS),
-        _find_column(cols, _LONG_TIME_COLUMNS),
-        _find_column(cols, _LONG_VALUE_COLUMNS),
+    lowered = {str(c).lower(): c for c in frame.columns}
+    found = tuple(
+        next((lowered[c] for c in names if c in lowered), None)
+        for names in (_LONG_ID_COLUMNS, _LONG_TIME_COLUMNS, _LONG_VALUE_COLUMNS)
     )
     return None if any(c is None for c in found) else found
 
 
-def _one_series(key: Any, item: Any) -> pd.Series:
-    if isinstance(item, pd.DataFrame):
-        if item.shape[1] != 1:
-            raise ValueError(
-                f"Series {key!r} is a DataFrame with {item.shape[1]} columns; each "
-                "entry of a dict panel must hold one series (a Series or a "
-                "1-column DataFrame)."
-            )
-        item = item.iloc[:, 0]
-    elif not isinstance(item, pd.Series):
-        arr = np.asarray(item)
-        if arr.ndim != 1:
-            raise ValueError(
-                f"Series {key!r} must be 1-D; got an array of shape {arr.shape}."
-            )
-        item = pd.Series(arr)
-    return item.rename(key)
-
-
 def _as_panel(data: Any, series: Any) -> dict[Any, pd.Series]:
-    """Split ``data`` into one pandas Series per series, in input order."""
-    if isinstance(data, np.ndarray):
-        if data.ndim not in (1, 2):
-            raise ValueError(
-                f"data as an ndarray must be 1-D or 2-D; got shape {data.shape}."
-            )
-        data = pd.Series(data, name="y") if data.ndim == 1 else pd.DataFrame(data)
+    """Split ``data`` into one float64 Series per series, in input order.
+
+    :func:`tsattn.data.to_panel` converts and checks the input (numeric, time
+    order, finite, within float32); a wide frame's columns are its series, whose
+    leading and trailing missing values (ragged starts) are dropped.
+    """
+    if isinstance(data, np.ndarray) and data.ndim == 1:
+        data = pd.Series(data, name="y")
     if isinstance(data, pd.Series):
         if isinstance(data.index, pd.MultiIndex):
             data = data.to_frame("value")
         else:
             data = data.to_frame("y" if data.name is None else data.name)
-    if isinstance(data, Mapping):
-        out = {key: _one_series(key, item) for key, item in data.items()}
-    elif isinstance(data, pd.DataFrame):
-        long = _long_columns(data)
-        if isinstance(data.index, pd.MultiIndex):
-            if data.index.nlevels != 2 or data.shape[1] != 1:
-                raise ValueError(
-                    "A DataFrame with a MultiIndex is read as a long panel: it needs "
-                    "a 2-level (series_id, time) index and one value column; got "
-                    f"{data.index.nlevels} levels and {data.shape[1]} columns."
-                )
-            out = {
-                key: pd.Series(
-                    part.iloc[:, 0].to_numpy(),
-                    index=part.index.get_level_values(1),
-                    name=key,
-                )
-                for key, part in data.groupby(level=0, sort=False)
-            }
-        elif long is not None:
-            id_col, time_col, value_col = long
-            out = {
-                key: pd.Series(
-                    part[value_col].to_numpy(),
-                    index=pd.Index(part[time_col]),
-                    name=key,
-                )
-                for key, part in data.groupby(id_col, sort=False)
-            }
-        else:
-            if data.columns.has_duplicates:
-                dup = list(data.columns[data.columns.duplicated()])
-                raise ValueError(f"data has duplicate column names {dup}.")
-            out = {col: data[col] for col in data.columns}
-    else:
+    if not isinstance(data, (np.ndarray, pd.DataFrame, Mapping)):
         raise TypeError(
             "data must be a pandas Series, a wide DataFrame (one column per series), "
             "a long panel (a (series_id, time) MultiIndex, or columns series_id, "
             "time, value), a dict {series_id: Series} or an ndarray; got "
             f"{type(data).__name__}."
         )
+    if isinstance(data, Mapping):  # each entry is one series, its key the name
+        data = {key: _as_value_column(item) for key, item in data.items()}
+    long = _long_columns(data) if isinstance(data, pd.DataFrame) else None
+    wide = not isinstance(data, Mapping) and long is None
+    if isinstance(data, pd.DataFrame) and isinstance(data.index, pd.MultiIndex):
+        wide = False
+    id_col, time_col, value_col = long or (None, None, None)
+    panel = to_panel(
+        data,
+        columns=None if long is None else [value_col],
+        id_col=id_col,
+        time_col=time_col,
+        allow_nan=True,
+        name="data",
+        dtype=np.float64,
+    )
+    if wide:
+        keys = list(data.columns) if isinstance(data, pd.DataFrame) else None
+        keys = keys or list(range(panel.n_features))
+        out = {
+            key: pd.Series(panel.values[:, j], index=panel.index, name=key)
+            for j, key in enumerate(keys)
+        }
+    else:
+        if panel.n_features != 1:
+            raise ValueError(
+                f"Each series of data must hold one column; got {panel.n_features} "
+                f"columns {list(panel.columns)}. Pass one column per series."
+            )
+        out = {
+            key: pd.Series(panel.values[rows, 0], index=panel.index[rows], name=key)
+            for key, rows in (
+                (key, panel.series_slice(i)) for i, key in enumerate(panel.series_ids)
+            )
+        }
     if series is not None:
         wanted = (
             list(series)
@@ -231,14 +205,37 @@ def _as_panel(data: Any, series: Any) -> dict[Any, pd.Series]:
                 f"{'...' if len(out) > 10 else ''}."
             )
         out = {s: out[s] for s in wanted}
-    if not out:
-        raise ValueError("data holds no series.")
     for key, s in out.items():
-        if isinstance(s.index, pd.MultiIndex):
-            raise ValueError(f"Series {key!r} has a MultiIndex; use one time index.")
-        # shared checks (numeric, time order, finite) on the series without NaN edges
-        to_panel(_trim(s), name=f"series {key!r}")
+        _check_gaps(key, _trim(s))
     return out
+
+
+def _as_value_column(item: Any) -> Any:
+    """Name a one-column entry of a dict panel ``value`` (the key names it)."""
+    if isinstance(item, pd.Series):
+        return item.rename("value")
+    if isinstance(item, pd.DataFrame) and item.shape[1] == 1:
+        return item.set_axis(["value"], axis=1)
+    return item
+
+
+def _check_gaps(key: Any, s: pd.Series) -> None:
+    """Refuse missing values inside a series (only its edges may be missing)."""
+    holes = np.flatnonzero(np.isnan(s.to_numpy()))
+    if s.empty or holes.size:
+        where = (
+            "has no values"
+            if s.empty
+            else (
+                f"contains missing values (NaN), first at {s.index[holes[0]]} "
+                f"(position {holes[0]}); {holes.size} in all"
+            )
+        )
+        raise ValueError(
+            f"Series {key!r} of data {where}. Only the leading and trailing values "
+            "of a wide panel's columns may be missing; fill or drop the others "
+            "(e.g. data.ffill())."
+        )
 
 
 def _trim(s: pd.Series) -> pd.Series:

@@ -122,10 +122,8 @@ def task_lookahead(column: Any, y: pd.DataFrame | None = None) -> int:
 
     Parameters
     ----------
-    column : hashable
-        Column name.
-    y : pandas.DataFrame, optional
-        The targets frame, whose ``attrs["tsattn_targets"]`` is read.
+    column, y
+        As for :func:`target_task`.
 
     Returns
     -------

@@ -1,29 +1,19 @@
-"""Helpers shared by the baseline modules: parameter checks and an AR(1) filter."""
+"""Helpers shared by the baseline modules: a float range check and an AR(1) filter."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from tsattn._base import FloatArray
+from tsattn._validation import Interval, check_param
 
 DEFAULT_QUANTILES = (0.05, 0.95)
 
 
 def check_float(est: Any, name: str, value: Any, low: float, high: float) -> float:
-    """Check that parameter ``name`` is a real number in the open interval."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-        raise TypeError(
-            f"The {name!r} parameter of {type(est).__name__} must be a float in "
-            f"({low}, {high}). Got {value!r} of type {type(value).__name__} instead."
-        )
-    if not low < value < high:
-        raise ValueError(
-            f"The {name!r} parameter of {type(est).__name__} must be a float in "
-            f"({low}, {high}). Got {value!r} instead."
-        )
-    return float(value)
+    """Check that parameter ``name`` of ``est`` is a number in the open interval."""
+    interval = Interval(float, low, high, closed="neither")
+    return float(check_param(type(est).__name__, name, value, interval))
 
 
 def lfilter_ar1(x: FloatArray, coef: float, gain: float, start: float) -> FloatArray:

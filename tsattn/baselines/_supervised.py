@@ -21,7 +21,6 @@ Contract (the same as the attention estimator's, see DESIGN.md "Contracts"):
 
 from __future__ import annotations
 
-import numbers
 from abc import ABCMeta, abstractmethod
 from typing import Any
 
@@ -31,36 +30,12 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from tsattn._validation import check_choice
 from tsattn.targets import row_variance, target_kinds
 
 FloatArray = npt.NDArray[np.float64]
 
 _PRICE_COLUMNS = ("Close", "close", "Adj Close", "adj_close", "Adj_Close")
-
-
-def check_positive_int(est: Any, name: str, value: Any, minimum: int = 1) -> int:
-    """Check that parameter ``name`` is an int >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"The {name!r} parameter of {type(est).__name__} must be an int >= "
-            f"{minimum}. Got {value!r} of type {type(value).__name__}."
-        )
-    if value < minimum:
-        raise ValueError(
-            f"The {name!r} parameter of {type(est).__name__} must be an int >= "
-            f"{minimum}. Got {value!r}."
-        )
-    return int(value)
-
-
-def check_option(est: Any, name: str, value: Any, options: tuple[Any, ...]) -> Any:
-    """Check that parameter ``name`` is one of ``options``."""
-    if value not in options:
-        raise ValueError(
-            f"The {name!r} parameter of {type(est).__name__} must be one of "
-            f"{list(options)}. Got {value!r}."
-        )
-    return value
 
 
 def _as_frame(X: Any) -> pd.DataFrame:
@@ -94,7 +69,7 @@ class TaskBaseline(BaseEstimator, metaclass=ABCMeta):
     _min_rows = 2
 
     def _check_params(self) -> None:
-        check_option(self, "input_kind", self.input_kind, ("prices", "returns"))
+        check_choice(self, "input_kind", self.input_kind, ("prices", "returns"))
 
     # -- inputs ------------------------------------------------------------------
 

@@ -29,11 +29,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
+from tsattn._validation import check_int
 from tsattn.baselines._supervised import (
     FloatArray,
     TaskBaseline,
     _as_frame,
-    check_positive_int,
 )
 
 __all__ = ["BaseRateForecaster", "LogisticDirectionForecaster"]
@@ -179,7 +179,7 @@ class LogisticDirectionForecaster(_DirectionBaseline):
 
     def _check_params(self) -> None:
         super()._check_params()
-        check_positive_int(self, "n_lags", self.n_lags)
+        check_int(self, "n_lags", self.n_lags, 1)
         if isinstance(self.C, bool) or not isinstance(self.C, (int, float)):
             raise TypeError(f"The 'C' parameter must be a float > 0. Got {self.C!r}.")
         if not self.C > 0:

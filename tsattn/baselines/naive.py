@@ -24,7 +24,20 @@ __all__ = [
 
 
 class _HistoryForecaster(UnivariateForecaster):
-    """Parameter-free baselines whose state is the full history of a column."""
+    """Parameter-free baselines whose state is the full history of a column.
+
+    Their parameters are ``horizon`` and ``quantiles`` unless a subclass adds
+    its own.
+    """
+
+    def __init__(
+        self,
+        *,
+        horizon: int = 1,
+        quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
+    ) -> None:
+        self.horizon = horizon
+        self.quantiles = quantiles
 
     def _fit_one(self, y: FloatArray) -> FloatArray:
         return y.copy()
@@ -82,15 +95,6 @@ class NaiveForecaster(_HistoryForecaster):
     2024-01-04    4.0
     2024-01-05    4.0
     """
-
-    def __init__(
-        self,
-        *,
-        horizon: int = 1,
-        quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
-    ) -> None:
-        self.horizon = horizon
-        self.quantiles = quantiles
 
     def _min_length(self) -> tuple[int, str]:
         if self._quantile_levels():
@@ -214,15 +218,6 @@ class DriftForecaster(_HistoryForecaster):
     3  7.0
     4  9.0
     """
-
-    def __init__(
-        self,
-        *,
-        horizon: int = 1,
-        quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
-    ) -> None:
-        self.horizon = horizon
-        self.quantiles = quantiles
 
     def _min_length(self) -> tuple[int, str]:
         if self._quantile_levels():

@@ -23,11 +23,10 @@ import numpy as np
 import pandas as pd
 from sklearn.dummy import DummyRegressor
 
+from tsattn._validation import check_choice, check_int
 from tsattn.baselines._supervised import (
     FloatArray,
     TaskBaseline,
-    check_option,
-    check_positive_int,
 )
 
 __all__ = ["ARReturnForecaster", "MeanReturnForecaster", "ZeroReturnForecaster"]
@@ -166,9 +165,9 @@ class ARReturnForecaster(TaskBaseline):
     def _check_params(self) -> None:
         super()._check_params()
         if self.lags is not None:
-            check_positive_int(self, "lags", self.lags, 0)
-        check_positive_int(self, "max_lags", self.max_lags, 0)
-        check_option(self, "trend", self.trend, ("c", "n"))
+            check_int(self, "lags", self.lags, 0)
+        check_int(self, "max_lags", self.max_lags, 0)
+        check_choice(self, "trend", self.trend, ("c", "n"))
 
     def _simple(self) -> bool:
         kinds = {k for k in self.target_kinds_ if k}

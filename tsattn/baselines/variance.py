@@ -29,9 +29,10 @@ import pandas as pd
 
 from tsattn import TsattnWarning
 from tsattn._base import FloatArray, UnivariateForecaster, check_int
+from tsattn._validation import check_choice
 from tsattn.baselines._common import check_float as _check_float
 from tsattn.baselines._common import lfilter_ar1 as _lfilter_ar1
-from tsattn.baselines._supervised import TaskBaseline, check_option, check_positive_int
+from tsattn.baselines._supervised import TaskBaseline
 from tsattn.targets import VARIANCE_ESTIMATORS
 
 __all__ = [
@@ -145,9 +146,9 @@ class _VarianceBaseline(TaskBaseline):
 
     def _check_params(self) -> None:
         super()._check_params()
-        check_option(self, "unit", self.unit, tuple(_UNIT_KIND))
+        check_choice(self, "unit", self.unit, tuple(_UNIT_KIND))
         if self.window is not None:
-            check_positive_int(self, "window", self.window)
+            check_int(self, "window", self.window, 1)
 
     def _fit(self, frame: pd.DataFrame, Y: FloatArray) -> None:
         if Y.shape[1] != 1:
@@ -276,11 +277,11 @@ class GARCHForecaster(_VarianceBaseline):
 
     def _check_params(self) -> None:
         super()._check_params()
-        check_positive_int(self, "p", self.p)
-        check_positive_int(self, "q", self.q, 0)
-        check_option(self, "gjr", self.gjr, (False, True))
-        check_option(self, "dist", self.dist, ("normal", "t"))
-        check_option(self, "mean", self.mean, ("constant", "zero"))
+        check_int(self, "p", self.p, 1)
+        check_int(self, "q", self.q, 0)
+        check_choice(self, "gjr", self.gjr, (False, True))
+        check_choice(self, "dist", self.dist, ("normal", "t"))
+        check_choice(self, "mean", self.mean, ("constant", "zero"))
 
     def _model(self, returns: FloatArray) -> Any:
         from arch import arch_model
@@ -423,7 +424,7 @@ class HARForecaster(_VarianceBaseline):
 
     def _check_params(self) -> None:
         super()._check_params()
-        check_option(
+        check_choice(
             self, "variance_estimator", self.variance_estimator, VARIANCE_ESTIMATORS
         )
         lags = self.lags
@@ -540,7 +541,7 @@ class EWMAVarianceForecaster(_VarianceBaseline):
     def _check_params(self) -> None:
         super()._check_params()
         _check_float(self, "decay", self.decay, 0.0, 1.0)
-        check_positive_int(self, "init_window", self.init_window)
+        check_int(self, "init_window", self.init_window, 1)
 
     def _fit_variance(self, frame: pd.DataFrame, target: FloatArray) -> None:
         sq = self._returns(frame) ** 2

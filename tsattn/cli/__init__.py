@@ -11,7 +11,7 @@ from typing import Any
 
 from tsattn.cli.columns import _targets as _targets
 from tsattn.cli.commands import _read_results as _read_results
-from tsattn.cli.console import PROG, _one_line
+from tsattn.cli.console import PROG, one_line
 from tsattn.cli.files import read_data
 from tsattn.cli.leaderboard import _add_naive_scale as _add_naive_scale
 from tsattn.cli.leaderboard import _verdict as _verdict
@@ -82,7 +82,7 @@ def main(argv: Sequence[str | os.PathLike[str]] | None = None) -> int:
             if args.debug:
                 raise
             expected = (ValueError, TypeError, KeyError, OSError, ImportError)
-            text = _one_line(exc)
+            text = one_line(exc)
             if not isinstance(exc, expected):
                 text = (
                     f"{type(exc).__name__}: {text} (unexpected; rerun with --debug "

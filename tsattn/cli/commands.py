@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tsattn.cli.columns import _column, _numeric, _split_list, _targets
-from tsattn.cli.console import PROG, _one_line, _Progress
+from tsattn.cli.console import PROG, Progress, one_line
 from tsattn.cli.files import (
     _check_output,
     _existing_file,
@@ -25,10 +25,10 @@ from tsattn.cli.files import (
 from tsattn.cli.leaderboard import _attention_maps, _backtest_all, _write_outputs
 from tsattn.cli.models import (
     _ATTENTION,
-    _DEMO_ATTENTION,
-    _QUICK_ATTENTION,
     _make_model,
     _parse_models,
+    demo_attention,
+    network_params,
 )
 
 
@@ -147,17 +147,10 @@ def _quantiles(text: str | None) -> tuple[float, ...] | None:
 
 def _attention_params(args: argparse.Namespace) -> dict[str, Any]:
     return {
-        "window_length": args.window_length,
-        "d_model": args.d_model,
-        "n_heads": args.heads,
-        "n_layers": args.layers,
-        "patch_len": args.patch_len,
-        "max_epochs": args.epochs,
-        "max_steps_per_epoch": args.max_steps_per_epoch,
+        **network_params(args),
         "linear_skip": args.linear_skip,
         "significance": args.significance,
         "random_state": args.seed,
-        "device": args.device,
     }
 
 
@@ -238,7 +231,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     # data, baselines, budget, seeds, report; then data, baselines, 3 nets,
     # maps, report of the price forecasts
     stages = demo_task_stages(n_seeds) + (0 if args.skip_prices else 7)
-    progress = _Progress(stages, args.quiet)
+    progress = Progress(stages, args.quiet)
     progress.say("part 1: returns, direction and variance (the multi-task comparison)")
     run = demo_tasks(
         quick=args.quick,
@@ -260,10 +253,10 @@ def _demo_prices(
     args: argparse.Namespace,
     out: Path | None,
     results_path: Path | None,
-    progress: _Progress,
+    progress: Progress,
 ) -> int:
     """Run the demo's price forecasts (the second part), return the exit status."""
-    attention = {**(_QUICK_ATTENTION if args.quick else _DEMO_ATTENTION)}
+    attention = demo_attention("prices", args.quick)
     attention["random_state"] = args.seed
     n_rows = args.rows or (200 if args.quick else 1500)
     folds = args.folds or (3 if args.quick else 20)
@@ -376,23 +369,24 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_predict(args: argparse.Namespace) -> int:
-    out = _check_output(args.out, "predictions") if args.out else None
+def _saved_model_and_input(args: argparse.Namespace, what: str) -> tuple:
+    """Check the output path, load the model, read DATA as the model's input."""
+    out = _check_output(args.out, what) if args.out else None
     model = _load_model(args.model)
-    frame = _read(args)
-    X = _model_input(model, frame, args.missing)
+    X = _model_input(model, _read(args), args.missing)
     _check_index_kind(model, X)
+    return out, model, X
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    out, model, X = _saved_model_and_input(args, "predictions")
     pred = model.predict(X)
     _emit(pred, out, "predictions", args.quiet)
     return 0
 
 
 def _cmd_forecast(args: argparse.Namespace) -> int:
-    out = _check_output(args.out, "forecast") if args.out else None
-    model = _load_model(args.model)
-    frame = _read(args)
-    X = _model_input(model, frame, args.missing)
-    _check_index_kind(model, X)
+    out, model, X = _saved_model_and_input(args, "forecast")
     last = model.index_[-1]
     new = X[X.index > last]
     if len(new):
@@ -434,7 +428,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     attention = _attention_params(args)
     nets = [n for n in names if n in _ATTENTION]
     groups = len(nets) + (len(nets) < len(names))
-    progress = _Progress(groups + (report is not None) * (1 + bool(nets)), args.quiet)
+    progress = Progress(groups + (report is not None) * (1 + bool(nets)), args.quiet)
     split = {"n_folds": args.folds, "step": args.step, "window": args.window}
 
     def make(name: str) -> Any:
@@ -494,7 +488,7 @@ def _read_results(path: str) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise ValueError(f"{file.name} is empty.") from None
     except (OSError, ValueError) as exc:
-        raise ValueError(f"cannot read {file.name} ({_one_line(exc)}).") from None
+        raise ValueError(f"cannot read {file.name} ({one_line(exc)}).") from None
     from tsattn.report._frame import REQUIRED_COLUMNS
 
     absent = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
@@ -522,6 +516,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
         title=args.title,
         attention=None,
         notes=None,
-        progress=_Progress(1, args.quiet),
+        progress=Progress(1, args.quiet),
     )
     return 0

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from tsattn._io import atomic_write, check_writable
-from tsattn.cli.console import _one_line
+from tsattn.cli.console import one_line
 
 _DATE_NAMES = ("date", "datetime", "timestamp", "time", "ds", "day")
 _CLOSE_NAMES = ("close", "closelast", "closeprice", "last", "lastprice", "price")
@@ -54,7 +54,7 @@ _DIALECT_HINT = (
 
 def _cli_hint(exc: BaseException) -> str:
     """Return the reader's message in the command line's words (its options)."""
-    text = _one_line(exc).replace("Pass date_format=", "Pass --date-format")
+    text = one_line(exc).replace("Pass date_format=", "Pass --date-format")
     text = text.replace("pass date_col=<name of the date column>", "pass --date-col")
     if "as a number" in text:
         text = f"{text.rstrip('.')}; {_DIALECT_HINT}."
@@ -130,7 +130,7 @@ def read_data(
             frame = pd.read_parquet(file)
         except (OSError, ValueError) as exc:
             raise ValueError(
-                f"cannot read {file.name} as Parquet ({_one_line(exc)})."
+                f"cannot read {file.name} as Parquet ({one_line(exc)})."
             ) from None
         if frame.empty:
             raise ValueError(f"{file.name} holds no data rows.")
@@ -142,7 +142,7 @@ def read_data(
         raise ValueError(f"{file.name} is empty.") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ValueError(
-            f"cannot read {file.name} as CSV ({_one_line(exc)}); {_DIALECT_HINT}."
+            f"cannot read {file.name} as CSV ({one_line(exc)}); {_DIALECT_HINT}."
         ) from None
     if sep is None and len(header.columns) == 1:
         first = str(header.columns[0])
@@ -170,7 +170,7 @@ def read_data(
         frame = pd.read_csv(file, **options)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ValueError(
-            f"cannot read {file.name} as CSV ({_one_line(exc)}); {_DIALECT_HINT}."
+            f"cannot read {file.name} as CSV ({one_line(exc)}); {_DIALECT_HINT}."
         ) from None
     if frame.empty:
         raise ValueError(f"{file.name} holds no data rows.")
@@ -203,7 +203,7 @@ def _set_time_index(
             stamps = pd.to_datetime(frame[col], format=date_format, errors="coerce")
     except (ValueError, TypeError) as exc:
         raise ValueError(
-            f"cannot read column {str(col)!r} of {name} as dates ({_one_line(exc)}); "
+            f"cannot read column {str(col)!r} of {name} as dates ({one_line(exc)}); "
             "pass --date-format (e.g. --date-format %d/%m/%Y for day-first dates)."
         ) from None
     unread = stamps.isna() & frame[col].notna()

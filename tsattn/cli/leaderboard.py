@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsattn.cli.console import _Progress
+from tsattn.cli.console import Progress
 from tsattn.cli.files import _write_table
 from tsattn.cli.models import _ATTENTION, MODELS, _comparisons
 
@@ -21,7 +21,7 @@ def _backtest_all(
     *,
     horizon: int,
     make: Callable[[str], Any],
-    progress: _Progress,
+    progress: Progress,
     n_jobs: int = 1,
     **options: Any,
 ) -> pd.DataFrame:
@@ -197,7 +197,7 @@ def _write_outputs(
     title: str,
     attention: dict[str, Any] | None,
     notes: str | None,
-    progress: _Progress,
+    progress: Progress,
 ) -> None:
     """Print the leaderboard, write the results and the report.
 
@@ -323,10 +323,8 @@ def print_task_boards(results: pd.DataFrame, *, baseline: Any = "auto") -> None:
 
     Parameters
     ----------
-    results : pandas.DataFrame
-        As for :func:`task_boards`.
-    baseline : "auto" or mapping, default="auto"
-        Reference per task.
+    results, baseline
+        As for :func:`task_verdicts`.
     """
     boards = task_boards(results, baseline=baseline)
     for task, table in boards.items():

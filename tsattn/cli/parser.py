@@ -17,7 +17,7 @@ from tsattn.cli.commands import (
     _cmd_report,
 )
 from tsattn.cli.console import PROG
-from tsattn.cli.models import MODELS
+from tsattn.cli.models import MODELS, SEED, network_defaults
 from tsattn.cli.tasks import ATTENTION_VARIANTS, TASK_BASELINES
 
 
@@ -92,12 +92,16 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     net = argparse.ArgumentParser(add_help=False)
     group = net.add_argument_group("attention model")
     add, num = group.add_argument, _positive_int
-    add("--window-length", type=num, default=64, metavar="L", help="history rows (64)")
-    add("--heads", type=num, default=4, metavar="N", help="heads of mha models (4)")
-    add("--d-model", type=num, default=32, metavar="D", help="embedding width (32)")
-    add("--layers", type=num, default=2, metavar="N", help="encoder blocks (2)")
-    add("--patch-len", type=num, default=8, metavar="P", help="steps per token (8)")
-    add("--epochs", type=num, default=20, metavar="E", help="max epochs (20)")
+    d = network_defaults()  # the estimator's defaults are the command's
+    for flag, key, metavar, what in (
+        ("--window-length", "window_length", "L", "history rows"),
+        ("--heads", "n_heads", "N", "heads of mha models"),
+        ("--d-model", "d_model", "D", "embedding width"),
+        ("--layers", "n_layers", "N", "encoder blocks"),
+        ("--patch-len", "patch_len", "P", "steps per token"),
+        ("--epochs", "max_epochs", "E", "max epochs"),
+    ):
+        add(flag, type=num, default=d[key], metavar=metavar, help=f"{what} ({d[key]})")
     add(
         "--linear-skip",
         action="store_true",
@@ -115,12 +119,17 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     add(
         "--max-steps-per-epoch",
         type=num,
-        default=50,
+        default=d["max_steps_per_epoch"],
         metavar="S",
-        help="max optimiser steps per epoch (50)",
+        help="max optimiser steps per epoch "
+        f"({d['max_steps_per_epoch'] or 'every batch'})",
     )
-    add("--seed", type=int, default=0, help="random seed (0)")
-    add("--device", default="auto", help="auto (CUDA if available), cpu or cuda")
+    add("--seed", type=int, default=SEED, help=f"random seed ({SEED})")
+    add(
+        "--device",
+        default=d["device"],
+        help=f"auto (CUDA if available), cpu or cuda ({d['device']})",
+    )
     add("--threads", type=num, metavar="N", help="CPU threads of torch (its default)")
     return {"common": common, "data": data, "net": net}
 
@@ -215,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also save the results (.csv, .parquet); prices to <file>_prices",
     )
-    add("--seed", type=int, default=0, help="random seed of the networks (0)")
+    add("--seed", type=int, default=SEED, help=f"random seed of the networks ({SEED})")
     add("--threads", type=num, default=1, metavar="N", help="CPU threads of torch (1)")
 
     add = command(

@@ -11,8 +11,9 @@ from typing import Any
 import pandas as pd
 
 from tsattn.cli.columns import _numeric, _split_list, _targets
-from tsattn.cli.console import _Progress
+from tsattn.cli.console import Progress
 from tsattn.cli.files import _write_table
+from tsattn.cli.models import demo_attention, network_params
 from tsattn.cli.tasks import (
     ATTENTION_VARIANTS,
     TASK_BASELINES,
@@ -38,32 +39,6 @@ DEFAULT_TASK_STEP = 20
 # selected nothing shows a gain at this level: without it the result hinged on
 # the seed (benchmarks/RESULTS.md, multi-task seed spread).
 TASK_SIGNIFICANCE = 0.05
-
-# Attention settings of the demo's multi-task part (sized for two CPU cores).
-_DEMO_TASK_ATTENTION = {
-    "window_length": 64,
-    "d_model": 16,
-    "n_heads": 4,
-    "n_layers": 1,
-    "patch_len": 8,
-    "max_epochs": 10,
-    "max_steps_per_epoch": 25,
-    "batch_size": 64,
-    "n_iter_no_change": 3,
-    "significance": TASK_SIGNIFICANCE,
-}
-_QUICK_TASK_ATTENTION = {
-    "window_length": 16,
-    "d_model": 8,
-    "n_heads": 2,
-    "n_layers": 1,
-    "patch_len": 4,
-    "max_epochs": 2,
-    "max_steps_per_epoch": 4,
-    "batch_size": 32,
-    "n_iter_no_change": 2,
-    "significance": TASK_SIGNIFICANCE,
-}
 
 
 def ohlcv_frame(frame: pd.DataFrame, target: str | None, missing: str) -> pd.DataFrame:
@@ -120,14 +95,7 @@ def _network_params(args: argparse.Namespace) -> dict[str, Any]:
         raise ValueError("--linear-skip applies to price forecasts, not to --tasks.")
     level = getattr(args, "significance", None)
     return {
-        "window_length": args.window_length,
-        "d_model": args.d_model,
-        "n_heads": args.heads,
-        "n_layers": args.layers,
-        "patch_len": args.patch_len,
-        "max_epochs": args.epochs,
-        "max_steps_per_epoch": args.max_steps_per_epoch,
-        "device": args.device,
+        **network_params(args),
         "significance": TASK_SIGNIFICANCE if level is None else level,
     }
 
@@ -154,7 +122,7 @@ def finish_tasks(
     results_path: Path | None,
     title: str,
     notes: str,
-    progress: _Progress,
+    progress: Progress,
 ) -> None:
     """Print the per-task boards and verdicts, write the results and the report."""
     from tsattn.cli.leaderboard import print_task_boards
@@ -213,7 +181,7 @@ def backtest_tasks_command(
     stages = (
         bool(baselines) + ("mha_wide" in variants) + len(seeds) + (report is not None)
     )
-    progress = _Progress(stages, args.quiet)
+    progress = Progress(stages, args.quiet)
     series = str(args.target or "Close")
     run = run_tasks(
         prices,
@@ -288,13 +256,13 @@ def demo_tasks(
     n_seeds: int,
     report: Path,
     results_path: Path | None,
-    progress: _Progress,
+    progress: Progress,
 ) -> TaskRun:
     """Run the demo's multi-task comparison on generated OHLCV prices."""
     from tsattn.datasets import make_stock_like
 
     n_rows, folds, step, horizon = (400, 3, 20, 5) if quick else (2000, 20, 20, 5)
-    params = dict(_QUICK_TASK_ATTENTION if quick else _DEMO_TASK_ATTENTION)
+    params = {**demo_attention("tasks", quick), "significance": TASK_SIGNIFICANCE}
     params["device"] = "auto"
     tasks = list(parse_tasks("return,direction,volatility"))
     losses = parse_losses(None, tasks)

@@ -25,6 +25,7 @@ __all__ = [
     "continuation_problem",
     "future_index",
     "infer_freq",
+    "outside_float32",
 ]
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -184,12 +185,34 @@ def check_range(
     huge = np.abs(values) > FLOAT32_MAX
     if huge.any():
         row, col = np.argwhere(huge)[0]
-        raise ValueError(
-            f"{name} column {columns[col]!r} holds {float(values[row, col])!r} at "
-            f"index {index[row]} (row {row}), outside the float32 range (|x| <= "
-            f"{FLOAT32_MAX:.3g}). Rescale it (e.g. take logs or divide by a "
-            "constant) first."
-        )
+        where = f"index {index[row]} (row {row})"
+        raise outside_float32(name, columns[col], float(values[row, col]), where)
+
+
+def outside_float32(name: str, column: Any, value: float, where: str) -> ValueError:
+    """Return the error for ``value`` of ``column`` beyond the float32 range.
+
+    Parameters
+    ----------
+    name : str
+        What the data is called.
+    column : hashable
+        The column holding the value.
+    value : float
+        The value.
+    where : str
+        Its place: ``"index 5 (row 5)"``, ``"position 7"``.
+
+    Returns
+    -------
+    ValueError
+        Names the column, the value and its place, the limit and the fix.
+    """
+    return ValueError(
+        f"{name} column {column!r} holds {value!r} at {where}, outside the float32 "
+        f"range (|x| <= {FLOAT32_MAX:.3g}). Rescale it (e.g. take logs or divide "
+        "by a constant) first."
+    )
 
 
 def _check_index_order(index: pd.Index, name: str) -> None:

@@ -1,4 +1,4 @@
-"""Panels: one or more series stacked row-wise as canonical float32 arrays.
+"""Panels: one or more series stacked row-wise as canonical float arrays.
 
 :func:`to_panel` validates a DataFrame, Series, array, long-format frame or
 dict of series and returns a :class:`Panel` (values, column names, time
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsattn.data.history import FLOAT32_MAX, infer_freq
+from tsattn.data.history import infer_freq, outside_float32
 
 __all__ = ["Panel", "to_panel"]
 
@@ -25,13 +25,15 @@ class Panel:
     """One or more time series stacked row-wise in canonical form.
 
     A panel is what :func:`to_panel` returns: every series' rows stacked in time
-    order in one float32 array, with ``offsets`` marking where each series starts.
+    order in one float array (float32 unless asked otherwise), with ``offsets``
+    marking where each series starts.
     Single series are panels with one series.
 
     Parameters
     ----------
     values : ndarray of shape (n, F)
-        float32, C-contiguous. Series ``i`` is ``values[offsets[i]:offsets[i+1]]``.
+        float32 (float64 when :func:`to_panel` was asked for it), C-contiguous.
+        Series ``i`` is ``values[offsets[i]:offsets[i+1]]``.
         :func:`to_panel` always copies, so it never shares memory with the input.
     columns : tuple of str
         Feature names, one per column of ``values``.
@@ -58,7 +60,10 @@ class Panel:
     freq: str | None = None
 
     def __post_init__(self) -> None:
-        values = np.ascontiguousarray(self.values, dtype=np.float32)
+        dtype = (
+            np.float64 if np.asarray(self.values).dtype == np.float64 else np.float32
+        )
+        values = np.ascontiguousarray(self.values, dtype=dtype)
         offsets = np.asarray(self.offsets, dtype=np.int64)
         if values.ndim != 2:
             raise ValueError(
@@ -143,7 +148,7 @@ class Panel:
         Returns
         -------
         pandas.DataFrame
-            A copy of the series' values (float32) with ``columns`` as columns.
+            A copy of the series' values with ``columns`` as columns.
         """
         rows = self.series_slice(i)
         return pd.DataFrame(
@@ -217,19 +222,23 @@ def _where(
 # --------------------------------------------------------------------------- #
 
 
-def _to_float32(
-    source: np.ndarray | pd.DataFrame, columns: tuple[str, ...], name: str
+def _to_values(
+    source: np.ndarray | pd.DataFrame,
+    columns: tuple[str, ...],
+    name: str,
+    dtype: type = np.float32,
 ) -> np.ndarray:
-    """Cast to C-contiguous float32, refusing values outside the float32 range."""
+    """Cast to C-contiguous ``dtype``, refusing values outside the float32 range."""
     with np.errstate(over="ignore", invalid="ignore"):
         if isinstance(source, pd.DataFrame):
-            out = source.to_numpy(dtype=np.float32, na_value=np.nan)
+            out = source.to_numpy(dtype=dtype, na_value=np.nan)
         else:
-            out = source.astype(np.float32)
+            out = source.astype(dtype)
+        narrow = out if out.dtype == np.float32 else out.astype(np.float32)
     out = np.ascontiguousarray(out)
     if not out.flags.writeable:  # a read-only view of the frame's own memory
         out = out.copy()
-    inf32 = np.isinf(out)
+    inf32 = np.isinf(narrow)
     if inf32.any():
         wide = (
             source.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -239,12 +248,7 @@ def _to_float32(
         overflow = inf32 & np.isfinite(wide)
         if overflow.any():
             r, c = np.argwhere(overflow)[0]
-            raise ValueError(
-                f"{name} column {columns[c]!r} holds {float(wide[r, c])!r} at "
-                f"position {r}, outside the float32 range (|x| <= "
-                f"{FLOAT32_MAX:.3g}). Rescale it (e.g. take logs or divide by a "
-                "constant) before passing it."
-            )
+            raise outside_float32(name, columns[c], float(wide[r, c]), f"position {r}")
     return out
 
 
@@ -296,8 +300,10 @@ def _select_columns(df: pd.DataFrame, columns: Sequence[Hashable] | None, name: 
     return df, names
 
 
-def _array_parts(X: Any, columns: Sequence[Hashable] | None, name: str):
-    """Convert an array-like to (float32 values, column names, RangeIndex)."""
+def _array_parts(
+    X: Any, columns: Sequence[Hashable] | None, name: str, dtype: type = np.float32
+):
+    """Convert an array-like to (``dtype`` values, column names, RangeIndex)."""
     try:
         arr = np.asarray(X)
     except ValueError as exc:  # ragged nested lists
@@ -340,7 +346,7 @@ def _array_parts(X: Any, columns: Sequence[Hashable] | None, name: str):
             )
         if len(set(names)) != len(names):
             raise ValueError(f"columns={list(columns)!r} holds duplicate names.")
-    return _to_float32(arr, names, name), names, pd.RangeIndex(arr.shape[0])
+    return _to_values(arr, names, name, dtype), names, pd.RangeIndex(arr.shape[0])
 
 
 def _frame_parts(
@@ -348,8 +354,9 @@ def _frame_parts(
     columns: Sequence[Hashable] | None,
     time_col: Hashable | None,
     name: str,
+    dtype: type = np.float32,
 ):
-    """Convert one frame to (float32 values, column names, time index)."""
+    """Convert one frame to (``dtype`` values, column names, time index)."""
     df = (
         X.to_frame(name="0" if X.name is None else X.name)
         if isinstance(X, pd.Series)
@@ -373,7 +380,7 @@ def _frame_parts(
         raise ValueError(f"{name} is empty (0 rows).")
     df, names = _select_columns(df, columns, name)
     _check_numeric_dtypes(df, name)
-    return _to_float32(df, names, name), names, index
+    return _to_values(df, names, name, dtype), names, index
 
 
 # --------------------------------------------------------------------------- #
@@ -531,6 +538,7 @@ def _from_long(
     time_col: Hashable | None,
     allow_nan: bool,
     name: str,
+    dtype: type,
 ) -> Panel:
     if id_col is None:  # 2-level MultiIndex (series_id, time)
         if df.index.nlevels != 2:
@@ -563,7 +571,7 @@ def _from_long(
         )
     body, names = _select_columns(body, columns, name)
     _check_numeric_dtypes(body, name)
-    values = _to_float32(body, names, name)
+    values = _to_values(body, names, name, dtype)
     order = np.argsort(codes, kind="stable")
     grouped = not np.array_equal(order, np.arange(order.size))
     if grouped:
@@ -581,7 +589,11 @@ def _from_long(
 
 
 def _from_mapping(
-    X: Mapping, columns: Sequence[Hashable] | None, allow_nan: bool, name: str
+    X: Mapping,
+    columns: Sequence[Hashable] | None,
+    allow_nan: bool,
+    name: str,
+    dtype: type,
 ) -> Panel:
     if len(X) == 0:
         raise ValueError(f"{name} is an empty dict; pass at least one series.")
@@ -589,9 +601,9 @@ def _from_mapping(
     for key, item in X.items():
         where = f"{name}[{key!r}]"
         if isinstance(item, (pd.DataFrame, pd.Series)):
-            vals, names, idx = _frame_parts(item, columns, None, where)
+            vals, names, idx = _frame_parts(item, columns, None, where, dtype)
         else:
-            vals, names, idx = _array_parts(item, columns, where)
+            vals, names, idx = _array_parts(item, columns, where, dtype)
         if parts:
             first_names = parts[0][1]
             if names != first_names:
@@ -632,6 +644,7 @@ def to_panel(
     time_col: Hashable | None = None,
     allow_nan: bool = False,
     name: str = "X",
+    dtype: type = np.float32,
 ) -> Panel:
     """Validate user data and convert it to a :class:`Panel`.
 
@@ -663,11 +676,15 @@ def to_panel(
         values are refused regardless.
     name : str, default="X"
         What to call the input in error messages.
+    dtype : {numpy.float32, numpy.float64}, default=numpy.float32
+        The values' type: float32 for the network, float64 to keep the input's
+        precision (the backtest scores models on it). Values outside the float32
+        range are refused either way.
 
     Returns
     -------
     Panel
-        float32 values, column names, time index, series offsets, ids and frequency.
+        ``dtype`` values, column names, time index, series offsets, ids and frequency.
 
     Raises
     ------
@@ -691,6 +708,10 @@ def to_panel(
     """
     if X is None:
         raise TypeError(f"{name} is None; pass an array, a Series or a DataFrame.")
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(
+            f"dtype must be numpy.float32 or numpy.float64; got {dtype!r}."
+        )
     if isinstance(X, Panel):
         panel = X
         if columns is not None:
@@ -725,18 +746,18 @@ def to_panel(
             raise TypeError(
                 "id_col and time_col apply to a long-format DataFrame only."
             )
-        return _from_mapping(X, columns, allow_nan, name)
+        return _from_mapping(X, columns, allow_nan, name, dtype)
     if isinstance(X, pd.DataFrame) and (
         id_col is not None or isinstance(X.index, pd.MultiIndex)
     ):
-        return _from_long(X, columns, id_col, time_col, allow_nan, name)
+        return _from_long(X, columns, id_col, time_col, allow_nan, name, dtype)
     if id_col is not None or (time_col is not None and not isinstance(X, pd.DataFrame)):
         raise TypeError(
             f"id_col and time_col apply to a DataFrame; {name} is a {type(X).__name__}."
         )
     if isinstance(X, (pd.DataFrame, pd.Series)):
-        values, names, index = _frame_parts(X, columns, time_col, name)
+        values, names, index = _frame_parts(X, columns, time_col, name, dtype)
     else:
-        values, names, index = _array_parts(X, columns, name)
+        values, names, index = _array_parts(X, columns, name, dtype)
     offsets = np.array([0, values.shape[0]], dtype=np.int64)
     return _finish(values, names, index, offsets, ("0",), allow_nan, name)

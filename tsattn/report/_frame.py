@@ -15,6 +15,7 @@ __all__ = [
     "KEY",
     "REQUIRED_COLUMNS",
     "PreparedResults",
+    "named_rows",
     "prepare_results",
 ]
 
@@ -92,6 +93,55 @@ def _quantile_columns(columns: pd.Index) -> list[tuple[float, str]]:
     return sorted(found)
 
 
+def named_rows(
+    results: pd.DataFrame,
+    required: tuple[str, ...],
+    names: tuple[str, ...],
+    kind: str,
+) -> pd.DataFrame:
+    """Check the ``required`` columns, some rows and every name; return a copy.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        A results frame.
+    required : tuple of str
+        Columns a ``kind`` results frame needs.
+    names : tuple of str
+        Columns that name each row (model, series, ...): no value may be
+        missing; the copy holds them as str.
+    kind : str
+        What made the frame ("backtest", "multi-task"), for the messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with a fresh RangeIndex and no ``attrs``.
+    """
+    missing = [c for c in required if c not in results.columns]
+    if missing:
+        raise ValueError(
+            f"results is missing required column(s) {missing}; a {kind} results "
+            f"frame needs {list(required)}. Got columns "
+            f"{[str(c) for c in results.columns]}."
+        )
+    if len(results) == 0:
+        raise ValueError(
+            "results has no rows; run a backtest that produces forecasts first."
+        )
+    frame = results.reset_index(drop=True).copy()
+    frame.attrs = {}  # e.g. attrs["failures"]: pandas merges would compare it
+    for name in names:
+        if frame[name].isna().any():
+            rows = np.flatnonzero(frame[name].isna().to_numpy())[:5].tolist()
+            raise ValueError(
+                f"results column {name!r} has missing values (rows {rows}); every "
+                f"row needs a {', a '.join(names[:-1])} and a {names[-1]}."
+            )
+        frame[name] = frame[name].astype(str)
+    return frame
+
+
 def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
     values = frame[column]
     if pd.api.types.is_bool_dtype(values) or not (
@@ -136,26 +186,7 @@ def prepare_results(results: pd.DataFrame, baseline: str | None) -> PreparedResu
         raise TypeError(
             f"baseline must be a model name (str) or None; got {baseline!r}."
         )
-    missing = [c for c in REQUIRED_COLUMNS if c not in results.columns]
-    if missing:
-        raise ValueError(
-            f"results is missing required column(s) {missing}; a backtest results "
-            f"frame needs {list(REQUIRED_COLUMNS)}. Got columns "
-            f"{[str(c) for c in results.columns]}."
-        )
-    if len(results) == 0:
-        raise ValueError(
-            "results has no rows; run a backtest that produces forecasts first."
-        )
-    frame = results.reset_index(drop=True).copy()
-    for name in ("model", "series"):
-        if frame[name].isna().any():
-            rows = np.flatnonzero(frame[name].isna().to_numpy())[:5].tolist()
-            raise ValueError(
-                f"results column {name!r} has missing values (rows {rows}); "
-                "every row needs a model and a series name."
-            )
-        frame[name] = frame[name].astype(str)
+    frame = named_rows(results, REQUIRED_COLUMNS, ("model", "series"), "backtest")
 
     frame["y_true"] = _numeric(frame, "y_true")
     frame["y_pred"] = _numeric(frame, "y_pred")

@@ -18,6 +18,7 @@ from tsattn.metrics import (
 )
 from tsattn.report import _plots
 from tsattn.report._attention import attention_section, check_attention
+from tsattn.report._frame import named_rows
 from tsattn.report._html import (
     Markup,
     fmt_label,
@@ -71,25 +72,9 @@ def task_references(baseline: Any) -> dict[str, str]:
 
 
 def _check(results: pd.DataFrame) -> pd.DataFrame:
-    missing = [c for c in TASK_REQUIRED_COLUMNS if c not in results.columns]
-    if missing:
-        raise ValueError(
-            f"results is missing required column(s) {missing}; a multi-task results "
-            f"frame needs {list(TASK_REQUIRED_COLUMNS)}. Got columns "
-            f"{[str(c) for c in results.columns]}."
-        )
-    if len(results) == 0:
-        raise ValueError("results has no rows; run a backtest that produces forecasts.")
-    frame = results.reset_index(drop=True).copy()
-    frame.attrs = {}  # e.g. attrs["failures"]: pandas merges would compare it
-    for name in ("model", "series", "task"):
-        if frame[name].isna().any():
-            rows = np.flatnonzero(frame[name].isna().to_numpy())[:5].tolist()
-            raise ValueError(
-                f"results column {name!r} has missing values (rows {rows}); every "
-                "row needs a model, a series and a task."
-            )
-        frame[name] = frame[name].astype(str)
+    frame = named_rows(
+        results, TASK_REQUIRED_COLUMNS, ("model", "series", "task"), "multi-task"
+    )
     unknown = sorted(set(frame["task"]) - set(TASK_METRICS))
     if unknown:
         raise ValueError(
