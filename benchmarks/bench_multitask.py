@@ -32,15 +32,7 @@ from sklearn.pipeline import Pipeline
 
 from tsattn import make_stock_like, make_targets
 from tsattn.backtesting import backtest_tasks
-from tsattn.baselines import (
-    BaseRateForecaster,
-    EWMAVarianceForecaster,
-    GARCHForecaster,
-    HARForecaster,
-    LogisticDirectionForecaster,
-    MeanReturnForecaster,
-    ZeroReturnForecaster,
-)
+from tsattn.cli.tasks import TASK_BASELINES, make_baseline
 from tsattn.datasets import load_exchange_rate, stock_like_oracle
 from tsattn.estimators import MultiTaskForecaster
 from tsattn.features import PriceFeatures
@@ -51,37 +43,50 @@ K = 5  # rows of the realized variance
 RET, UP, VAR = "log_return_h1", "up_h1", f"realized_var_k{K}"
 
 
-def _targets(close: pd.Series) -> pd.DataFrame:
+def task_targets(close: pd.Series) -> pd.DataFrame:
+    """Return the three targets (columns ``RET``, ``UP``, ``VAR``) of a close series."""
     return make_targets(
         close, kind=["log_return", "direction", "realized_var"], vol_window=K
     )
 
 
-def _attention(seed: int, args: argparse.Namespace, **arch) -> Pipeline:
+def protocol(y: pd.DataFrame, folds: int) -> dict:
+    """Return ``n_folds`` and ``test_size`` of ``backtest_tasks`` for ``y``.
+
+    ``folds`` test spans that together cover the last 20% of the rows whose
+    targets are all known.
+    """
+    n = int(y.notna().all(axis=1).to_numpy().nonzero()[0][-1]) + 1
+    return {"n_folds": folds, "test_size": max(1, int(0.2 * n) // folds)}
+
+
+def attention(seed: int, epochs: int, max_steps: int, **params) -> Pipeline:
+    """Return ``PriceFeatures -> MultiTaskForecaster`` on the three targets.
+
+    A 64-step window in patches of 8 at width 32, trained for at most
+    ``epochs`` epochs of ``max_steps`` steps; ``params`` are further
+    parameters of the estimator (heads, output head, significance, ...).
+    """
     model = MultiTaskForecaster(
         tasks={RET: "mse", UP: "bce", VAR: "qlike"},
         window_length=64,
         d_model=32,
         patch_len=8,
-        max_epochs=args.epochs,
-        max_steps_per_epoch=args.max_steps,
-        significance=args.significance,
-        n_ensemble=args.n_ensemble,
+        max_epochs=epochs,
+        max_steps_per_epoch=max_steps,
         random_state=seed,
-        **arch,
+        **params,
     )
     return Pipeline([("features", PriceFeatures(volume=False)), ("model", model)])
 
 
-def _baselines() -> dict:
+def task_baselines() -> dict:
+    """Return the command line's task baselines but AR: name -> (model, target)."""
+    column = {"return": RET, "direction": UP, "volatility": VAR}
     return {
-        "zero": (ZeroReturnForecaster(), RET),
-        "mean": (MeanReturnForecaster(), RET),
-        "base_rate": (BaseRateForecaster(), UP),
-        "logistic": (LogisticDirectionForecaster(), UP),
-        "garch": (GARCHForecaster(), VAR),
-        "har": (HARForecaster(), VAR),
-        "ewma": (EWMAVarianceForecaster(), VAR),
+        name: (make_baseline(name, "close"), column[task])
+        for name, (task, _) in TASK_BASELINES.items()
+        if name != "ar"
     }
 
 
@@ -109,14 +114,12 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
     frames = []
     for name, frame in _series(args).items():
         X = frame[["Close"]]
-        y = _targets(X["Close"])
-        n = int(y.notna().all(axis=1).to_numpy().nonzero()[0][-1]) + 1
-        test_size = max(1, int(0.2 * n) // args.folds)
-        common = {"n_folds": args.folds, "test_size": test_size, "series": name}
+        y = task_targets(X["Close"])
+        common = {**protocol(y, args.folds), "series": name}
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            base = backtest_tasks(_baselines(), X, y, n_jobs=args.jobs, **common)
+            base = backtest_tasks(task_baselines(), X, y, n_jobs=args.jobs, **common)
         frames.append(base)
         print(f"{name}: baselines {time.perf_counter() - t0:.0f} s", flush=True)
         variants = {
@@ -127,7 +130,16 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
         for label in args.models:
             for seed in args.seeds:
                 t0 = time.perf_counter()
-                model = {label: _attention(seed, args, **variants[label])}
+                model = {
+                    label: attention(
+                        seed,
+                        args.epochs,
+                        args.max_steps,
+                        significance=args.significance,
+                        n_ensemble=args.n_ensemble,
+                        **variants[label],
+                    )
+                }
                 res = backtest_tasks(model, X, y, **common)
                 res["seed"] = seed
                 frames.append(res)
@@ -147,7 +159,7 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
     return out
 
 
-def _score(rows: pd.DataFrame) -> float:
+def score(rows: pd.DataFrame) -> float:
     task = rows["task"].iloc[0]
     if task == "variance":
         # QLIKE is undefined at a realized variance of 0 (series 4, a pegged
@@ -166,7 +178,7 @@ def summarize(res: pd.DataFrame) -> None:
         print(f"\n== {task} ({names[task]}, pooled over series; lower is better)")
         table = []
         for (model, seed), rows in part.groupby(["model", "seed"], dropna=False):
-            per = rows.groupby("series").apply(_score, include_groups=False)
+            per = rows.groupby("series").apply(score, include_groups=False)
             table.append(
                 {"model": model, "seed": seed, "pooled": per.mean(), **per.to_dict()}
             )

@@ -39,29 +39,16 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.pipeline import Pipeline
 
-from benchmarks.bench_multitask import RET, UP, VAR, _baselines, _score, _targets
+from benchmarks.bench_multitask import (
+    attention,
+    protocol,
+    score,
+    task_baselines,
+    task_targets,
+)
 from tsattn.backtesting import backtest_tasks
 from tsattn.datasets import load_exchange_rate
-from tsattn.estimators import MultiTaskForecaster
-from tsattn.features import PriceFeatures
-
-
-def _model(seed: int, args: argparse.Namespace, **extra) -> Pipeline:
-    model = MultiTaskForecaster(
-        tasks={RET: "mse", UP: "bce", VAR: "qlike"},
-        window_length=64,
-        d_model=32,
-        patch_len=8,
-        n_heads=4,
-        output_head="multi",
-        max_epochs=args.epochs,
-        max_steps_per_epoch=args.max_steps,
-        random_state=seed,
-        **extra,
-    )
-    return Pipeline([("features", PriceFeatures(volume=False)), ("model", model)])
 
 
 def run(args: argparse.Namespace) -> None:
@@ -74,24 +61,31 @@ def run(args: argparse.Namespace) -> None:
     }
     for name in args.series:
         X = rates[[name]].rename(columns={name: "Close"})
-        y = _targets(X["Close"])
-        n = int(y.notna().all(axis=1).to_numpy().nonzero()[0][-1]) + 1
-        test_size = max(1, int(0.2 * n) // args.folds)
-        common = {"n_folds": args.folds, "test_size": test_size, "series": name}
+        y = task_targets(X["Close"])
+        common = {**protocol(y, args.folds), "series": name}
         if args.baselines:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                base = backtest_tasks(_baselines(), X, y, n_jobs=1, **common)
+                base = backtest_tasks(task_baselines(), X, y, n_jobs=1, **common)
             base["seed"] = np.nan
             _append(base, args.out)
         for seed in args.seeds:
             for label in args.settings:
                 t0 = time.perf_counter()
-                model = {label: _model(seed, args, **settings[label])}
+                model = {
+                    label: attention(
+                        seed,
+                        args.epochs,
+                        args.max_steps,
+                        n_heads=4,
+                        output_head="multi",
+                        **settings[label],
+                    )
+                }
                 res = backtest_tasks(model, X, y, on_error="raise", **common)
                 res["seed"] = seed
                 _append(res, args.out)
-                scores = {t: _score(g) for t, g in res.groupby("task")}
+                scores = {t: score(g) for t, g in res.groupby("task")}
                 print(
                     f"{name}: {label} seed {seed} {time.perf_counter() - t0:.0f} s "
                     f"(loaded machine) {scores}",
@@ -133,7 +127,7 @@ def summarize(res: pd.DataFrame) -> None:
         print(f"\n== {task} ({names[task]}; lower is better)")
         rows = []
         for (series, model), g in part.groupby(["series", "model"]):
-            scores = g.groupby("seed", dropna=False).apply(_score, include_groups=False)
+            scores = g.groupby("seed", dropna=False).apply(score, include_groups=False)
             row = {"series": series, "model": model, "n": len(scores)}
             if g["seed"].notna().any():
                 row.update(
