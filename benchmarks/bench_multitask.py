@@ -60,20 +60,20 @@ def protocol(y: pd.DataFrame, folds: int) -> dict:
     return {"n_folds": folds, "test_size": max(1, int(0.2 * n) // folds)}
 
 
-def attention(seed: int, epochs: int, max_steps: int, **params) -> Pipeline:
+def attention(seed: int, args: argparse.Namespace, **params) -> Pipeline:
     """Return ``PriceFeatures -> MultiTaskForecaster`` on the three targets.
 
     A 64-step window in patches of 8 at width 32, trained for at most
-    ``epochs`` epochs of ``max_steps`` steps; ``params`` are further
-    parameters of the estimator (heads, output head, significance, ...).
+    ``args.epochs`` epochs of ``args.max_steps`` steps; ``params`` are
+    further parameters of the estimator (heads, output head, significance, ...).
     """
     model = MultiTaskForecaster(
         tasks={RET: "mse", UP: "bce", VAR: "qlike"},
         window_length=64,
         d_model=32,
         patch_len=8,
-        max_epochs=epochs,
-        max_steps_per_epoch=max_steps,
+        max_epochs=args.epochs,
+        max_steps_per_epoch=args.max_steps,
         random_state=seed,
         **params,
     )
@@ -127,19 +127,11 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
             "sa_multi": {"n_heads": 1, "output_head": "multi"},
             "mha_single": {"n_heads": 4, "output_head": "single"},
         }
+        shared = {"significance": args.significance, "n_ensemble": args.n_ensemble}
         for label in args.models:
             for seed in args.seeds:
                 t0 = time.perf_counter()
-                model = {
-                    label: attention(
-                        seed,
-                        args.epochs,
-                        args.max_steps,
-                        significance=args.significance,
-                        n_ensemble=args.n_ensemble,
-                        **variants[label],
-                    )
-                }
+                model = {label: attention(seed, args, **variants[label], **shared)}
                 res = backtest_tasks(model, X, y, **common)
                 res["seed"] = seed
                 frames.append(res)

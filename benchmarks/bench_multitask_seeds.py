@@ -59,6 +59,7 @@ def run(args: argparse.Namespace) -> None:
         "ens": {"n_ensemble": args.n_ensemble},
         "ens_sig": {"n_ensemble": args.n_ensemble, "significance": 0.05},
     }
+    mha_multi = {"n_heads": 4, "output_head": "multi"}
     for name in args.series:
         X = rates[[name]].rename(columns={name: "Close"})
         y = task_targets(X["Close"])
@@ -72,16 +73,7 @@ def run(args: argparse.Namespace) -> None:
         for seed in args.seeds:
             for label in args.settings:
                 t0 = time.perf_counter()
-                model = {
-                    label: attention(
-                        seed,
-                        args.epochs,
-                        args.max_steps,
-                        n_heads=4,
-                        output_head="multi",
-                        **settings[label],
-                    )
-                }
+                model = {label: attention(seed, args, **mha_multi, **settings[label])}
                 res = backtest_tasks(model, X, y, on_error="raise", **common)
                 res["seed"] = seed
                 _append(res, args.out)
