@@ -3,6 +3,7 @@ import re
 import numpy as np
 import pytest
 import torch
+from nn.helpers import small_net
 
 from tsattn.fitting.loop import (
     TrainResult,
@@ -11,18 +12,9 @@ from tsattn.fitting.loop import (
     resolve_device,
     split_targets_by_columns,
 )
-from tsattn.nn.config import NetConfig, TaskSpec
-from tsattn.nn.net import TemporalAttentionNet
+from tsattn.nn.config import TaskSpec
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # The networks here are tiny: one intra-op thread is faster, and steady on a
-    # shared machine.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class FakeWindows:
@@ -75,27 +67,23 @@ def _sine(n=400, seed=0):
 
 L, H = 20, 3
 TASKS = (TaskSpec("y", horizon=H, target_channels=(0,)),)
+#: Training that learns the sine quickly: small batches at a high learning rate.
+FAST = {"batch_size": 32, "learning_rate": 3e-3, "random_state": 0}
 
 
 def _net(n_heads=2, seed=0, tasks=TASKS, **kw):
-    base = {
-        "window_length": L,
-        "n_features": 1,
-        "tasks": tasks,
-        "d_model": 16,
-        "n_heads": n_heads,
-        "n_layers": 1,
-        "dropout": 0.0,
-    }
-    base.update(kw)
-    return TemporalAttentionNet(
-        NetConfig(**base), generator=torch.Generator().manual_seed(seed)
-    )
+    size = {"window_length": L, "n_features": 1, "tasks": tasks, "d_model": 16}
+    return small_net(seed, **{**size, "n_heads": n_heads, **kw})
 
 
 def _windows(cls=FakeWindows, n=400, **kw):
     v = _sine(n)
     return cls(v, v, L, H, **kw)
+
+
+def _held_out():
+    """Validation windows on rows 320-400, after training windows on rows 0-300."""
+    return _windows(n=400, starts=np.arange(320, 378))
 
 
 def _mse(module, windows):
@@ -109,15 +97,7 @@ def test_learns_a_sine_wave_to_near_zero_loss(n_heads):
     w = _windows()
     net = _net(n_heads=n_heads)
     baseline = _mse(net, w)
-    result = fit_module(
-        net,
-        w,
-        max_epochs=12,
-        batch_size=32,
-        learning_rate=3e-3,
-        random_state=0,
-        n_iter_no_change=None,
-    )
+    result = fit_module(net, w, max_epochs=12, n_iter_no_change=None, **FAST)
     assert isinstance(result, TrainResult)
     assert result.n_epochs == 12
     assert result.stopped_reason == "max_epochs"
@@ -136,15 +116,7 @@ def test_learns_a_linear_target_without_channel_residual():
     target = np.roll(target, 1, axis=0)
     w = FakeWindows(v, target, L, 1)
     net = _net(n_heads=1, tasks=(TaskSpec("y"),), n_features=2, revin=False)
-    fit_module(
-        net,
-        w,
-        max_epochs=25,
-        batch_size=32,
-        learning_rate=3e-3,
-        random_state=0,
-        n_iter_no_change=None,
-    )
+    fit_module(net, w, max_epochs=25, n_iter_no_change=None, **FAST)
     x, y = w.get_batch(np.arange(len(w)))
     err = np.mean((predict_module(net, x)["y"] - y) ** 2)
     assert err < 1e-2 * np.var(y)
@@ -179,55 +151,42 @@ def test_global_random_state_and_threads_untouched():
     assert torch.get_num_threads() == threads
 
 
-def test_early_stopping_restores_best_weights():
-    train, val = _windows(n=300), _windows(n=400, starts=np.arange(320, 378))
-    net = _net()
-    # tol so large that nothing after the first epoch counts as an improvement.
-    r = fit_module(
-        net,
-        train,
-        val_windows=val,
-        max_epochs=10,
-        batch_size=32,
-        n_iter_no_change=2,
-        tol=1e9,
-        random_state=0,
-    )
-    assert r.stopped_reason == "early_stopping"
-    assert (r.n_epochs, r.best_epoch) == (3, 1)
-    assert len(r.validation_scores) == 3
-    assert r.best_validation == r.validation_scores[0]
-    assert _mse(net, val) == pytest.approx(r.validation_scores[0], rel=1e-4)
-
-
-def test_validation_picks_the_best_epoch():
-    train, val = _windows(n=300), _windows(n=400, starts=np.arange(320, 378))
+@pytest.mark.parametrize(
+    ("rule", "reason", "n_epochs", "best_epoch"),
+    [
+        # tol so large that nothing after the first epoch counts as an improvement.
+        (
+            {"max_epochs": 10, "n_iter_no_change": 2, "tol": 1e9},
+            "early_stopping",
+            3,
+            lambda scores: 1,
+        ),
+        (
+            {"max_epochs": 4, "n_iter_no_change": None},
+            "max_epochs",
+            4,
+            lambda scores: int(np.argmin(scores)) + 1,
+        ),
+    ],
+    ids=["early_stopping", "max_epochs"],
+)
+def test_validation_restores_the_best_epoch(rule, reason, n_epochs, best_epoch):
+    val = _held_out()
     net = _net()
     r = fit_module(
-        net,
-        train,
-        val_windows=val,
-        max_epochs=4,
-        batch_size=32,
-        n_iter_no_change=None,
-        random_state=0,
+        net, _windows(n=300), val_windows=val, batch_size=32, random_state=0, **rule
     )
-    assert r.stopped_reason == "max_epochs"
-    best = int(np.argmin(r.validation_scores))
-    assert r.best_epoch == best + 1
-    assert r.best_validation == min(r.validation_scores)
+    assert r.stopped_reason == reason
+    assert r.n_epochs == len(r.validation_scores) == n_epochs
+    assert r.best_epoch == best_epoch(r.validation_scores)
+    assert r.best_validation == r.validation_scores[r.best_epoch - 1]
     assert _mse(net, val) == pytest.approx(r.best_validation, rel=1e-4)
 
 
 def test_training_loss_plateau_without_validation():
+    plateau = {"n_iter_no_change": 1, "tol": 1e9}
     r = fit_module(
-        _net(),
-        _windows(),
-        max_epochs=10,
-        batch_size=64,
-        n_iter_no_change=1,
-        tol=1e9,
-        random_state=0,
+        _net(), _windows(), max_epochs=10, batch_size=64, random_state=0, **plateau
     )
     assert r.stopped_reason == "training_loss_plateau"
     assert (r.n_epochs, r.best_epoch, r.best_validation) == (2, 2, None)
@@ -252,29 +211,16 @@ def test_non_finite_loss_stops_with_clear_error_and_keeps_last_good_weights():
     v = _sine()
     bad = ExplodingWindows(v, v, L, H, bad_call=3)
     net = _net()
+    # The same batches in the same order, at a constant learning rate.
+    ordered = {"batch_size": 32, "shuffle": False, "lr_schedule": "none"}
     with pytest.raises(FloatingPointError, match=re.escape("epoch 1, batch 3")) as info:
-        fit_module(
-            net,
-            bad,
-            max_epochs=2,
-            batch_size=32,
-            shuffle=False,
-            lr_schedule="none",
-            random_state=0,
-        )
+        fit_module(net, bad, max_epochs=2, random_state=0, **ordered)
     assert "keeps the weights from before this batch" in str(info.value)
     assert all(torch.isfinite(p).all() for p in net.parameters())
     # Same as training on the first two batches only.
     ref = _net()
     fit_module(
-        ref,
-        _windows(),
-        max_epochs=1,
-        max_steps_per_epoch=2,
-        batch_size=32,
-        shuffle=False,
-        lr_schedule="none",
-        random_state=0,
+        ref, _windows(), max_epochs=1, max_steps_per_epoch=2, random_state=0, **ordered
     )
     for (k, a), b in zip(net.state_dict().items(), ref.state_dict().values()):
         assert torch.equal(a, b), k
@@ -296,7 +242,7 @@ def test_keyboard_interrupt_stops_cleanly_and_propagates():
     v = _sine(300)
     # 281 windows / 64 = 5 batches per epoch; interrupt in epoch 3.
     train = InterruptingWindows(v, v, L, H, interrupt_call=12)
-    val = _windows(n=400, starts=np.arange(320, 378))
+    val = _held_out()
     net = _net()
     with pytest.raises(KeyboardInterrupt) as info:
         fit_module(
@@ -342,7 +288,7 @@ def test_tolerance_is_never_below_the_resolution_of_the_losses(monkeypatch):
     r = fit_module(
         net,
         _windows(),
-        val_windows=_windows(n=400, starts=np.arange(320, 378)),
+        val_windows=_held_out(),
         max_epochs=3,
         batch_size=64,
         tol=0.0,
@@ -450,9 +396,7 @@ def test_with_real_window_set():
     v = _sine().astype(np.float32)
     ws = windows.make_windows(v, v, window_length=L, horizon=H)
     net = _net()
-    r = fit_module(
-        net, ws, max_epochs=3, batch_size=32, learning_rate=3e-3, random_state=0
-    )
+    r = fit_module(net, ws, max_epochs=3, **FAST)
     assert r.loss_curve[-1] < r.loss_curve[0]
     x, _ = ws.get_batch(np.arange(len(ws)))
     np.testing.assert_allclose(
@@ -566,14 +510,7 @@ def test_validate_initial_is_beaten_by_real_learning():
     w = _windows()
     net = _net(repeat_init=True)
     result = fit_module(
-        net,
-        _windows(n=300),
-        val_windows=w,
-        max_epochs=8,
-        batch_size=32,
-        learning_rate=3e-3,
-        random_state=0,
-        validate_initial=True,
+        net, _windows(n=300), val_windows=w, max_epochs=8, validate_initial=True, **FAST
     )
     assert result.best_epoch >= 1
     assert result.best_validation < result.initial_validation

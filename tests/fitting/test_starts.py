@@ -3,39 +3,28 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from nn.helpers import forecast_task, small_net
 
 from tsattn.fitting.starts import DEFAULT_ALPHAS, fit_linear_skip
-from tsattn.nn.config import NetConfig, TaskSpec
-from tsattn.nn.net import TemporalAttentionNet
+from tsattn.nn.config import TaskSpec
 from tsattn.windows import make_windows
 
 L, H = 24, 3
 
 
 def _net(n_features=2, revin=True, linear_skip=True, tasks=None):
-    tasks = tasks or (
-        TaskSpec(
-            "f",
-            horizon=H,
-            n_targets=n_features,
-            target_channels=tuple(range(n_features)),
-        ),
-    )
-    cfg = NetConfig(
+    """A patched, channel-independent network that starts at the last value."""
+    tasks = tasks or (forecast_task("f", H, n_features),)
+    return small_net(
         window_length=L,
         n_features=n_features,
         tasks=tasks,
-        d_model=8,
-        n_heads=2,
-        n_layers=1,
         patch_len=4,
         channel_independent=True,
         revin=revin,
         repeat_init=True,
         linear_skip=linear_skip,
-        dropout=0.0,
-    )
-    return TemporalAttentionNet(cfg, generator=torch.Generator().manual_seed(0)).eval()
+    ).eval()
 
 
 def _ar2(n=700, seed=0, n_features=2):

@@ -5,24 +5,16 @@ import numpy as np
 import pytest
 import torch
 
-from tsattn.nn.config import NetConfig, TaskSpec
+from nn.helpers import small_config
+from tsattn.nn.config import TaskSpec
 from tsattn.nn.encoder import TemporalEncoder, patchify, sinusoidal_table
 
 TASKS = (TaskSpec("y"),)
+SIZE = {"window_length": 12, "n_features": 3, "tasks": TASKS, "n_layers": 2}
 
 
 def _config(**kw):
-    base = {
-        "window_length": 12,
-        "n_features": 3,
-        "tasks": TASKS,
-        "d_model": 8,
-        "n_heads": 2,
-        "n_layers": 2,
-        "dropout": 0.0,
-    }
-    base.update(kw)
-    return NetConfig(**base)
+    return small_config(**{**SIZE, **kw})
 
 
 def _encoder(seed=0, **kw):

@@ -4,7 +4,8 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tsattn.nn.config import NetConfig, TaskSpec
+from nn.helpers import small_config
+from tsattn.nn.config import TaskSpec
 from tsattn.nn.heads import POSITIVE_EPS, TaskHeads, constrain
 
 TASKS = (
@@ -19,17 +20,7 @@ TASKS = (
 
 
 def _cfg(**kw):
-    base = {
-        "window_length": 8,
-        "n_features": 3,
-        "tasks": TASKS,
-        "d_model": 8,
-        "n_heads": 2,
-        "n_layers": 1,
-        "dropout": 0.0,
-    }
-    base.update(kw)
-    return NetConfig(**base)
+    return small_config(**{"window_length": 8, "n_features": 3, "tasks": TASKS, **kw})
 
 
 def test_raw_shapes_single_and_multi():

@@ -4,7 +4,8 @@ import re
 import pytest
 import torch
 
-from tsattn.nn.config import NetConfig, TaskSpec
+from nn.helpers import small_config
+from tsattn.nn.config import TaskSpec
 from tsattn.nn.losses import (
     bce,
     gaussian_nll,
@@ -177,16 +178,12 @@ def _targets(specs, B, gen):
 @pytest.mark.parametrize("head", ["single", "multi"])
 @pytest.mark.parametrize("ci", [False, True])
 def test_gradients_reach_every_head(head, ci):
-    cfg = NetConfig(
+    cfg = small_config(
         window_length=8,
         n_features=2,
         tasks=ALL_TASKS,
-        d_model=8,
-        n_heads=2,
-        n_layers=1,
         output_head=head,
         channel_independent=ci,
-        dropout=0.0,
     )
     gen = torch.Generator().manual_seed(0)
     net = TemporalAttentionNet(cfg, generator=gen)
@@ -203,16 +200,7 @@ def test_gradients_reach_every_head(head, ci):
 
 def test_zero_weight_task_gets_no_gradient_and_stops_learning():
     tasks = (TaskSpec("main", horizon=2), TaskSpec("off", horizon=2, weight=0.0))
-    cfg = NetConfig(
-        window_length=8,
-        n_features=1,
-        tasks=tasks,
-        d_model=8,
-        n_heads=2,
-        n_layers=1,
-        output_head="multi",
-        dropout=0.0,
-    )
+    cfg = small_config(window_length=8, n_features=1, tasks=tasks, output_head="multi")
     gen = torch.Generator().manual_seed(1)
     net = TemporalAttentionNet(cfg, generator=gen)
     off_head = net.heads.heads[1]

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import tsattn.nn.net
+from nn.helpers import small_net
 from tsattn.nn.config import NetConfig, TaskSpec
 from tsattn.nn.net import TemporalAttentionNet
 
@@ -20,6 +21,7 @@ TASKS = (
     TaskSpec("dir", "bce", horizon=2),
     TaskSpec("vol", "qlike"),
 )
+SIZE = {"window_length": 12, "n_features": 3, "tasks": TASKS, "n_layers": 2}
 SHAPES = {
     "ret": (5, 4, 1),
     "price": (5, 3, 2),
@@ -31,19 +33,7 @@ SHAPES = {
 
 
 def _net(seed=0, **kw):
-    base = {
-        "window_length": 12,
-        "n_features": 3,
-        "tasks": TASKS,
-        "d_model": 8,
-        "n_heads": 2,
-        "n_layers": 2,
-        "dropout": 0.0,
-    }
-    base.update(kw)
-    return TemporalAttentionNet(
-        NetConfig(**base), generator=torch.Generator().manual_seed(seed)
-    ).eval()
+    return small_net(seed, **{**SIZE, **kw}).eval()
 
 
 def _x(B=5, L=12, F=3, seed=0, loc=10.0, scale=2.0):
