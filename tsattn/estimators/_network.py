@@ -163,14 +163,14 @@ class NetworkForecaster(BaseForecaster):
         horizon: int,
         target_offset: int,
         target_span: int = 1,
-        significance: float | None = None,
-        validate_initial: bool,
         scale_targets: Any = None,
         scale_channels: bool = False,
     ) -> NetworkFit:
         """Run the fit pipeline once per ensemble member and store the results.
 
-        The first member is ``module_`` and gives the loss curves; further
+        Every network starts at a sound fallback (the last value, or each
+        task's trivial baseline), scored as epoch 0 of early stopping. The
+        first member is ``module_`` and gives the loss curves; further
         members (``n_ensemble > 1``) are kept as weights in ``_members`` and
         their outputs averaged with it at prediction. Returns the first
         member's fit.
@@ -188,9 +188,9 @@ class NetworkForecaster(BaseForecaster):
                     target_span=target_span,
                     validation_fraction=self.validation_fraction,
                     early_stopping=self.early_stopping,
-                    significance=significance,
+                    significance=self.significance,
                     seed=seed,
-                    validate_initial=validate_initial,
+                    validate_initial=True,
                     scale_targets=scale_targets,
                     scale_channels=scale_channels,
                     loop={

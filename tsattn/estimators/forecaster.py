@@ -333,9 +333,6 @@ class AttentionForecaster(SupervisedFace, NetworkForecaster):
             values,
             horizon=self.horizon,
             target_offset=0,
-            significance=self.significance,
-            # The network starts at the last value, a sound fallback: score it.
-            validate_initial=True,
             # Loss, early stopping and tests on per-channel normalised errors.
             scale_channels=True,
         )

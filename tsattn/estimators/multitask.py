@@ -73,9 +73,6 @@ class SupervisedFace:
             horizon=1,
             target_offset=-1,
             target_span=target_span(y_meta, self.target_names_),
-            significance=getattr(self, "significance", None),
-            # Every head starts at its task's trivial baseline: score it as epoch 0.
-            validate_initial=True,
             # Scaling statistics from the training windows' targets only.
             scale_targets=lambda y_train: target_scaling(y_train, specs),
         )
@@ -299,9 +296,8 @@ n_params_, n_features_in_
         Parameters
         ----------
         X : pandas DataFrame or Series, or array-like
-            Rows are time steps. A pandas ``X`` whose index continues the data
-            seen so far uses that history as context; otherwise ``X`` alone
-            is the history and its first rows see a masked, shorter window.
+            The input features, rows in time order; history and context as in
+            :meth:`tsattn.AttentionForecaster.predict`.
 
         Returns
         -------
