@@ -118,6 +118,8 @@ def test_update_moves_origin(prices):
 def test_self_attention_has_one_head_and_no_n_heads_param(prices):
     model = SelfAttentionForecaster(**{k: v for k, v in TINY.items() if k != "n_heads"})
     assert "n_heads" not in model.get_params()
+    with pytest.raises(ValueError, match="Invalid parameter 'n_heads'"):
+        clone(model).set_params(n_heads=2)
     model.fit(prices[["Close"]])
     assert model.config_.n_heads == 1
     maps = model.attention_weights()

@@ -396,5 +396,6 @@ class SelfAttentionForecaster(AttentionForecaster):
     1
     """
 
-    # One head: a constant of the class, not a parameter.
-    n_heads: ClassVar[int] = 1
+    # One head: a constant of the class. Redeclared as a ClassVar, the
+    # inherited field leaves the generated __init__, so it is no parameter.
+    n_heads: ClassVar[int] = 1  # type: ignore[misc]
