@@ -173,11 +173,7 @@ def check_scalar(name: str, value: Any, *constraints: Any) -> Any:
     InvalidParameterError
         ``"{name} must be {what}. Got {value!r}."``
     """
-    if not any(_accepts(c, value) for c in constraints):
-        raise InvalidParameterError(
-            f"{name} must be {describe(constraints)}. Got {value!r}."
-        )
-    return value
+    return _meets(name, value, constraints, instead="")
 
 
 def validate_params(estimator: Any, names: Iterable[str] | None = None) -> None:
@@ -212,10 +208,16 @@ def check_param(owner: str, name: str, value: Any, *constraints: Any) -> Any:
     InvalidParameterError
         ``"The 'name' parameter of Owner must be {what}. Got {value!r} instead."``
     """
+    return _meets(f"The {name!r} parameter of {owner}", value, constraints)
+
+
+def _meets(
+    subject: str, value: Any, constraints: tuple[Any, ...], instead: str = " instead"
+) -> Any:
+    """Return ``value`` if it meets any constraint, else raise naming ``subject``."""
     if not any(_accepts(c, value) for c in constraints):
         raise InvalidParameterError(
-            f"The {name!r} parameter of {owner} must be {describe(constraints)}. "
-            f"Got {value!r} instead."
+            f"{subject} must be {describe(constraints)}. Got {value!r}{instead}."
         )
     return value
 

@@ -6,6 +6,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from presets import TINY_NETWORK
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
@@ -14,17 +15,37 @@ from tsattn.estimators import AttentionForecaster, SelfAttentionForecaster
 from tsattn.persistence import load
 from tsattn.targets import make_targets
 
-TINY = dict(
-    window_length=16,
-    horizon=3,
-    d_model=8,
-    n_heads=2,
-    n_layers=1,
-    patch_len=4,
-    max_epochs=2,
-    batch_size=64,
-    random_state=0,
-)
+TINY = dict(TINY_NETWORK, horizon=3, max_epochs=2, batch_size=64, random_state=0)
+#: A small network for the tests that need it to learn something: a sine wave
+#: (ON_SINE), or nothing that holds on held-out windows of a random walk (ON_WALK).
+SMALL = dict(d_model=16, n_heads=2, n_layers=1, patch_len=4, random_state=0)
+ON_SINE = dict(SMALL, window_length=48, horizon=4, learning_rate=3e-3)
+ON_WALK = dict(SMALL, window_length=32, horizon=4, validation_fraction=0.3)
+
+
+def _random_walk(seed=7, n=700):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"p": 100 + rng.normal(size=n).cumsum()})
+
+
+def _sine(n=600, period=24):
+    return pd.DataFrame({"s": np.sin(2 * np.pi * np.arange(n) / period)})
+
+
+def _mse_and_naive_mse(model, X, rows):
+    """Mean squared error of ``predict`` at ``rows`` and of the last value there."""
+    horizon, values = model.horizon, X.to_numpy()
+    pred = model.predict(X).to_numpy()[rows].reshape(len(rows), -1, horizon)
+    truth = np.stack([values[i + 1 : i + 1 + horizon].T for i in rows])
+    naive = np.repeat(values[rows, :, None], horizon, axis=2)
+    return np.mean((pred - truth) ** 2), np.mean((naive - truth) ** 2)
+
+
+def _assert_forecasts_the_last_value(model, X, steps=None, rtol=1e-6, atol=0.0):
+    """The model stayed the random walk: its forecast is the last value of ``X``."""
+    (col,) = X.columns
+    forecast = model.forecast(steps)[col].to_numpy()
+    np.testing.assert_allclose(forecast, X[col].iloc[-1], rtol=rtol, atol=atol)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +118,8 @@ def test_update_moves_origin(prices):
 def test_self_attention_has_one_head_and_no_n_heads_param(prices):
     model = SelfAttentionForecaster(**{k: v for k, v in TINY.items() if k != "n_heads"})
     assert "n_heads" not in model.get_params()
+    with pytest.raises(ValueError, match="Invalid parameter 'n_heads'"):
+        clone(model).set_params(n_heads=2)
     model.fit(prices[["Close"]])
     assert model.config_.n_heads == 1
     maps = model.attention_weights()
@@ -138,53 +161,21 @@ def test_joblib_round_trip(tmp_path, fitted, prices):
 
 def test_learns_a_deterministic_signal():
     # A clean sine wave is forecast far better than by the last value.
-    t = np.arange(600)
-    X = pd.DataFrame({"s": np.sin(2 * np.pi * t / 24)})
-    model = AttentionForecaster(
-        window_length=48,
-        horizon=4,
-        d_model=16,
-        n_heads=2,
-        n_layers=1,
-        patch_len=4,
-        max_epochs=15,
-        learning_rate=3e-3,
-        random_state=0,
-    ).fit(X.iloc[:500])
-    pred = model.predict(X)[500:590]
-    truth = np.stack([X["s"].to_numpy()[i + 1 : i + 5] for i in range(500, 590)])
-    naive = np.repeat(X["s"].to_numpy()[500:590, None], 4, axis=1)
-    mse_model = np.mean((pred - truth) ** 2)
-    mse_naive = np.mean((naive - truth) ** 2)
-    assert mse_model < 0.2 * mse_naive
+    X = _sine()
+    model = AttentionForecaster(**ON_SINE, max_epochs=15).fit(X.iloc[:500])
+    mse, naive_mse = _mse_and_naive_mse(model, X, np.arange(500, 590))
+    assert mse < 0.2 * naive_mse
 
 
 def test_linear_skip_learns_a_linear_signal_and_round_trips(tmp_path, prices):
     # A sine wave is an exact AR(2): the linear skip alone can forecast it.
-    t = np.arange(600)
-    X = pd.DataFrame({"s": np.sin(2 * np.pi * t / 24), "c": np.cos(2 * np.pi * t / 17)})
-    params = dict(
-        window_length=48,
-        horizon=4,
-        d_model=8,
-        n_heads=2,
-        n_layers=1,
-        patch_len=8,
-        max_epochs=6,
-        learning_rate=3e-3,
-        random_state=0,
-        linear_skip=True,
-    )
+    X = _sine().assign(c=np.cos(2 * np.pi * np.arange(600) / 17))
+    params = dict(ON_SINE, d_model=8, patch_len=8, max_epochs=6, linear_skip=True)
     model = AttentionForecaster(**params).fit(X.iloc[:500])
     assert model.config_.linear_skip is True
     assert model.module_.skips[0].weight.abs().sum() > 0
-    pred = (
-        model.predict(X).to_numpy()[500:590].reshape(90, 2, 4)
-    )  # (rows, series, steps)
-    values = X.to_numpy()
-    truth = np.stack([values[i + 1 : i + 5].T for i in range(500, 590)])
-    naive = np.repeat(values[500:590, :, None], 4, axis=2)
-    assert np.mean((pred - truth) ** 2) < 0.1 * np.mean((naive - truth) ** 2)
+    mse, naive_mse = _mse_and_naive_mse(model, X, np.arange(500, 590))
+    assert mse < 0.1 * naive_mse
     path = tmp_path / "skip.tsattn"
     model.save(path)
     again = load(path)
@@ -196,30 +187,10 @@ def test_linear_skip_learns_a_linear_signal_and_round_trips(tmp_path, prices):
     assert len(sup.module_.skips) == 0
 
 
-SMALL = dict(d_model=16, n_heads=2, n_layers=1, patch_len=4, random_state=0)
-
-
-def _random_walk(seed=7, n=700):
-    rng = np.random.default_rng(seed)
-    return pd.DataFrame({"p": 100 + rng.normal(size=n).cumsum()})
-
-
-def _sine(n=600, period=24):
-    return pd.DataFrame({"s": np.sin(2 * np.pi * np.arange(n) / period)})
-
-
 def test_significance_keeps_the_random_walk_without_evidence():
     # On a random walk, a trained model's small held-out gain (if any) is noise.
     X = _random_walk()
-    params = dict(
-        SMALL,
-        window_length=32,
-        horizon=4,
-        max_epochs=4,
-        learning_rate=1e-2,
-        tol=0.0,
-        validation_fraction=0.3,
-    )
+    params = dict(ON_WALK, max_epochs=4, learning_rate=1e-2, tol=0.0)
     free = AttentionForecaster(**params).fit(X)
     gated = AttentionForecaster(**params, significance=0.05).fit(X)
     assert free.start_test_ == {}
@@ -228,23 +199,14 @@ def test_significance_keeps_the_random_walk_without_evidence():
     assert gated.start_test_["kept"] == "start"
     assert gated.start_test_["p_value"] >= 0.05
     assert gated.best_epoch_ == 0
-    fc = gated.forecast()
-    np.testing.assert_allclose(fc["p"].to_numpy(), X["p"].iloc[-1], rtol=1e-6)
+    _assert_forecasts_the_last_value(gated, X)
 
 
 def test_significance_also_gates_the_linear_skip_start():
     # On this random walk the ridge start forecasts the held-out windows a bit
     # better than the last value, by chance; the gate asks for evidence.
     X = _random_walk()
-    params = dict(
-        SMALL,
-        window_length=32,
-        horizon=4,
-        max_epochs=1,
-        learning_rate=1e-9,
-        validation_fraction=0.3,
-        linear_skip=True,
-    )
+    params = dict(ON_WALK, max_epochs=1, learning_rate=1e-9, linear_skip=True)
     (free,) = AttentionForecaster(**params).fit(X).linear_skip_fit_
     assert free["kept"] == "ridge"
     assert free["validation_mse"]["ridge"] < free["validation_mse"]["zero"]
@@ -253,9 +215,7 @@ def test_significance_also_gates_the_linear_skip_start():
     assert fit["kept"] == "zero"
     assert fit["p_value"] >= 0.05
     assert all(m.weight.abs().sum() == 0 for m in gated.module_.skips)
-    np.testing.assert_allclose(
-        gated.forecast()["p"].to_numpy(), X["p"].iloc[-1], rtol=1e-6
-    )
+    _assert_forecasts_the_last_value(gated, X)
     # a sine wave is an exact AR(2): its ridge start is kept, with evidence
     sine = _sine()
     (fit,) = AttentionForecaster(**params, significance=0.05).fit(sine).linear_skip_fit_
@@ -267,13 +227,7 @@ def test_significance_also_gates_the_linear_skip_start():
 def test_significance_keeps_a_clearly_better_model(quantiles):
     X = _sine()
     model = AttentionForecaster(
-        **SMALL,
-        window_length=48,
-        horizon=4,
-        max_epochs=5,
-        learning_rate=3e-3,
-        quantiles=quantiles,
-        significance=0.05,
+        **ON_SINE, max_epochs=5, quantiles=quantiles, significance=0.05
     ).fit(X)
     assert model.start_test_["kept"] == "trained"
     assert model.start_test_["p_value"] < 0.05
@@ -285,17 +239,11 @@ def test_significance_needs_windows_that_selected_nothing():
     # be split into windows that select and later windows, 40 steps apart, that
     # test: nothing can show the gain, so the start (the random walk) is kept.
     X = _sine()
+    params = dict(ON_SINE, horizon=40, max_epochs=3, validation_fraction=0.1)
     with pytest.warns(TsattnWarning, match="keeps its start"):
-        model = AttentionForecaster(
-            **SMALL,
-            window_length=48,
-            horizon=40,
-            max_epochs=3,
-            learning_rate=3e-3,
-            validation_fraction=0.1,
-            linear_skip=True,
-            significance=0.05,
-        ).fit(X)
+        model = AttentionForecaster(**params, linear_skip=True, significance=0.05).fit(
+            X
+        )
     (fit,) = model.linear_skip_fit_
     assert fit["validation_mse"]["ridge"] < 0.1 * fit["validation_mse"]["zero"]
     assert fit["kept"] == "zero"
@@ -306,9 +254,7 @@ def test_significance_needs_windows_that_selected_nothing():
     assert model.start_test_["n_windows"] == 0
     assert np.isnan(model.start_test_["p_value"])
     assert model.best_epoch_ == 0
-    np.testing.assert_allclose(
-        model.forecast(1)["s"].to_numpy(), X["s"].iloc[-1], rtol=1e-5, atol=1e-6
-    )
+    _assert_forecasts_the_last_value(model, X, steps=1, rtol=1e-5, atol=1e-6)
 
 
 def test_significance_tests_on_later_windows_than_it_selects_on():
@@ -389,8 +335,7 @@ def test_model_that_learns_nothing_stays_the_random_walk(prices):
     X = prices[["Close"]]
     model = AttentionForecaster(**{**TINY, "learning_rate": 1e-9, "tol": 1e-3}).fit(X)
     assert model.best_epoch_ == 0
-    fc = model.forecast()
-    np.testing.assert_allclose(fc["Close"].to_numpy(), X["Close"].iloc[-1], rtol=1e-6)
+    _assert_forecasts_the_last_value(model, X)
 
 
 def test_a_ctrl_c_inside_a_fit_is_not_swallowed(prices, monkeypatch):

@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from presets import TINY_NETWORK
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -19,16 +20,7 @@ from tsattn.targets import make_targets
 from tsattn.windows import make_windows
 from tsattn.windows.ending import windows_ending_at_rows
 
-TINY = dict(
-    window_length=16,
-    d_model=8,
-    n_heads=2,
-    n_layers=1,
-    patch_len=4,
-    max_epochs=2,
-    batch_size=64,
-    random_state=0,
-)
+TINY = dict(TINY_NETWORK, max_epochs=2, batch_size=64, random_state=0)
 
 
 def test_supervised_multitask_direction_probabilities(prices):

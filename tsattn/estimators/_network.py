@@ -12,6 +12,8 @@ maps, and pickling of the network. The forecasting face
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -29,11 +31,20 @@ from tsattn.windows.ending import windows_ending_at_rows
 __all__ = ["NetworkForecaster"]
 
 
+@dataclass(eq=False, repr=False, kw_only=True)
 class NetworkForecaster(BaseForecaster):
     """Base class of the attention estimators (not used directly).
 
-    Subclasses declare their parameters in ``__init__`` and fit by converting
-    the data, building task specs and calling :meth:`_fit_network`.
+    Parameters are declared once, as annotated class attributes: the
+    dataclass decorator writes the explicit keyword-only ``__init__`` that
+    scikit-learn reads (``get_params``, ``clone``) and that only stores each
+    argument (``eq=False, repr=False`` keep identity comparison and sklearn's
+    repr). The ones here are shared by every attention estimator and
+    documented in :class:`~tsattn.AttentionForecaster`. A subclass, under the
+    same decorator, adds parameters by declaring them, and fixes one by
+    redeclaring it as a ``ClassVar`` constant, which drops it from
+    ``__init__``. Subclasses fit by converting the data, building task specs
+    and calling :meth:`_fit_network`.
     """
 
     _multivariate = True
@@ -51,6 +62,7 @@ class NetworkForecaster(BaseForecaster):
         "revin": [Options(True, False, "auto")],
         "output_head": [Options("single", "multi")],
         "tasks": [None, dict],
+        "significance": [None, Interval(float, 0.0, 1.0, closed="neither")],
         "max_epochs": [Interval(int, 1, None)],
         "batch_size": [Interval(int, 1, None)],
         "learning_rate": [Interval(float, 0.0, None, closed="neither")],
@@ -65,11 +77,33 @@ class NetworkForecaster(BaseForecaster):
         "verbose": [Interval(int, 0, None)],
     }
 
-    # ------------------------------------------------------------ parameters
-    def _n_heads(self) -> int:
-        """Attention heads of the network."""
-        return self.n_heads
+    window_length: int = 64
+    d_model: int = 64
+    n_heads: int = 4
+    n_layers: int = 2
+    d_ff: int | None = None
+    patch_len: int = 8
+    patch_stride: int | None = None
+    dropout: float = 0.1
+    channel_independent: bool = True
+    revin: bool | str = "auto"
+    output_head: str = "single"
+    tasks: Mapping[str, Any] | None = None
+    significance: float | None = None
+    max_epochs: int = 30
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    weight_decay: float = 1e-4
+    early_stopping: bool = True
+    validation_fraction: float = 0.15
+    n_iter_no_change: int = 5
+    tol: float = 1e-4
+    max_steps_per_epoch: int | None = None
+    device: str = "auto"
+    random_state: int | None = None
+    verbose: int = 0
 
+    # ------------------------------------------------------------ parameters
     def _check_params(self) -> None:
         validate_params(self)
 
@@ -86,7 +120,7 @@ class NetworkForecaster(BaseForecaster):
             n_features=n_features,
             tasks=tasks,
             d_model=self.d_model,
-            n_heads=self._n_heads(),
+            n_heads=self.n_heads,
             n_layers=self.n_layers,
             d_ff=self.d_ff if self.d_ff is not None else 2 * self.d_model,
             dropout=float(self.dropout),
@@ -129,14 +163,14 @@ class NetworkForecaster(BaseForecaster):
         horizon: int,
         target_offset: int,
         target_span: int = 1,
-        significance: float | None = None,
-        validate_initial: bool,
         scale_targets: Any = None,
         scale_channels: bool = False,
     ) -> NetworkFit:
         """Run the fit pipeline once per ensemble member and store the results.
 
-        The first member is ``module_`` and gives the loss curves; further
+        Every network starts at a sound fallback (the last value, or each
+        task's trivial baseline), scored as epoch 0 of early stopping. The
+        first member is ``module_`` and gives the loss curves; further
         members (``n_ensemble > 1``) are kept as weights in ``_members`` and
         their outputs averaged with it at prediction. Returns the first
         member's fit.
@@ -154,9 +188,9 @@ class NetworkForecaster(BaseForecaster):
                     target_span=target_span,
                     validation_fraction=self.validation_fraction,
                     early_stopping=self.early_stopping,
-                    significance=significance,
+                    significance=self.significance,
                     seed=seed,
-                    validate_initial=validate_initial,
+                    validate_initial=True,
                     scale_targets=scale_targets,
                     scale_channels=scale_channels,
                     loop={

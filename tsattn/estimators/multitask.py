@@ -10,6 +10,7 @@ one shared output layer or a head per task.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -72,9 +73,6 @@ class SupervisedFace:
             horizon=1,
             target_offset=-1,
             target_span=target_span(y_meta, self.target_names_),
-            significance=getattr(self, "significance", None),
-            # Every head starts at its task's trivial baseline: score it as epoch 0.
-            validate_initial=True,
             # Scaling statistics from the training windows' targets only.
             scale_targets=lambda y_train: target_scaling(y_train, specs),
         )
@@ -176,6 +174,7 @@ class SupervisedFace:
         )
 
 
+@dataclass(eq=False, repr=False, kw_only=True)
 class MultiTaskForecaster(SupervisedFace, NetworkForecaster):
     """Temporal attention network fitted on per-row targets, several tasks at once.
 
@@ -260,66 +259,10 @@ n_params_, n_features_in_
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **NetworkForecaster._parameter_constraints,
-        "significance": [None, Interval(float, 0.0, 1.0, closed="neither")],
         "n_ensemble": [Interval(int, 1, None)],
     }
 
-    def __init__(
-        self,
-        *,
-        tasks: Mapping[str, Any] | None = None,
-        window_length: int = 64,
-        d_model: int = 64,
-        n_heads: int = 4,
-        n_layers: int = 2,
-        d_ff: int | None = None,
-        patch_len: int = 8,
-        patch_stride: int | None = None,
-        dropout: float = 0.1,
-        channel_independent: bool = True,
-        revin: bool | str = "auto",
-        output_head: str = "single",
-        max_epochs: int = 30,
-        batch_size: int = 128,
-        learning_rate: float = 1e-3,
-        weight_decay: float = 1e-4,
-        early_stopping: bool = True,
-        validation_fraction: float = 0.15,
-        n_iter_no_change: int = 5,
-        tol: float = 1e-4,
-        max_steps_per_epoch: int | None = None,
-        device: str = "auto",
-        random_state: int | None = None,
-        verbose: int = 0,
-        significance: float | None = None,
-        n_ensemble: int = 1,
-    ):
-        self.significance = significance
-        self.n_ensemble = n_ensemble
-        self.tasks = tasks
-        self.window_length = window_length
-        self.d_model = d_model
-        self.n_heads = n_heads
-        self.n_layers = n_layers
-        self.d_ff = d_ff
-        self.patch_len = patch_len
-        self.patch_stride = patch_stride
-        self.dropout = dropout
-        self.channel_independent = channel_independent
-        self.revin = revin
-        self.output_head = output_head
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.max_steps_per_epoch = max_steps_per_epoch
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+    n_ensemble: int = 1
 
     def fit(self, X: Any, y: Any = None) -> MultiTaskForecaster:
         """Fit the network on per-row targets.
@@ -353,9 +296,8 @@ n_params_, n_features_in_
         Parameters
         ----------
         X : pandas DataFrame or Series, or array-like
-            Rows are time steps. A pandas ``X`` whose index continues the data
-            seen so far uses that history as context; otherwise ``X`` alone
-            is the history and its first rows see a masked, shorter window.
+            The input features, rows in time order; history and context as in
+            :meth:`tsattn.AttentionForecaster.predict`.
 
         Returns
         -------
