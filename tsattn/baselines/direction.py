@@ -30,11 +30,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from tsattn._validation import check_int
-from tsattn.baselines._supervised import (
-    FloatArray,
-    TaskBaseline,
-    _as_frame,
-)
+from tsattn.baselines._supervised import FloatArray, TaskBaseline, as_frame
 
 __all__ = ["BaseRateForecaster", "LogisticDirectionForecaster"]
 
@@ -99,7 +95,7 @@ class _DirectionBaseline(TaskBaseline):
             the history is too short for the features.
         """
         check_is_fitted(self, "history_")
-        frame = _as_frame(X)
+        frame = as_frame(X)
         p = self._proba_rows(self._with_history(frame))[-len(frame) :]
         out = [np.column_stack([1.0 - p[:, j], p[:, j]]) for j in range(p.shape[1])]
         return out[0] if len(out) == 1 else out

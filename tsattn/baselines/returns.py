@@ -24,10 +24,7 @@ import pandas as pd
 from sklearn.dummy import DummyRegressor
 
 from tsattn._validation import check_choice, check_int
-from tsattn.baselines._supervised import (
-    FloatArray,
-    TaskBaseline,
-)
+from tsattn.baselines._supervised import FloatArray, TaskBaseline
 
 __all__ = ["ARReturnForecaster", "MeanReturnForecaster", "ZeroReturnForecaster"]
 
