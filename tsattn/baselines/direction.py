@@ -30,6 +30,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from tsattn._validation import check_int
+from tsattn.baselines._common import store_params
 from tsattn.baselines._supervised import FloatArray, TaskBaseline, as_frame
 
 __all__ = ["BaseRateForecaster", "LogisticDirectionForecaster"]
@@ -127,7 +128,7 @@ class BaseRateForecaster(_DirectionBaseline):
     """
 
     def __init__(self, *, input_kind: str = "prices") -> None:
-        self.input_kind = input_kind
+        store_params(self, locals())
 
 
 class LogisticDirectionForecaster(_DirectionBaseline):
@@ -169,9 +170,7 @@ class LogisticDirectionForecaster(_DirectionBaseline):
     def __init__(
         self, *, n_lags: int = 5, C: float = 1.0, input_kind: str = "prices"
     ) -> None:
-        self.n_lags = n_lags
-        self.C = C
-        self.input_kind = input_kind
+        store_params(self, locals())
 
     def _check_params(self) -> None:
         super()._check_params()

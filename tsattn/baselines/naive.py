@@ -14,6 +14,7 @@ import numpy as np
 
 from tsattn._base import FloatArray, UnivariateForecaster, check_int
 from tsattn.baselines._common import DEFAULT_QUANTILES as _DEFAULT_QUANTILES
+from tsattn.baselines._common import store_params
 
 __all__ = [
     "DriftForecaster",
@@ -36,8 +37,7 @@ class _HistoryForecaster(UnivariateForecaster):
         horizon: int = 1,
         quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
     ) -> None:
-        self.horizon = horizon
-        self.quantiles = quantiles
+        store_params(self, locals())
 
     def _fit_one(self, y: FloatArray) -> FloatArray:
         return y.copy()
@@ -152,9 +152,7 @@ class SeasonalNaiveForecaster(_HistoryForecaster):
         horizon: int = 1,
         quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
     ) -> None:
-        self.season_length = season_length
-        self.horizon = horizon
-        self.quantiles = quantiles
+        store_params(self, locals())
 
     def _check_params(self) -> None:
         super()._check_params()
@@ -281,9 +279,7 @@ class MeanForecaster(_HistoryForecaster):
         horizon: int = 1,
         quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
     ) -> None:
-        self.window = window
-        self.horizon = horizon
-        self.quantiles = quantiles
+        store_params(self, locals())
 
     def _check_params(self) -> None:
         super()._check_params()

@@ -24,6 +24,7 @@ import pandas as pd
 from sklearn.dummy import DummyRegressor
 
 from tsattn._validation import check_choice, check_int
+from tsattn.baselines._common import store_params
 from tsattn.baselines._supervised import FloatArray, TaskBaseline
 
 __all__ = ["ARReturnForecaster", "MeanReturnForecaster", "ZeroReturnForecaster"]
@@ -52,7 +53,7 @@ class ZeroReturnForecaster(TaskBaseline):
     _accepted_kinds = _RETURN_KINDS
 
     def __init__(self, *, input_kind: str = "prices") -> None:
-        self.input_kind = input_kind
+        store_params(self, locals())
 
     def _fit(self, frame: pd.DataFrame, Y: FloatArray) -> None:
         self.n_columns_ = Y.shape[1]
@@ -88,7 +89,7 @@ class MeanReturnForecaster(TaskBaseline):
     _accepted_kinds = _RETURN_KINDS
 
     def __init__(self, *, input_kind: str = "prices") -> None:
-        self.input_kind = input_kind
+        store_params(self, locals())
 
     def _fit(self, frame: pd.DataFrame, Y: FloatArray) -> None:
         means = []
@@ -154,10 +155,7 @@ class ARReturnForecaster(TaskBaseline):
         trend: str = "c",
         input_kind: str = "prices",
     ) -> None:
-        self.lags = lags
-        self.max_lags = max_lags
-        self.trend = trend
-        self.input_kind = input_kind
+        store_params(self, locals())
 
     def _check_params(self) -> None:
         super()._check_params()

@@ -20,6 +20,7 @@ from tsattn import TsattnWarning
 from tsattn._base import FloatArray, UnivariateForecaster, check_choice, check_int
 from tsattn.baselines._common import DEFAULT_QUANTILES as _DEFAULT_QUANTILES
 from tsattn.baselines._common import lfilter_ar1 as _lfilter_ar1
+from tsattn.baselines._common import store_params
 
 __all__ = ["ARIMAForecaster", "ETSForecaster", "ThetaForecaster"]
 
@@ -153,23 +154,7 @@ class ARIMAForecaster(UnivariateForecaster):
         horizon: int = 1,
         quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
     ) -> None:
-        self.order = order
-        self.seasonal_order = seasonal_order
-        self.season_length = season_length
-        self.max_p = max_p
-        self.max_q = max_q
-        self.max_P = max_P
-        self.max_Q = max_Q
-        self.max_order = max_order
-        self.d = d
-        self.D = D
-        self.max_d = max_d
-        self.max_D = max_D
-        self.stepwise = stepwise
-        self.information_criterion = information_criterion
-        self.trend = trend
-        self.horizon = horizon
-        self.quantiles = quantiles
+        store_params(self, locals())
 
     def _check_params(self) -> None:
         super()._check_params()
@@ -470,15 +455,7 @@ class ETSForecaster(UnivariateForecaster):
         n_simulations: int = 1000,
         random_state: Any = None,
     ) -> None:
-        self.error = error
-        self.trend = trend
-        self.damped_trend = damped_trend
-        self.seasonal = seasonal
-        self.seasonal_periods = seasonal_periods
-        self.horizon = horizon
-        self.quantiles = quantiles
-        self.n_simulations = n_simulations
-        self.random_state = random_state
+        store_params(self, locals())
 
     def _check_params(self) -> None:
         super()._check_params()
@@ -716,14 +693,7 @@ class ThetaForecaster(UnivariateForecaster):
         horizon: int = 1,
         quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
     ) -> None:
-        self.period = period
-        self.deseasonalize = deseasonalize
-        self.use_test = use_test
-        self.method = method
-        self.difference = difference
-        self.theta = theta
-        self.horizon = horizon
-        self.quantiles = quantiles
+        store_params(self, locals())
 
     def _check_params(self) -> None:
         super()._check_params()

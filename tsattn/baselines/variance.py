@@ -32,6 +32,7 @@ from tsattn._base import FloatArray, UnivariateForecaster, check_int
 from tsattn._validation import check_choice
 from tsattn.baselines._common import check_float as _check_float
 from tsattn.baselines._common import lfilter_ar1 as _lfilter_ar1
+from tsattn.baselines._common import store_params
 from tsattn.baselines._supervised import TaskBaseline
 from tsattn.targets import VARIANCE_ESTIMATORS
 
@@ -89,9 +90,7 @@ class EWMAVolatilityForecaster(UnivariateForecaster):
     def __init__(
         self, *, decay: float = 0.94, init_window: int = 30, horizon: int = 1
     ) -> None:
-        self.decay = decay
-        self.init_window = init_window
-        self.horizon = horizon
+        store_params(self, locals())
 
     def _check_params(self) -> None:
         super()._check_params()
@@ -264,14 +263,7 @@ class GARCHForecaster(_VarianceBaseline):
         window: int | None = None,
         input_kind: str = "prices",
     ) -> None:
-        self.p = p
-        self.q = q
-        self.gjr = gjr
-        self.dist = dist
-        self.mean = mean
-        self.unit = unit
-        self.window = window
-        self.input_kind = input_kind
+        store_params(self, locals())
 
     _SCALE = 100.0
 
@@ -416,11 +408,7 @@ class HARForecaster(_VarianceBaseline):
         window: int | None = None,
         input_kind: str = "prices",
     ) -> None:
-        self.lags = lags
-        self.variance_estimator = variance_estimator
-        self.unit = unit
-        self.window = window
-        self.input_kind = input_kind
+        store_params(self, locals())
 
     def _check_params(self) -> None:
         super()._check_params()
@@ -532,11 +520,7 @@ class EWMAVarianceForecaster(_VarianceBaseline):
         window: int | None = None,
         input_kind: str = "prices",
     ) -> None:
-        self.decay = decay
-        self.init_window = init_window
-        self.unit = unit
-        self.window = window
-        self.input_kind = input_kind
+        store_params(self, locals())
 
     def _check_params(self) -> None:
         super()._check_params()
