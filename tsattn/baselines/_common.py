@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
-from tsattn._base import FloatArray
-from tsattn._validation import Interval, check_param
+from tsattn._base import FloatArray, UnivariateForecaster
+from tsattn._validation import validate_params
 
 DEFAULT_QUANTILES = (0.05, 0.95)
 
@@ -24,10 +24,19 @@ def store_params(estimator: Any, arguments: Mapping[str, Any]) -> None:
             setattr(estimator, name, value)
 
 
-def check_float(est: Any, name: str, value: Any, low: float, high: float) -> float:
-    """Check that parameter ``name`` of ``est`` is a number in the open interval."""
-    interval = Interval(float, low, high, closed="neither")
-    return float(check_param(type(est).__name__, name, value, interval))
+class UnivariateBaseline(UnivariateForecaster):
+    """A series baseline whose own parameters are declared as data.
+
+    Subclasses list them in ``_parameter_constraints`` (see
+    :mod:`tsattn._validation`); ``fit`` checks them after the shared
+    ``horizon`` and ``quantiles``.
+    """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        validate_params(self)
 
 
 def lfilter_ar1(x: FloatArray, coef: float, gain: float, start: float) -> FloatArray:

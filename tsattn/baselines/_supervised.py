@@ -22,7 +22,7 @@ Contract (the same as the attention estimator's, see DESIGN.md "Contracts"):
 from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -30,7 +30,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from tsattn._validation import check_choice
+from tsattn._validation import Options, validate_params
 from tsattn.targets import row_variance, target_kinds
 
 FloatArray = npt.NDArray[np.float64]
@@ -72,9 +72,13 @@ class TaskBaseline(BaseEstimator, metaclass=ABCMeta):
     _accepted_kinds: tuple[str, ...] = ()
     #: Fewest training rows with a target.
     _min_rows = 2
+    #: The parameters and the values each accepts (see :mod:`tsattn._validation`).
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "input_kind": [Options("prices", "returns")]
+    }
 
     def _check_params(self) -> None:
-        check_choice(self, "input_kind", self.input_kind, ("prices", "returns"))
+        validate_params(self)
 
     # -- inputs ------------------------------------------------------------------
 

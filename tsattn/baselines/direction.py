@@ -18,7 +18,7 @@ that row and the fitted parameters (no refit, no later row).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from tsattn._validation import check_int
+from tsattn._validation import Interval
 from tsattn.baselines._common import store_params
 from tsattn.baselines._supervised import FloatArray, TaskBaseline, as_frame
 
@@ -166,6 +166,10 @@ class LogisticDirectionForecaster(_DirectionBaseline):
     """
 
     _min_rows = 10
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **TaskBaseline._parameter_constraints,
+        "n_lags": [Interval(int, 1, None)],
+    }
 
     def __init__(
         self, *, n_lags: int = 5, C: float = 1.0, input_kind: str = "prices"
@@ -174,7 +178,6 @@ class LogisticDirectionForecaster(_DirectionBaseline):
 
     def _check_params(self) -> None:
         super()._check_params()
-        check_int(self, "n_lags", self.n_lags, 1)
         if isinstance(self.C, bool) or not isinstance(self.C, (int, float)):
             raise TypeError(f"The 'C' parameter must be a float > 0. Got {self.C!r}.")
         if not self.C > 0:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
-from tsattn._base import FloatArray, UnivariateForecaster, check_int
+from tsattn._base import FloatArray
+from tsattn._validation import Interval
 from tsattn.baselines._common import DEFAULT_QUANTILES as _DEFAULT_QUANTILES
-from tsattn.baselines._common import store_params
+from tsattn.baselines._common import UnivariateBaseline, store_params
 
 __all__ = [
     "DriftForecaster",
@@ -24,7 +26,7 @@ __all__ = [
 ]
 
 
-class _HistoryForecaster(UnivariateForecaster):
+class _HistoryForecaster(UnivariateBaseline):
     """Parameter-free baselines whose state is the full history of a column.
 
     Their parameters are ``horizon`` and ``quantiles`` unless a subclass adds
@@ -145,6 +147,10 @@ class SeasonalNaiveForecaster(_HistoryForecaster):
     [2.0, 6.0, 2.0]
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "season_length": [Interval(int, 1, None)]
+    }
+
     def __init__(
         self,
         *,
@@ -153,10 +159,6 @@ class SeasonalNaiveForecaster(_HistoryForecaster):
         quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
     ) -> None:
         store_params(self, locals())
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        check_int(self, "season_length", self.season_length, 1)
 
     def _min_length(self) -> tuple[int, str]:
         m = self.season_length
@@ -272,6 +274,10 @@ class MeanForecaster(_HistoryForecaster):
     3  3.0
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "window": [None, Interval(int, 1, None)]
+    }
+
     def __init__(
         self,
         *,
@@ -283,14 +289,12 @@ class MeanForecaster(_HistoryForecaster):
 
     def _check_params(self) -> None:
         super()._check_params()
-        if self.window is not None:
-            check_int(self, "window", self.window, 1)
-            if self._quantile_levels() and self.window < 2:
-                raise ValueError(
-                    "The 'window' parameter of MeanForecaster must be >= 2 when "
-                    f"quantiles are requested (got {self.window}); pass "
-                    "quantiles=None or a larger window."
-                )
+        if self.window is not None and self._quantile_levels() and self.window < 2:
+            raise ValueError(
+                "The 'window' parameter of MeanForecaster must be >= 2 when "
+                f"quantiles are requested (got {self.window}); pass "
+                "quantiles=None or a larger window."
+            )
 
     def _min_length(self) -> tuple[int, str]:
         if self._quantile_levels():

@@ -19,11 +19,13 @@ to that row and the fitted parameters (no refit, no later row).
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 import pandas as pd
 from sklearn.dummy import DummyRegressor
 
-from tsattn._validation import check_choice, check_int
+from tsattn._validation import Interval, Options
 from tsattn.baselines._common import store_params
 from tsattn.baselines._supervised import FloatArray, TaskBaseline
 
@@ -146,6 +148,12 @@ class ARReturnForecaster(TaskBaseline):
 
     _accepted_kinds = _RETURN_KINDS
     _min_rows = 20
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **TaskBaseline._parameter_constraints,
+        "lags": [None, Interval(int, 0, None)],
+        "max_lags": [Interval(int, 0, None)],
+        "trend": [Options("c", "n")],
+    }
 
     def __init__(
         self,
@@ -156,13 +164,6 @@ class ARReturnForecaster(TaskBaseline):
         input_kind: str = "prices",
     ) -> None:
         store_params(self, locals())
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        if self.lags is not None:
-            check_int(self, "lags", self.lags, 0)
-        check_int(self, "max_lags", self.max_lags, 0)
-        check_choice(self, "trend", self.trend, ("c", "n"))
 
     def _simple(self) -> bool:
         kinds = {k for k in self.target_kinds_ if k}

@@ -11,16 +11,17 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from tsattn import TsattnWarning
-from tsattn._base import FloatArray, UnivariateForecaster, check_choice, check_int
+from tsattn._base import FloatArray
+from tsattn._validation import Interval, Options, check_int
 from tsattn.baselines._common import DEFAULT_QUANTILES as _DEFAULT_QUANTILES
+from tsattn.baselines._common import UnivariateBaseline, store_params
 from tsattn.baselines._common import lfilter_ar1 as _lfilter_ar1
-from tsattn.baselines._common import store_params
 
 __all__ = ["ARIMAForecaster", "ETSForecaster", "ThetaForecaster"]
 
@@ -59,7 +60,7 @@ def _warn_unconverged(res: Any, what: str) -> None:
         )
 
 
-class ARIMAForecaster(UnivariateForecaster):
+class ARIMAForecaster(UnivariateBaseline):
     """(S)ARIMA via statsmodels ``SARIMAX``, with automatic order selection.
 
     When ``order`` is None the model is chosen by the Hyndman-Khandakar
@@ -133,6 +134,26 @@ class ARIMAForecaster(UnivariateForecaster):
     1
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **{
+            name: [Interval(int, 0, None)]
+            for name in (
+                "max_p",
+                "max_q",
+                "max_P",
+                "max_Q",
+                "max_order",
+                "max_d",
+                "max_D",
+            )
+        },
+        **{name: [None, Interval(int, 0, None)] for name in ("d", "D")},
+        "season_length": [None, Interval(int, 1, None)],
+        "stepwise": [bool],
+        "information_criterion": [Options("aicc", "aic", "bic", "hqic")],
+        "trend": [Options("auto", "n", "c", "t", "ct")],
+    }
+
     def __init__(
         self,
         *,
@@ -158,22 +179,6 @@ class ARIMAForecaster(UnivariateForecaster):
 
     def _check_params(self) -> None:
         super()._check_params()
-        for name in ("max_p", "max_q", "max_P", "max_Q", "max_order", "max_d"):
-            check_int(self, name, getattr(self, name), 0)
-        check_int(self, "max_D", self.max_D, 0)
-        for name in ("d", "D"):
-            if getattr(self, name) is not None:
-                check_int(self, name, getattr(self, name), 0)
-        if self.season_length is not None:
-            check_int(self, "season_length", self.season_length, 1)
-        check_choice(self, "stepwise", self.stepwise, (True, False))
-        check_choice(
-            self,
-            "information_criterion",
-            self.information_criterion,
-            ("aicc", "aic", "bic", "hqic"),
-        )
-        check_choice(self, "trend", self.trend, ("auto", "n", "c", "t", "ct"))
         for name, size in (("order", 3), ("seasonal_order", 4)):
             value = getattr(self, name)
             if value is None:
@@ -386,7 +391,7 @@ class ARIMAForecaster(UnivariateForecaster):
         return out
 
 
-class ETSForecaster(UnivariateForecaster):
+class ETSForecaster(UnivariateBaseline):
     """Error-trend-seasonal exponential smoothing via statsmodels ``ETSModel``.
 
     Parameters are estimated by maximum likelihood at ``fit``. ``ETSResults``
@@ -442,6 +447,14 @@ class ETSForecaster(UnivariateForecaster):
     (4, 3)
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "error": [Options("add", "mul", "auto")],
+        "trend": [Options(None, "add", "auto")],
+        "damped_trend": [Options(False, True, "auto")],
+        "seasonal": [Options(None, "add", "mul", "auto")],
+        "n_simulations": [Interval(int, 2, None)],
+    }
+
     def __init__(
         self,
         *,
@@ -459,11 +472,6 @@ class ETSForecaster(UnivariateForecaster):
 
     def _check_params(self) -> None:
         super()._check_params()
-        check_choice(self, "error", self.error, ("add", "mul", "auto"))
-        check_choice(self, "trend", self.trend, (None, "add", "auto"))
-        check_choice(self, "damped_trend", self.damped_trend, (False, True, "auto"))
-        check_choice(self, "seasonal", self.seasonal, (None, "add", "mul", "auto"))
-        check_int(self, "n_simulations", self.n_simulations, 2)
         if self.damped_trend is True and self.trend is None:
             raise ValueError(
                 "ETSForecaster(damped_trend=True) needs a trend; pass trend='add'."
@@ -634,7 +642,7 @@ class _ThetaState:
     nobs: int
 
 
-class ThetaForecaster(UnivariateForecaster):
+class ThetaForecaster(UnivariateBaseline):
     """The Theta method via statsmodels ``ThetaModel`` (OLS trend + SES).
 
     After ``fit`` the forecasts and intervals are statsmodels' own
@@ -681,6 +689,12 @@ class ThetaForecaster(UnivariateForecaster):
     (2, 3)
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "period": [None, Interval(int, 1, None)],
+        "method": [Options("auto", "additive", "multiplicative")],
+        "theta": [Interval(float, 1, None)],
+    }
+
     def __init__(
         self,
         *,
@@ -694,22 +708,6 @@ class ThetaForecaster(UnivariateForecaster):
         quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
     ) -> None:
         store_params(self, locals())
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        if self.period is not None:
-            check_int(self, "period", self.period, 1)
-        check_choice(
-            self, "method", self.method, ("auto", "additive", "multiplicative")
-        )
-        if isinstance(self.theta, bool) or not isinstance(self.theta, (int, float)):
-            raise TypeError(
-                f"The 'theta' parameter must be a float >= 1. Got {self.theta!r}."
-            )
-        if self.theta < 1:
-            raise ValueError(
-                f"The 'theta' parameter must be a float >= 1. Got {self.theta!r}."
-            )
 
     def _season_period(self) -> int:
         if self.period is not None:

@@ -22,17 +22,16 @@ import re
 import warnings
 from abc import abstractmethod
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from tsattn import TsattnWarning
-from tsattn._base import FloatArray, UnivariateForecaster, check_int
-from tsattn._validation import check_choice
-from tsattn.baselines._common import check_float as _check_float
+from tsattn._base import FloatArray
+from tsattn._validation import Interval, Options
+from tsattn.baselines._common import UnivariateBaseline, store_params
 from tsattn.baselines._common import lfilter_ar1 as _lfilter_ar1
-from tsattn.baselines._common import store_params
 from tsattn.baselines._supervised import TaskBaseline
 from tsattn.targets import VARIANCE_ESTIMATORS
 
@@ -44,13 +43,20 @@ __all__ = [
 ]
 
 
+#: The RiskMetrics parameters, shared by both faces of the EWMA.
+_EWMA_CONSTRAINTS: dict[str, list[Any]] = {
+    "decay": [Interval(float, 0.0, 1.0, closed="neither")],
+    "init_window": [Interval(int, 1, None)],
+}
+
+
 @dataclass(frozen=True)
 class _EWMAState:
     variance: float  # forecast of the next squared return
     init: float  # initial variance used at fit
 
 
-class EWMAVolatilityForecaster(UnivariateForecaster):
+class EWMAVolatilityForecaster(UnivariateBaseline):
     """RiskMetrics EWMA forecast of the conditional variance of returns.
 
     The input columns are return series ``r``; the forecast is the variance
@@ -87,15 +93,12 @@ class EWMAVolatilityForecaster(UnivariateForecaster):
     [0.025]
     """
 
+    _parameter_constraints = _EWMA_CONSTRAINTS
+
     def __init__(
         self, *, decay: float = 0.94, init_window: int = 30, horizon: int = 1
     ) -> None:
         store_params(self, locals())
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        _check_float(self, "decay", self.decay, 0.0, 1.0)
-        check_int(self, "init_window", self.init_window, 1)
 
     def _fit_one(self, y: FloatArray) -> _EWMAState:
         init = float(np.mean(y[: self.init_window] ** 2))
@@ -142,12 +145,11 @@ class _VarianceBaseline(TaskBaseline):
     """One variance (or volatility) target over the next ``window`` rows."""
 
     _accepted_kinds = ("realized_var", "volatility")
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        check_choice(self, "unit", self.unit, tuple(_UNIT_KIND))
-        if self.window is not None:
-            check_int(self, "window", self.window, 1)
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **TaskBaseline._parameter_constraints,
+        "unit": [Options(*_UNIT_KIND)],
+        "window": [None, Interval(int, 1, None)],
+    }
 
     def _fit(self, frame: pd.DataFrame, Y: FloatArray) -> None:
         if Y.shape[1] != 1:
@@ -250,6 +252,14 @@ class GARCHForecaster(_VarianceBaseline):
     """
 
     _min_rows = 30
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **_VarianceBaseline._parameter_constraints,
+        "p": [Interval(int, 1, None)],
+        "q": [Interval(int, 0, None)],
+        "gjr": [bool],
+        "dist": [Options("normal", "t")],
+        "mean": [Options("constant", "zero")],
+    }
 
     def __init__(
         self,
@@ -266,14 +276,6 @@ class GARCHForecaster(_VarianceBaseline):
         store_params(self, locals())
 
     _SCALE = 100.0
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        check_int(self, "p", self.p, 1)
-        check_int(self, "q", self.q, 0)
-        check_choice(self, "gjr", self.gjr, (False, True))
-        check_choice(self, "dist", self.dist, ("normal", "t"))
-        check_choice(self, "mean", self.mean, ("constant", "zero"))
 
     def _model(self, returns: FloatArray) -> Any:
         from arch import arch_model
@@ -399,6 +401,11 @@ class HARForecaster(_VarianceBaseline):
     (100, 1)
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **_VarianceBaseline._parameter_constraints,
+        "variance_estimator": [Options(*VARIANCE_ESTIMATORS)],
+    }
+
     def __init__(
         self,
         *,
@@ -412,9 +419,6 @@ class HARForecaster(_VarianceBaseline):
 
     def _check_params(self) -> None:
         super()._check_params()
-        check_choice(
-            self, "variance_estimator", self.variance_estimator, VARIANCE_ESTIMATORS
-        )
         lags = self.lags
         if (
             not isinstance(lags, (tuple, list))
@@ -511,6 +515,11 @@ class EWMAVarianceForecaster(_VarianceBaseline):
     (5, 1)
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **_VarianceBaseline._parameter_constraints,
+        **_EWMA_CONSTRAINTS,
+    }
+
     def __init__(
         self,
         *,
@@ -521,11 +530,6 @@ class EWMAVarianceForecaster(_VarianceBaseline):
         input_kind: str = "prices",
     ) -> None:
         store_params(self, locals())
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        _check_float(self, "decay", self.decay, 0.0, 1.0)
-        check_int(self, "init_window", self.init_window, 1)
 
     def _fit_variance(self, frame: pd.DataFrame, target: FloatArray) -> None:
         sq = self._returns(frame) ** 2
