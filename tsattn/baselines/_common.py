@@ -1,10 +1,13 @@
-"""Helpers shared by the baseline modules: parameters, and an AR(1) filter."""
+"""Helpers shared by the baseline modules: parameters, statsmodels, an AR(1) filter."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
+from tsattn import TsattnWarning
 from tsattn._base import FloatArray, UnivariateForecaster
 from tsattn._validation import validate_params
 
@@ -37,6 +40,29 @@ class UnivariateBaseline(UnivariateForecaster):
     def _check_params(self) -> None:
         super()._check_params()
         validate_params(self)
+
+
+@contextmanager
+def quiet_statsmodels() -> Iterator[None]:
+    """Silence statsmodels' start-value and convergence chatter; we check ourselves."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=r"statsmodels\.")
+        warnings.filterwarnings(
+            "ignore", message="adfuller currently returns", category=FutureWarning
+        )
+        yield
+
+
+def warn_unconverged(res: Any, what: str) -> None:
+    """Warn when the likelihood fit ``res`` of model ``what`` did not converge."""
+    retvals = getattr(res, "mle_retvals", None) or {}
+    if retvals.get("converged") is False:
+        warnings.warn(
+            f"{what}: the likelihood optimiser did not converge; forecasts may be "
+            "unreliable. Check the data scale or choose a simpler model.",
+            TsattnWarning,
+            stacklevel=4,
+        )
 
 
 def lfilter_ar1(x: FloatArray, coef: float, gain: float, start: float) -> FloatArray:
