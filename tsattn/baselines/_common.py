@@ -2,16 +2,73 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from tsattn import TsattnWarning
 from tsattn._base import FloatArray, UnivariateForecaster
 from tsattn._validation import validate_params
 
 DEFAULT_QUANTILES = (0.05, 0.95)
+
+#: Docstring entries that several baselines share, by slot name.
+DOC_ENTRIES = {
+    "horizon": """
+        horizon : int, default=1
+            Steps forecast from each row by ``predict`` and by ``forecast()``.
+        """,
+    "quantiles": """
+        quantiles : sequence of float or None, default=(0.05, 0.95)
+            Gaussian quantile levels of the forecast; None or () disables them.
+        """,
+    "history_models_": """
+        models_ : list of ndarray
+            The history of each target column.
+        """,
+    "unit": """
+        unit : {"variance", "volatility"}, default="variance"
+            What is forecast; must match the target kind (realized_var /
+            volatility).
+        """,
+    "window": """
+        window : int or None, default=None
+            Rows summed by the target; None reads it from ``y`` (make_targets).
+        """,
+    "window_": """
+        window_ : int
+            Rows summed by the forecast.
+        """,
+    "input_kind": """
+        input_kind : {"prices", "returns"}, default="prices"
+            Whether ``X`` holds prices (log returns are taken) or log returns.
+        """,
+    "input_kind_unused": """
+        input_kind : {"prices", "returns"}, default="prices"
+            What ``X`` holds (only its length matters to this model).
+        """,
+}
+
+_Class = TypeVar("_Class", bound=type)
+
+
+def fill_doc(cls: _Class) -> _Class:
+    """Return ``cls`` with each ``{{name}}`` line of its docstring filled in.
+
+    The line becomes the entry ``name`` of :data:`DOC_ENTRIES`, at the
+    line's indentation.
+    """
+
+    def entry(match: re.Match[str]) -> str:
+        text = textwrap.dedent(DOC_ENTRIES[match[2]]).strip()
+        return textwrap.indent(text, match[1])
+
+    if cls.__doc__:
+        cls.__doc__ = re.sub(r"(?m)^( *)\{\{(\w+)\}\}$", entry, cls.__doc__)
+    return cls
 
 
 def store_params(estimator: Any, arguments: Mapping[str, Any]) -> None:

@@ -18,6 +18,7 @@ from tsattn._validation import Interval, Options
 from tsattn.baselines._common import DEFAULT_QUANTILES as _DEFAULT_QUANTILES
 from tsattn.baselines._common import (
     UnivariateBaseline,
+    fill_doc,
     quiet_statsmodels,
     store_params,
     warn_unconverged,
@@ -26,6 +27,7 @@ from tsattn.baselines._common import (
 __all__ = ["ARIMAForecaster"]
 
 
+@fill_doc
 class ARIMAForecaster(UnivariateBaseline):
     """(S)ARIMA via statsmodels ``SARIMAX``, with automatic order selection.
 
@@ -71,8 +73,7 @@ class ARIMAForecaster(UnivariateBaseline):
     trend : {"auto", "n", "c", "t", "ct"}, default="auto"
         statsmodels trend. "auto": searched as above when ``order`` is None;
         for a fixed order "c" when ``d + D = 0`` and "n" otherwise.
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
+    {{horizon}}
     quantiles : sequence of float or None, default=(0.05, 0.95)
         Quantile levels from the Gaussian forecast distribution (the same
         numbers as ``get_forecast().conf_int``); None or () disables them.

@@ -30,7 +30,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from tsattn._validation import Interval
-from tsattn.baselines._common import store_params
+from tsattn.baselines._common import fill_doc, store_params
 from tsattn.baselines._supervised import FloatArray, TaskBaseline, as_frame
 
 __all__ = ["BaseRateForecaster", "LogisticDirectionForecaster"]
@@ -102,13 +102,13 @@ class _DirectionBaseline(TaskBaseline):
         return out[0] if len(out) == 1 else out
 
 
+@fill_doc
 class BaseRateForecaster(_DirectionBaseline):
     """Training base rate: P(up) is the training frequency, the class its majority.
 
     Parameters
     ----------
-    input_kind : {"prices", "returns"}, default="prices"
-        What ``X`` holds (only its length matters to this model).
+    {{input_kind_unused}}
 
     Attributes
     ----------
@@ -131,6 +131,7 @@ class BaseRateForecaster(_DirectionBaseline):
         store_params(self, locals())
 
 
+@fill_doc
 class LogisticDirectionForecaster(_DirectionBaseline):
     """Logistic regression of the direction on the last ``n_lags`` log returns.
 
@@ -144,8 +145,7 @@ class LogisticDirectionForecaster(_DirectionBaseline):
         Lagged returns used as regressors.
     C : float, default=1.0
         Inverse L2 regularisation strength of ``LogisticRegression``.
-    input_kind : {"prices", "returns"}, default="prices"
-        Whether ``X`` holds prices (log returns are taken) or log returns.
+    {{input_kind}}
 
     Attributes
     ----------
@@ -154,11 +154,9 @@ class LogisticDirectionForecaster(_DirectionBaseline):
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from tsattn import make_targets
+    >>> from tsattn import make_stock_like, make_targets
     >>> from tsattn.baselines import LogisticDirectionForecaster
-    >>> rng = np.random.default_rng(0)
-    >>> X = pd.DataFrame({"Close": 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 300)))})
+    >>> X = make_stock_like(n_steps=300, random_state=0)
     >>> y = make_targets(X, kind="direction", horizon=2)
     >>> est = LogisticDirectionForecaster(n_lags=3).fit(X[:200], y[:200])
     >>> [p.shape for p in est.predict_proba(X[200:])]

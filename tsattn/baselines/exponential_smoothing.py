@@ -19,6 +19,7 @@ from tsattn._validation import Interval, Options, check_int
 from tsattn.baselines._common import DEFAULT_QUANTILES as _DEFAULT_QUANTILES
 from tsattn.baselines._common import (
     UnivariateBaseline,
+    fill_doc,
     lfilter_ar1,
     quiet_statsmodels,
     store_params,
@@ -40,6 +41,7 @@ def _as_generator(random_state: Any) -> Any:
     return random_state
 
 
+@fill_doc
 class ETSForecaster(UnivariateBaseline):
     """Error-trend-seasonal exponential smoothing via statsmodels ``ETSModel``.
 
@@ -71,8 +73,7 @@ class ETSForecaster(UnivariateBaseline):
         ``seasonal_periods``).
     seasonal_periods : int or None, default=None
         Season length; required with ``seasonal``.
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
+    {{horizon}}
     quantiles : sequence of float or None, default=(0.05, 0.95)
         Quantile levels of the forecast distribution; None or () disables.
     n_simulations : int, default=1000
@@ -291,6 +292,7 @@ class _ThetaState:
     nobs: int
 
 
+@fill_doc
 class ThetaForecaster(UnivariateBaseline):
     """The Theta method via statsmodels ``ThetaModel`` (OLS trend + SES).
 
@@ -319,10 +321,8 @@ class ThetaForecaster(UnivariateBaseline):
         Difference the data in the seasonality test.
     theta : float, default=2.0
         Weight of the trend line, >= 1 (2 is the classical Theta method).
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
-    quantiles : sequence of float or None, default=(0.05, 0.95)
-        Gaussian quantile levels; None or () disables them.
+    {{horizon}}
+    {{quantiles}}
 
     Attributes
     ----------

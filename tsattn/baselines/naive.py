@@ -16,7 +16,7 @@ import numpy as np
 from tsattn._base import FloatArray
 from tsattn._validation import Interval
 from tsattn.baselines._common import DEFAULT_QUANTILES as _DEFAULT_QUANTILES
-from tsattn.baselines._common import UnivariateBaseline, store_params
+from tsattn.baselines._common import UnivariateBaseline, fill_doc, store_params
 
 __all__ = [
     "DriftForecaster",
@@ -61,6 +61,7 @@ class _HistoryForecaster(UnivariateBaseline):
         """Forecasts (n, H) from every position ``offset..len(z)-1`` of ``z``."""
 
 
+@fill_doc
 class NaiveForecaster(_HistoryForecaster):
     """Random walk: every future value equals the last observed one.
 
@@ -70,15 +71,12 @@ class NaiveForecaster(_HistoryForecaster):
 
     Parameters
     ----------
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
-    quantiles : sequence of float or None, default=(0.05, 0.95)
-        Gaussian quantile levels of the forecast; None or () disables them.
+    {{horizon}}
+    {{quantiles}}
 
     Attributes
     ----------
-    models_ : list of ndarray
-        The history of each target column.
+    {{history_models_}}
     columns_ : list
         Target names. ``index_`` holds the index of all data seen.
 
@@ -118,6 +116,7 @@ class NaiveForecaster(_HistoryForecaster):
         return np.repeat(z[offset:, None], self.horizon, axis=1)
 
 
+@fill_doc
 class SeasonalNaiveForecaster(_HistoryForecaster):
     """Seasonal naive: each future value equals the value one season earlier.
 
@@ -129,15 +128,12 @@ class SeasonalNaiveForecaster(_HistoryForecaster):
     ----------
     season_length : int
         The seasonal period ``m`` (e.g. 5 for a business week of daily data).
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
-    quantiles : sequence of float or None, default=(0.05, 0.95)
-        Gaussian quantile levels; None or () disables them.
+    {{horizon}}
+    {{quantiles}}
 
     Attributes
     ----------
-    models_ : list of ndarray
-        The history of each target column.
+    {{history_models_}}
 
     Examples
     --------
@@ -190,6 +186,7 @@ class SeasonalNaiveForecaster(_HistoryForecaster):
         return out
 
 
+@fill_doc
 class DriftForecaster(_HistoryForecaster):
     """Random walk with drift: the line through the first and last observation.
 
@@ -200,15 +197,12 @@ class DriftForecaster(_HistoryForecaster):
 
     Parameters
     ----------
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
-    quantiles : sequence of float or None, default=(0.05, 0.95)
-        Gaussian quantile levels; None or () disables them.
+    {{horizon}}
+    {{quantiles}}
 
     Attributes
     ----------
-    models_ : list of ndarray
-        The history of each target column.
+    {{history_models_}}
 
     Examples
     --------
@@ -246,6 +240,7 @@ class DriftForecaster(_HistoryForecaster):
         return z[pos][:, None] + drift[:, None] * h[None, :]
 
 
+@fill_doc
 class MeanForecaster(_HistoryForecaster):
     """Historical mean: every future value equals the mean of the history.
 
@@ -254,8 +249,7 @@ class MeanForecaster(_HistoryForecaster):
     window : int or None, default=None
         Average only the last ``window`` observations (all when shorter);
         None averages the whole history.
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
+    {{horizon}}
     quantiles : sequence of float or None, default=(0.05, 0.95)
         Gaussian quantile levels with standard deviation
         ``s * sqrt(1 + 1/T)`` (fpp3), ``s`` the sample standard deviation of
@@ -263,8 +257,7 @@ class MeanForecaster(_HistoryForecaster):
 
     Attributes
     ----------
-    models_ : list of ndarray
-        The history of each target column.
+    {{history_models_}}
 
     Examples
     --------

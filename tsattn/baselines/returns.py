@@ -26,7 +26,7 @@ import pandas as pd
 from sklearn.dummy import DummyRegressor
 
 from tsattn._validation import Interval, Options
-from tsattn.baselines._common import store_params
+from tsattn.baselines._common import fill_doc, store_params
 from tsattn.baselines._supervised import FloatArray, TaskBaseline
 
 __all__ = ["ARReturnForecaster", "MeanReturnForecaster", "ZeroReturnForecaster"]
@@ -34,13 +34,13 @@ __all__ = ["ARReturnForecaster", "MeanReturnForecaster", "ZeroReturnForecaster"]
 _RETURN_KINDS = ("log_return", "cum_log_return", "return", "cum_return")
 
 
+@fill_doc
 class ZeroReturnForecaster(TaskBaseline):
     """Forecast a zero return for every row and step (the random walk).
 
     Parameters
     ----------
-    input_kind : {"prices", "returns"}, default="prices"
-        What ``X`` holds (only its length matters to this model).
+    {{input_kind_unused}}
 
     Examples
     --------
@@ -64,13 +64,13 @@ class ZeroReturnForecaster(TaskBaseline):
         return np.zeros((len(frame), self.n_columns_))
 
 
+@fill_doc
 class MeanReturnForecaster(TaskBaseline):
     """Forecast the training mean of each target column.
 
     Parameters
     ----------
-    input_kind : {"prices", "returns"}, default="prices"
-        What ``X`` holds (only its length matters to this model).
+    {{input_kind_unused}}
 
     Attributes
     ----------
@@ -136,11 +136,9 @@ class ARReturnForecaster(TaskBaseline):
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from tsattn import make_targets
+    >>> from tsattn import make_stock_like, make_targets
     >>> from tsattn.baselines import ARReturnForecaster
-    >>> rng = np.random.default_rng(0)
-    >>> X = pd.DataFrame({"Close": 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 300)))})
+    >>> X = make_stock_like(n_steps=300, random_state=0)
     >>> y = make_targets(X, kind="cum_log_return", horizon=3)
     >>> ARReturnForecaster(lags=2).fit(X[:200], y[:200]).predict(X[200:]).shape
     (100, 3)

@@ -30,7 +30,7 @@ import pandas as pd
 from tsattn import TsattnWarning
 from tsattn._base import FloatArray
 from tsattn._validation import Interval, Options
-from tsattn.baselines._common import UnivariateBaseline, store_params
+from tsattn.baselines._common import UnivariateBaseline, fill_doc, store_params
 from tsattn.baselines._common import lfilter_ar1 as _lfilter_ar1
 from tsattn.baselines._supervised import TaskBaseline
 from tsattn.targets import VARIANCE_ESTIMATORS
@@ -56,6 +56,7 @@ class _EWMAState:
     init: float  # initial variance used at fit
 
 
+@fill_doc
 class EWMAVolatilityForecaster(UnivariateBaseline):
     """RiskMetrics EWMA forecast of the conditional variance of returns.
 
@@ -77,8 +78,7 @@ class EWMAVolatilityForecaster(UnivariateBaseline):
         data, 0.97 for monthly).
     init_window : int, default=30
         Observations averaged to initialise the variance.
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
+    {{horizon}}
 
     Attributes
     ----------
@@ -198,6 +198,7 @@ class _VarianceBaseline(TaskBaseline):
         """Variance forecasts (n,) over the next ``window_`` rows, per row."""
 
 
+@fill_doc
 class GARCHForecaster(_VarianceBaseline):
     """GARCH(p, q) / GJR-GARCH forecast of realized variance, on ``arch``.
 
@@ -219,13 +220,9 @@ class GARCHForecaster(_VarianceBaseline):
         Error distribution ("t": standardised Student-t).
     mean : {"constant", "zero"}, default="constant"
         Mean of the returns.
-    unit : {"variance", "volatility"}, default="variance"
-        What is forecast; must match the target kind (realized_var /
-        volatility).
-    window : int or None, default=None
-        Rows summed by the target; None reads it from ``y`` (make_targets).
-    input_kind : {"prices", "returns"}, default="prices"
-        Whether ``X`` holds prices (log returns are taken) or log returns.
+    {{unit}}
+    {{window}}
+    {{input_kind}}
 
     Attributes
     ----------
@@ -235,16 +232,13 @@ class GARCHForecaster(_VarianceBaseline):
         The training fit.
     backcast_ : float
         The starting variance arch computed from the training residuals.
-    window_ : int
-        Rows summed by the forecast.
+    {{window_}}
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from tsattn import make_targets
+    >>> from tsattn import make_stock_like, make_targets
     >>> from tsattn.baselines import GARCHForecaster
-    >>> rng = np.random.default_rng(0)
-    >>> X = pd.DataFrame({"Close": 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 400)))})
+    >>> X = make_stock_like(n_steps=400, random_state=0)
     >>> y = make_targets(X, kind="realized_var", horizon=5)
     >>> est = GARCHForecaster().fit(X[:300], y[:300])
     >>> est.predict(X[300:]).shape  # one column, as y
@@ -347,6 +341,7 @@ class GARCHForecaster(_VarianceBaseline):
         return out
 
 
+@fill_doc
 class HARForecaster(_VarianceBaseline):
     """Corsi's (2009) HAR-RV: realized variance on its daily, weekly, monthly means.
 
@@ -368,10 +363,8 @@ class HARForecaster(_VarianceBaseline):
     variance_estimator : {"close", "parkinson", "garman_klass"}, default="close"
         Per-row variance: squared close-to-close log return, or Parkinson /
         Garman-Klass from the High/Low (and Open) columns of ``X``.
-    unit : {"variance", "volatility"}, default="variance"
-        What is forecast; must match the target kind.
-    window : int or None, default=None
-        Rows summed by the target; None reads it from ``y``.
+    {{unit}}
+    {{window}}
     input_kind : {"prices", "returns"}, default="prices"
         Whether ``X`` holds prices or log returns (returns only with "close").
 
@@ -386,16 +379,13 @@ class HARForecaster(_VarianceBaseline):
         are replaced by ``fallback_``.
     fallback_ : float
         Mean of the training targets.
-    window_ : int
-        Rows summed by the forecast.
+    {{window_}}
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from tsattn import make_targets
+    >>> from tsattn import make_stock_like, make_targets
     >>> from tsattn.baselines import HARForecaster
-    >>> rng = np.random.default_rng(0)
-    >>> X = pd.DataFrame({"Close": 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 400)))})
+    >>> X = make_stock_like(n_steps=400, random_state=0)
     >>> y = make_targets(X, kind="realized_var", horizon=5)
     >>> HARForecaster().fit(X[:300], y[:300]).predict(X[300:]).shape
     (100, 1)
@@ -471,6 +461,7 @@ class HARForecaster(_VarianceBaseline):
         return np.where(np.isfinite(pred), sane, np.nan)
 
 
+@fill_doc
 class EWMAVarianceForecaster(_VarianceBaseline):
     """RiskMetrics EWMA variance with the supervised face of the task baselines.
 
@@ -486,19 +477,15 @@ class EWMAVarianceForecaster(_VarianceBaseline):
         The smoothing constant lambda in (0, 1).
     init_window : int, default=30
         Training rows averaged for the start value.
-    unit : {"variance", "volatility"}, default="variance"
-        What is forecast; must match the target kind.
-    window : int or None, default=None
-        Rows summed by the target; None reads it from ``y``.
-    input_kind : {"prices", "returns"}, default="prices"
-        Whether ``X`` holds prices or log returns.
+    {{unit}}
+    {{window}}
+    {{input_kind}}
 
     Attributes
     ----------
     init_ : float
         The start variance.
-    window_ : int
-        Rows summed by the forecast.
+    {{window_}}
 
     See Also
     --------
