@@ -25,7 +25,9 @@ DOC_ENTRIES = {
         quantiles : sequence of float or None, default=(0.05, 0.95)
             Gaussian quantile levels of the forecast; None or () disables them.
         """,
-    "history_models_": """
+    "history_attributes": """
+        Attributes
+        ----------
         models_ : list of ndarray
             The history of each target column.
         """,

@@ -56,6 +56,22 @@ class _HistoryForecaster(UnivariateBaseline):
         z = np.concatenate([state, y]) if continuing else y
         return self._path_positions(z, len(z) - len(y))
 
+    def _forecast_one(
+        self, state: FloatArray, steps: int
+    ) -> tuple[FloatArray, FloatArray | None]:
+        mean = self._mean(state, steps)
+        if not self._quantile_levels():
+            return mean, None
+        return mean, self._normal_quantiles(mean, self._sd(state, steps))
+
+    @abstractmethod
+    def _mean(self, state: FloatArray, steps: int) -> FloatArray:
+        """Point forecasts of the next ``steps`` values after the history."""
+
+    @abstractmethod
+    def _sd(self, state: FloatArray, steps: int) -> FloatArray:
+        """Return the standard deviation of each of those forecasts."""
+
     @abstractmethod
     def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
         """Forecasts (n, H) from every position ``offset..len(z)-1`` of ``z``."""
@@ -74,9 +90,7 @@ class NaiveForecaster(_HistoryForecaster):
     {{horizon}}
     {{quantiles}}
 
-    Attributes
-    ----------
-    {{history_models_}}
+    {{history_attributes}}
     columns_ : list
         Target names. ``index_`` holds the index of all data seen.
 
@@ -101,16 +115,12 @@ class NaiveForecaster(_HistoryForecaster):
             return 2, " (intervals need one in-sample difference)"
         return 1, ""
 
-    def _forecast_one(
-        self, state: FloatArray, steps: int
-    ) -> tuple[FloatArray, FloatArray | None]:
-        mean = np.full(steps, state[-1])
-        if not self._quantile_levels():
-            return mean, None
+    def _mean(self, state: FloatArray, steps: int) -> FloatArray:
+        return np.full(steps, state[-1])
+
+    def _sd(self, state: FloatArray, steps: int) -> FloatArray:
         sigma2 = np.mean(np.diff(state) ** 2)
-        return mean, self._normal_quantiles(
-            mean, np.sqrt(sigma2 * np.arange(1, steps + 1))
-        )
+        return np.sqrt(sigma2 * np.arange(1, steps + 1))
 
     def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
         return np.repeat(z[offset:, None], self.horizon, axis=1)
@@ -131,9 +141,7 @@ class SeasonalNaiveForecaster(_HistoryForecaster):
     {{horizon}}
     {{quantiles}}
 
-    Attributes
-    ----------
-    {{history_models_}}
+    {{history_attributes}}
 
     Examples
     --------
@@ -167,16 +175,15 @@ class SeasonalNaiveForecaster(_HistoryForecaster):
         k = (h - 1) // self.season_length
         return h - self.season_length * (k + 1), k
 
-    def _forecast_one(
-        self, state: FloatArray, steps: int
-    ) -> tuple[FloatArray, FloatArray | None]:
+    def _mean(self, state: FloatArray, steps: int) -> FloatArray:
+        back, _ = self._offsets(steps)
+        return state[len(state) - 1 + back]
+
+    def _sd(self, state: FloatArray, steps: int) -> FloatArray:
         m = self.season_length
-        back, k = self._offsets(steps)
-        mean = state[len(state) - 1 + back]
-        if not self._quantile_levels():
-            return mean, None
+        _, k = self._offsets(steps)
         sigma2 = np.mean((state[m:] - state[:-m]) ** 2)
-        return mean, self._normal_quantiles(mean, np.sqrt(sigma2 * (k + 1)))
+        return np.sqrt(sigma2 * (k + 1))
 
     def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
         back, _ = self._offsets(self.horizon)
@@ -200,9 +207,7 @@ class DriftForecaster(_HistoryForecaster):
     {{horizon}}
     {{quantiles}}
 
-    Attributes
-    ----------
-    {{history_models_}}
+    {{history_attributes}}
 
     Examples
     --------
@@ -218,19 +223,18 @@ class DriftForecaster(_HistoryForecaster):
             return 3, " (a drift and its residual variance)"
         return 2, " (a drift needs two points)"
 
-    def _forecast_one(
-        self, state: FloatArray, steps: int
-    ) -> tuple[FloatArray, FloatArray | None]:
+    @staticmethod
+    def _drift(state: FloatArray) -> float:
+        return float((state[-1] - state[0]) / (len(state) - 1))
+
+    def _mean(self, state: FloatArray, steps: int) -> FloatArray:
+        return state[-1] + np.arange(1, steps + 1) * self._drift(state)
+
+    def _sd(self, state: FloatArray, steps: int) -> FloatArray:
         n = len(state)
-        drift = (state[-1] - state[0]) / (n - 1)
         h = np.arange(1, steps + 1)
-        mean = state[-1] + h * drift
-        if not self._quantile_levels():
-            return mean, None
-        sigma2 = np.sum((np.diff(state) - drift) ** 2) / (n - 2)
-        return mean, self._normal_quantiles(
-            mean, np.sqrt(sigma2 * h * (1 + h / (n - 1)))
-        )
+        sigma2 = np.sum((np.diff(state) - self._drift(state)) ** 2) / (n - 2)
+        return np.sqrt(sigma2 * h * (1 + h / (n - 1)))
 
     def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
         pos = np.arange(offset, len(z))
@@ -255,9 +259,7 @@ class MeanForecaster(_HistoryForecaster):
         ``s * sqrt(1 + 1/T)`` (fpp3), ``s`` the sample standard deviation of
         the ``T`` averaged values; None or () disables them.
 
-    Attributes
-    ----------
-    {{history_models_}}
+    {{history_attributes}}
 
     Examples
     --------
@@ -294,15 +296,15 @@ class MeanForecaster(_HistoryForecaster):
             return 2, " (intervals need a standard deviation)"
         return 1, ""
 
-    def _forecast_one(
-        self, state: FloatArray, steps: int
-    ) -> tuple[FloatArray, FloatArray | None]:
-        values = state if self.window is None else state[-self.window :]
-        mean = np.full(steps, values.mean())
-        if not self._quantile_levels():
-            return mean, None
-        sd = values.std(ddof=1) * np.sqrt(1 + 1 / len(values))
-        return mean, self._normal_quantiles(mean, np.full(steps, sd))
+    def _averaged(self, state: FloatArray) -> FloatArray:
+        return state if self.window is None else state[-self.window :]
+
+    def _mean(self, state: FloatArray, steps: int) -> FloatArray:
+        return np.full(steps, self._averaged(state).mean())
+
+    def _sd(self, state: FloatArray, steps: int) -> FloatArray:
+        values = self._averaged(state)
+        return np.full(steps, values.std(ddof=1) * np.sqrt(1 + 1 / len(values)))
 
     def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
         csum = np.concatenate([[0.0], np.cumsum(z)])
