@@ -80,6 +80,15 @@ def _surface(target):
     return criterion
 
 
+def _search_towards(target, **options):
+    """Search a criterion whose minimum is ``target``: (best, tried, fitted)."""
+    fit = _Recorder()
+    _, best, tried = stepwise_search(
+        fit, n_effective=100, criterion=_surface(target), **options
+    )
+    return best, tried, fit.seen
+
+
 @pytest.mark.parametrize(
     "target",
     [
@@ -89,15 +98,8 @@ def _surface(target):
     ],
 )
 def test_stepwise_walks_to_the_minimum_within_the_order_limits(target):
-    fit = _Recorder()
-    seen = fit.seen
-
-    _, best, tried = stepwise_search(
-        fit,
-        n_effective=100,
-        seasonal=target.P + target.Q > 0,
-        allow_constant=True,
-        criterion=_surface(target),
+    best, tried, seen = _search_towards(
+        target, seasonal=target.P + target.Q > 0, allow_constant=True
     )
     assert best == target
     assert len(seen) == len(set(seen)) == len(tried)  # each model fitted once
@@ -106,34 +108,15 @@ def test_stepwise_walks_to_the_minimum_within_the_order_limits(target):
 
 def test_stepwise_respects_the_constant_and_seasonal_switches():
     target = ArimaCandidate(1, 0, 0, 0, True)
-    fit = _Recorder()
-    seen = fit.seen
-
-    _, best, _ = stepwise_search(
-        fit,
-        n_effective=100,
-        seasonal=False,
-        allow_constant=False,
-        criterion=_surface(target),
-    )
+    best, _, seen = _search_towards(target, seasonal=False, allow_constant=False)
     assert best == ArimaCandidate(1, 0, 0, 0, False)
     assert not any(c.constant or c.P or c.Q for c in seen)
 
 
 def test_full_search_scores_the_whole_grid():
     target = ArimaCandidate(2, 2, 0, 0, False)
-    fit = _Recorder()
-    seen = fit.seen
-
-    _, best, _ = stepwise_search(
-        fit,
-        n_effective=100,
-        seasonal=False,
-        allow_constant=False,
-        max_p=2,
-        max_q=2,
-        stepwise=False,
-        criterion=_surface(target),
+    best, _, seen = _search_towards(
+        target, seasonal=False, allow_constant=False, max_p=2, max_q=2, stepwise=False
     )
     assert best == target
     assert len(seen) == 9

@@ -1,7 +1,8 @@
 """Classical baselines, one module per family.
 
 - :mod:`tsattn.baselines.naive`: random walk, seasonal naive, drift, mean;
-- :mod:`tsattn.baselines.statespace`: ARIMA, ETS and Theta on statsmodels;
+- :mod:`tsattn.baselines.arima`: ARIMA with automatic order selection;
+- :mod:`tsattn.baselines.exponential_smoothing`: ETS and Theta;
 - :mod:`tsattn.baselines.variance`: volatility (variance) forecasts: EWMA,
   GARCH (on ``arch``) and HAR;
 - :mod:`tsattn.baselines.direction`: base rate and logistic regression;
@@ -21,7 +22,9 @@ module: pickles and reprs name the public path, not the file it lives in.
 
 from __future__ import annotations
 
+from tsattn.baselines.arima import ARIMAForecaster
 from tsattn.baselines.direction import BaseRateForecaster, LogisticDirectionForecaster
+from tsattn.baselines.exponential_smoothing import ETSForecaster, ThetaForecaster
 from tsattn.baselines.naive import (
     DriftForecaster,
     MeanForecaster,
@@ -33,7 +36,6 @@ from tsattn.baselines.returns import (
     MeanReturnForecaster,
     ZeroReturnForecaster,
 )
-from tsattn.baselines.statespace import ARIMAForecaster, ETSForecaster, ThetaForecaster
 from tsattn.baselines.variance import (
     EWMAVarianceForecaster,
     EWMAVolatilityForecaster,

@@ -1,19 +1,127 @@
-"""Helpers shared by the baseline modules: a float range check and an AR(1) filter."""
+"""Helpers shared by the baseline modules: parameters, statsmodels, an AR(1) filter."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+import textwrap
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, ClassVar, TypeVar
 
-from tsattn._base import FloatArray
-from tsattn._validation import Interval, check_param
+from tsattn import TsattnWarning
+from tsattn._base import FloatArray, UnivariateForecaster
+from tsattn._validation import validate_params
 
 DEFAULT_QUANTILES = (0.05, 0.95)
 
+#: Docstring entries that several baselines share, by slot name.
+DOC_ENTRIES = {
+    "horizon": """
+        horizon : int, default=1
+            Steps forecast from each row by ``predict`` and by ``forecast()``.
+        """,
+    "quantiles": """
+        quantiles : sequence of float or None, default=(0.05, 0.95)
+            Gaussian quantile levels of the forecast; None or () disables them.
+        """,
+    "history_attributes": """
+        Attributes
+        ----------
+        models_ : list of ndarray
+            The history of each target column.
+        """,
+    "unit": """
+        unit : {"variance", "volatility"}, default="variance"
+            What is forecast; must match the target kind (realized_var /
+            volatility).
+        """,
+    "window": """
+        window : int or None, default=None
+            Rows summed by the target; None reads it from ``y`` (make_targets).
+        """,
+    "window_": """
+        window_ : int
+            Rows summed by the forecast.
+        """,
+    "input_kind": """
+        input_kind : {"prices", "returns"}, default="prices"
+            Whether ``X`` holds prices (log returns are taken) or log returns.
+        """,
+    "input_kind_unused": """
+        input_kind : {"prices", "returns"}, default="prices"
+            What ``X`` holds (only its length matters to this model).
+        """,
+}
 
-def check_float(est: Any, name: str, value: Any, low: float, high: float) -> float:
-    """Check that parameter ``name`` of ``est`` is a number in the open interval."""
-    interval = Interval(float, low, high, closed="neither")
-    return float(check_param(type(est).__name__, name, value, interval))
+_Class = TypeVar("_Class", bound=type)
+
+
+def fill_doc(cls: _Class) -> _Class:
+    """Return ``cls`` with each ``{{name}}`` line of its docstring filled in.
+
+    The line becomes the entry ``name`` of :data:`DOC_ENTRIES`, at the
+    line's indentation.
+    """
+
+    def entry(match: re.Match[str]) -> str:
+        text = textwrap.dedent(DOC_ENTRIES[match[2]]).strip()
+        return textwrap.indent(text, match[1])
+
+    if cls.__doc__:
+        cls.__doc__ = re.sub(r"(?m)^( *)\{\{(\w+)\}\}$", entry, cls.__doc__)
+    return cls
+
+
+def store_params(estimator: Any, arguments: Mapping[str, Any]) -> None:
+    """Store the ``__init__`` arguments of ``estimator`` unchanged, as attributes.
+
+    scikit-learn's convention: ``__init__`` only keeps its keyword arguments
+    under their own names, so that ``get_params``, ``set_params`` and
+    ``clone`` work; checks wait for ``fit``. Call it as
+    ``store_params(self, locals())``, the first statement of ``__init__``.
+    """
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
+class UnivariateBaseline(UnivariateForecaster):
+    """A series baseline whose own parameters are declared as data.
+
+    Subclasses list them in ``_parameter_constraints`` (see
+    :mod:`tsattn._validation`); ``fit`` checks them after the shared
+    ``horizon`` and ``quantiles``.
+    """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        validate_params(self)
+
+
+@contextmanager
+def quiet_statsmodels() -> Iterator[None]:
+    """Silence statsmodels' start-value and convergence chatter; we check ourselves."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=r"statsmodels\.")
+        warnings.filterwarnings(
+            "ignore", message="adfuller currently returns", category=FutureWarning
+        )
+        yield
+
+
+def warn_unconverged(res: Any, what: str) -> None:
+    """Warn when the likelihood fit ``res`` of model ``what`` did not converge."""
+    retvals = getattr(res, "mle_retvals", None) or {}
+    if retvals.get("converged") is False:
+        warnings.warn(
+            f"{what}: the likelihood optimiser did not converge; forecasts may be "
+            "unreliable. Check the data scale or choose a simpler model.",
+            TsattnWarning,
+            stacklevel=4,
+        )
 
 
 def lfilter_ar1(x: FloatArray, coef: float, gain: float, start: float) -> FloatArray:

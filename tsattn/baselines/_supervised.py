@@ -22,7 +22,7 @@ Contract (the same as the attention estimator's, see DESIGN.md "Contracts"):
 from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -30,7 +30,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from tsattn._validation import check_choice
+from tsattn._validation import Options, validate_params
 from tsattn.targets import row_variance, target_kinds
 
 FloatArray = npt.NDArray[np.float64]
@@ -38,21 +38,26 @@ FloatArray = npt.NDArray[np.float64]
 _PRICE_COLUMNS = ("Close", "close", "Adj Close", "adj_close", "Adj_Close")
 
 
-def _as_frame(X: Any) -> pd.DataFrame:
+def as_frame(X: Any) -> pd.DataFrame:
+    """Return ``X`` as a frame whose rows are time steps.
+
+    A Series is one column; a 1-D array is one column named ``Close`` (the
+    price column), a 2-D array columns ``x0, x1, ...`` (``Close`` when one).
+    """
     if isinstance(X, pd.DataFrame):
         return X
     if isinstance(X, pd.Series):
         return X.to_frame(name=X.name if X.name is not None else "x")
     arr = np.asarray(X)
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
+    if arr.ndim not in (1, 2):
         raise ValueError(
             f"X must be a DataFrame, a Series or a 1-D/2-D array; got an array of "
             f"shape {arr.shape}."
         )
-    names = ["Close"] if arr.shape[1] == 1 else [f"x{i}" for i in range(arr.shape[1])]
-    return pd.DataFrame(arr, columns=names)
+    frame = pd.DataFrame(arr)
+    n_columns = frame.shape[1]
+    frame.columns = ["Close"] if n_columns == 1 else [f"x{i}" for i in range(n_columns)]
+    return frame
 
 
 class TaskBaseline(BaseEstimator, metaclass=ABCMeta):
@@ -67,9 +72,13 @@ class TaskBaseline(BaseEstimator, metaclass=ABCMeta):
     _accepted_kinds: tuple[str, ...] = ()
     #: Fewest training rows with a target.
     _min_rows = 2
+    #: The parameters and the values each accepts (see :mod:`tsattn._validation`).
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "input_kind": [Options("prices", "returns")]
+    }
 
     def _check_params(self) -> None:
-        check_choice(self, "input_kind", self.input_kind, ("prices", "returns"))
+        validate_params(self)
 
     # -- inputs ------------------------------------------------------------------
 
@@ -190,7 +199,7 @@ class TaskBaseline(BaseEstimator, metaclass=ABCMeta):
             The fitted baseline.
         """
         self._check_params()
-        frame = _as_frame(X)
+        frame = as_frame(X)
         if len(frame) < self._min_rows:
             raise ValueError(
                 f"{type(self).__name__} needs at least {self._min_rows} rows to fit; "
@@ -237,7 +246,7 @@ class TaskBaseline(BaseEstimator, metaclass=ABCMeta):
             history is too short (e.g. the first row of prices, with no return).
         """
         check_is_fitted(self, "history_")
-        frame = _as_frame(X)
+        frame = as_frame(X)
         self._check_input(frame)
         full = self._with_history(frame)
         out = np.asarray(self._predict_rows(full), dtype=np.float64)[-len(frame) :]

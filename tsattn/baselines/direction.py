@@ -18,7 +18,7 @@ that row and the fitted parameters (no refit, no later row).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -29,12 +29,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from tsattn._validation import check_int
-from tsattn.baselines._supervised import (
-    FloatArray,
-    TaskBaseline,
-    _as_frame,
-)
+from tsattn._validation import Interval
+from tsattn.baselines._common import fill_doc, store_params
+from tsattn.baselines._supervised import FloatArray, TaskBaseline, as_frame
 
 __all__ = ["BaseRateForecaster", "LogisticDirectionForecaster"]
 
@@ -99,19 +96,19 @@ class _DirectionBaseline(TaskBaseline):
             the history is too short for the features.
         """
         check_is_fitted(self, "history_")
-        frame = _as_frame(X)
+        frame = as_frame(X)
         p = self._proba_rows(self._with_history(frame))[-len(frame) :]
         out = [np.column_stack([1.0 - p[:, j], p[:, j]]) for j in range(p.shape[1])]
         return out[0] if len(out) == 1 else out
 
 
+@fill_doc
 class BaseRateForecaster(_DirectionBaseline):
     """Training base rate: P(up) is the training frequency, the class its majority.
 
     Parameters
     ----------
-    input_kind : {"prices", "returns"}, default="prices"
-        What ``X`` holds (only its length matters to this model).
+    {{input_kind_unused}}
 
     Attributes
     ----------
@@ -131,9 +128,10 @@ class BaseRateForecaster(_DirectionBaseline):
     """
 
     def __init__(self, *, input_kind: str = "prices") -> None:
-        self.input_kind = input_kind
+        store_params(self, locals())
 
 
+@fill_doc
 class LogisticDirectionForecaster(_DirectionBaseline):
     """Logistic regression of the direction on the last ``n_lags`` log returns.
 
@@ -147,8 +145,7 @@ class LogisticDirectionForecaster(_DirectionBaseline):
         Lagged returns used as regressors.
     C : float, default=1.0
         Inverse L2 regularisation strength of ``LogisticRegression``.
-    input_kind : {"prices", "returns"}, default="prices"
-        Whether ``X`` holds prices (log returns are taken) or log returns.
+    {{input_kind}}
 
     Attributes
     ----------
@@ -157,11 +154,9 @@ class LogisticDirectionForecaster(_DirectionBaseline):
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from tsattn import make_targets
+    >>> from tsattn import make_stock_like, make_targets
     >>> from tsattn.baselines import LogisticDirectionForecaster
-    >>> rng = np.random.default_rng(0)
-    >>> X = pd.DataFrame({"Close": 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 300)))})
+    >>> X = make_stock_like(n_steps=300, random_state=0)
     >>> y = make_targets(X, kind="direction", horizon=2)
     >>> est = LogisticDirectionForecaster(n_lags=3).fit(X[:200], y[:200])
     >>> [p.shape for p in est.predict_proba(X[200:])]
@@ -169,17 +164,18 @@ class LogisticDirectionForecaster(_DirectionBaseline):
     """
 
     _min_rows = 10
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **TaskBaseline._parameter_constraints,
+        "n_lags": [Interval(int, 1, None)],
+    }
 
     def __init__(
         self, *, n_lags: int = 5, C: float = 1.0, input_kind: str = "prices"
     ) -> None:
-        self.n_lags = n_lags
-        self.C = C
-        self.input_kind = input_kind
+        store_params(self, locals())
 
     def _check_params(self) -> None:
         super()._check_params()
-        check_int(self, "n_lags", self.n_lags, 1)
         if isinstance(self.C, bool) or not isinstance(self.C, (int, float)):
             raise TypeError(f"The 'C' parameter must be a float > 0. Got {self.C!r}.")
         if not self.C > 0:

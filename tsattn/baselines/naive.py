@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
-from tsattn._base import FloatArray, UnivariateForecaster, check_int
+from tsattn._base import FloatArray
+from tsattn._validation import Interval
 from tsattn.baselines._common import DEFAULT_QUANTILES as _DEFAULT_QUANTILES
+from tsattn.baselines._common import UnivariateBaseline, fill_doc, store_params
 
 __all__ = [
     "DriftForecaster",
@@ -23,7 +26,7 @@ __all__ = [
 ]
 
 
-class _HistoryForecaster(UnivariateForecaster):
+class _HistoryForecaster(UnivariateBaseline):
     """Parameter-free baselines whose state is the full history of a column.
 
     Their parameters are ``horizon`` and ``quantiles`` unless a subclass adds
@@ -36,8 +39,7 @@ class _HistoryForecaster(UnivariateForecaster):
         horizon: int = 1,
         quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
     ) -> None:
-        self.horizon = horizon
-        self.quantiles = quantiles
+        store_params(self, locals())
 
     def _fit_one(self, y: FloatArray) -> FloatArray:
         return y.copy()
@@ -54,11 +56,28 @@ class _HistoryForecaster(UnivariateForecaster):
         z = np.concatenate([state, y]) if continuing else y
         return self._path_positions(z, len(z) - len(y))
 
+    def _forecast_one(
+        self, state: FloatArray, steps: int
+    ) -> tuple[FloatArray, FloatArray | None]:
+        mean = self._mean(state, steps)
+        if not self._quantile_levels():
+            return mean, None
+        return mean, self._normal_quantiles(mean, self._sd(state, steps))
+
+    @abstractmethod
+    def _mean(self, state: FloatArray, steps: int) -> FloatArray:
+        """Point forecasts of the next ``steps`` values after the history."""
+
+    @abstractmethod
+    def _sd(self, state: FloatArray, steps: int) -> FloatArray:
+        """Return the standard deviation of each of those forecasts."""
+
     @abstractmethod
     def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
         """Forecasts (n, H) from every position ``offset..len(z)-1`` of ``z``."""
 
 
+@fill_doc
 class NaiveForecaster(_HistoryForecaster):
     """Random walk: every future value equals the last observed one.
 
@@ -68,15 +87,10 @@ class NaiveForecaster(_HistoryForecaster):
 
     Parameters
     ----------
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
-    quantiles : sequence of float or None, default=(0.05, 0.95)
-        Gaussian quantile levels of the forecast; None or () disables them.
+    {{horizon}}
+    {{quantiles}}
 
-    Attributes
-    ----------
-    models_ : list of ndarray
-        The history of each target column.
+    {{history_attributes}}
     columns_ : list
         Target names. ``index_`` holds the index of all data seen.
 
@@ -101,21 +115,18 @@ class NaiveForecaster(_HistoryForecaster):
             return 2, " (intervals need one in-sample difference)"
         return 1, ""
 
-    def _forecast_one(
-        self, state: FloatArray, steps: int
-    ) -> tuple[FloatArray, FloatArray | None]:
-        mean = np.full(steps, state[-1])
-        if not self._quantile_levels():
-            return mean, None
+    def _mean(self, state: FloatArray, steps: int) -> FloatArray:
+        return np.full(steps, state[-1])
+
+    def _sd(self, state: FloatArray, steps: int) -> FloatArray:
         sigma2 = np.mean(np.diff(state) ** 2)
-        return mean, self._normal_quantiles(
-            mean, np.sqrt(sigma2 * np.arange(1, steps + 1))
-        )
+        return np.sqrt(sigma2 * np.arange(1, steps + 1))
 
     def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
         return np.repeat(z[offset:, None], self.horizon, axis=1)
 
 
+@fill_doc
 class SeasonalNaiveForecaster(_HistoryForecaster):
     """Seasonal naive: each future value equals the value one season earlier.
 
@@ -127,15 +138,10 @@ class SeasonalNaiveForecaster(_HistoryForecaster):
     ----------
     season_length : int
         The seasonal period ``m`` (e.g. 5 for a business week of daily data).
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
-    quantiles : sequence of float or None, default=(0.05, 0.95)
-        Gaussian quantile levels; None or () disables them.
+    {{horizon}}
+    {{quantiles}}
 
-    Attributes
-    ----------
-    models_ : list of ndarray
-        The history of each target column.
+    {{history_attributes}}
 
     Examples
     --------
@@ -145,6 +151,10 @@ class SeasonalNaiveForecaster(_HistoryForecaster):
     [2.0, 6.0, 2.0]
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "season_length": [Interval(int, 1, None)]
+    }
+
     def __init__(
         self,
         *,
@@ -152,13 +162,7 @@ class SeasonalNaiveForecaster(_HistoryForecaster):
         horizon: int = 1,
         quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
     ) -> None:
-        self.season_length = season_length
-        self.horizon = horizon
-        self.quantiles = quantiles
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        check_int(self, "season_length", self.season_length, 1)
+        store_params(self, locals())
 
     def _min_length(self) -> tuple[int, str]:
         m = self.season_length
@@ -171,16 +175,15 @@ class SeasonalNaiveForecaster(_HistoryForecaster):
         k = (h - 1) // self.season_length
         return h - self.season_length * (k + 1), k
 
-    def _forecast_one(
-        self, state: FloatArray, steps: int
-    ) -> tuple[FloatArray, FloatArray | None]:
+    def _mean(self, state: FloatArray, steps: int) -> FloatArray:
+        back, _ = self._offsets(steps)
+        return state[len(state) - 1 + back]
+
+    def _sd(self, state: FloatArray, steps: int) -> FloatArray:
         m = self.season_length
-        back, k = self._offsets(steps)
-        mean = state[len(state) - 1 + back]
-        if not self._quantile_levels():
-            return mean, None
+        _, k = self._offsets(steps)
         sigma2 = np.mean((state[m:] - state[:-m]) ** 2)
-        return mean, self._normal_quantiles(mean, np.sqrt(sigma2 * (k + 1)))
+        return np.sqrt(sigma2 * (k + 1))
 
     def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
         back, _ = self._offsets(self.horizon)
@@ -190,6 +193,7 @@ class SeasonalNaiveForecaster(_HistoryForecaster):
         return out
 
 
+@fill_doc
 class DriftForecaster(_HistoryForecaster):
     """Random walk with drift: the line through the first and last observation.
 
@@ -200,15 +204,10 @@ class DriftForecaster(_HistoryForecaster):
 
     Parameters
     ----------
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
-    quantiles : sequence of float or None, default=(0.05, 0.95)
-        Gaussian quantile levels; None or () disables them.
+    {{horizon}}
+    {{quantiles}}
 
-    Attributes
-    ----------
-    models_ : list of ndarray
-        The history of each target column.
+    {{history_attributes}}
 
     Examples
     --------
@@ -224,19 +223,18 @@ class DriftForecaster(_HistoryForecaster):
             return 3, " (a drift and its residual variance)"
         return 2, " (a drift needs two points)"
 
-    def _forecast_one(
-        self, state: FloatArray, steps: int
-    ) -> tuple[FloatArray, FloatArray | None]:
+    @staticmethod
+    def _drift(state: FloatArray) -> float:
+        return float((state[-1] - state[0]) / (len(state) - 1))
+
+    def _mean(self, state: FloatArray, steps: int) -> FloatArray:
+        return state[-1] + np.arange(1, steps + 1) * self._drift(state)
+
+    def _sd(self, state: FloatArray, steps: int) -> FloatArray:
         n = len(state)
-        drift = (state[-1] - state[0]) / (n - 1)
         h = np.arange(1, steps + 1)
-        mean = state[-1] + h * drift
-        if not self._quantile_levels():
-            return mean, None
-        sigma2 = np.sum((np.diff(state) - drift) ** 2) / (n - 2)
-        return mean, self._normal_quantiles(
-            mean, np.sqrt(sigma2 * h * (1 + h / (n - 1)))
-        )
+        sigma2 = np.sum((np.diff(state) - self._drift(state)) ** 2) / (n - 2)
+        return np.sqrt(sigma2 * h * (1 + h / (n - 1)))
 
     def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
         pos = np.arange(offset, len(z))
@@ -246,6 +244,7 @@ class DriftForecaster(_HistoryForecaster):
         return z[pos][:, None] + drift[:, None] * h[None, :]
 
 
+@fill_doc
 class MeanForecaster(_HistoryForecaster):
     """Historical mean: every future value equals the mean of the history.
 
@@ -254,17 +253,13 @@ class MeanForecaster(_HistoryForecaster):
     window : int or None, default=None
         Average only the last ``window`` observations (all when shorter);
         None averages the whole history.
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
+    {{horizon}}
     quantiles : sequence of float or None, default=(0.05, 0.95)
         Gaussian quantile levels with standard deviation
         ``s * sqrt(1 + 1/T)`` (fpp3), ``s`` the sample standard deviation of
         the ``T`` averaged values; None or () disables them.
 
-    Attributes
-    ----------
-    models_ : list of ndarray
-        The history of each target column.
+    {{history_attributes}}
 
     Examples
     --------
@@ -274,6 +269,10 @@ class MeanForecaster(_HistoryForecaster):
     3  3.0
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "window": [None, Interval(int, 1, None)]
+    }
+
     def __init__(
         self,
         *,
@@ -281,35 +280,31 @@ class MeanForecaster(_HistoryForecaster):
         horizon: int = 1,
         quantiles: Sequence[float] | None = _DEFAULT_QUANTILES,
     ) -> None:
-        self.window = window
-        self.horizon = horizon
-        self.quantiles = quantiles
+        store_params(self, locals())
 
     def _check_params(self) -> None:
         super()._check_params()
-        if self.window is not None:
-            check_int(self, "window", self.window, 1)
-            if self._quantile_levels() and self.window < 2:
-                raise ValueError(
-                    "The 'window' parameter of MeanForecaster must be >= 2 when "
-                    f"quantiles are requested (got {self.window}); pass "
-                    "quantiles=None or a larger window."
-                )
+        if self.window is not None and self._quantile_levels() and self.window < 2:
+            raise ValueError(
+                "The 'window' parameter of MeanForecaster must be >= 2 when "
+                f"quantiles are requested (got {self.window}); pass "
+                "quantiles=None or a larger window."
+            )
 
     def _min_length(self) -> tuple[int, str]:
         if self._quantile_levels():
             return 2, " (intervals need a standard deviation)"
         return 1, ""
 
-    def _forecast_one(
-        self, state: FloatArray, steps: int
-    ) -> tuple[FloatArray, FloatArray | None]:
-        values = state if self.window is None else state[-self.window :]
-        mean = np.full(steps, values.mean())
-        if not self._quantile_levels():
-            return mean, None
-        sd = values.std(ddof=1) * np.sqrt(1 + 1 / len(values))
-        return mean, self._normal_quantiles(mean, np.full(steps, sd))
+    def _averaged(self, state: FloatArray) -> FloatArray:
+        return state if self.window is None else state[-self.window :]
+
+    def _mean(self, state: FloatArray, steps: int) -> FloatArray:
+        return np.full(steps, self._averaged(state).mean())
+
+    def _sd(self, state: FloatArray, steps: int) -> FloatArray:
+        values = self._averaged(state)
+        return np.full(steps, values.std(ddof=1) * np.sqrt(1 + 1 / len(values)))
 
     def _path_positions(self, z: FloatArray, offset: int) -> FloatArray:
         csum = np.concatenate([[0.0], np.cumsum(z)])

@@ -19,28 +19,28 @@ to that row and the fitted parameters (no refit, no later row).
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 import pandas as pd
 from sklearn.dummy import DummyRegressor
 
-from tsattn._validation import check_choice, check_int
-from tsattn.baselines._supervised import (
-    FloatArray,
-    TaskBaseline,
-)
+from tsattn._validation import Interval, Options
+from tsattn.baselines._common import fill_doc, store_params
+from tsattn.baselines._supervised import FloatArray, TaskBaseline
 
 __all__ = ["ARReturnForecaster", "MeanReturnForecaster", "ZeroReturnForecaster"]
 
 _RETURN_KINDS = ("log_return", "cum_log_return", "return", "cum_return")
 
 
+@fill_doc
 class ZeroReturnForecaster(TaskBaseline):
     """Forecast a zero return for every row and step (the random walk).
 
     Parameters
     ----------
-    input_kind : {"prices", "returns"}, default="prices"
-        What ``X`` holds (only its length matters to this model).
+    {{input_kind_unused}}
 
     Examples
     --------
@@ -55,7 +55,7 @@ class ZeroReturnForecaster(TaskBaseline):
     _accepted_kinds = _RETURN_KINDS
 
     def __init__(self, *, input_kind: str = "prices") -> None:
-        self.input_kind = input_kind
+        store_params(self, locals())
 
     def _fit(self, frame: pd.DataFrame, Y: FloatArray) -> None:
         self.n_columns_ = Y.shape[1]
@@ -64,13 +64,13 @@ class ZeroReturnForecaster(TaskBaseline):
         return np.zeros((len(frame), self.n_columns_))
 
 
+@fill_doc
 class MeanReturnForecaster(TaskBaseline):
     """Forecast the training mean of each target column.
 
     Parameters
     ----------
-    input_kind : {"prices", "returns"}, default="prices"
-        What ``X`` holds (only its length matters to this model).
+    {{input_kind_unused}}
 
     Attributes
     ----------
@@ -91,7 +91,7 @@ class MeanReturnForecaster(TaskBaseline):
     _accepted_kinds = _RETURN_KINDS
 
     def __init__(self, *, input_kind: str = "prices") -> None:
-        self.input_kind = input_kind
+        store_params(self, locals())
 
     def _fit(self, frame: pd.DataFrame, Y: FloatArray) -> None:
         means = []
@@ -136,11 +136,9 @@ class ARReturnForecaster(TaskBaseline):
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from tsattn import make_targets
+    >>> from tsattn import make_stock_like, make_targets
     >>> from tsattn.baselines import ARReturnForecaster
-    >>> rng = np.random.default_rng(0)
-    >>> X = pd.DataFrame({"Close": 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 300)))})
+    >>> X = make_stock_like(n_steps=300, random_state=0)
     >>> y = make_targets(X, kind="cum_log_return", horizon=3)
     >>> ARReturnForecaster(lags=2).fit(X[:200], y[:200]).predict(X[200:]).shape
     (100, 3)
@@ -148,6 +146,12 @@ class ARReturnForecaster(TaskBaseline):
 
     _accepted_kinds = _RETURN_KINDS
     _min_rows = 20
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **TaskBaseline._parameter_constraints,
+        "lags": [None, Interval(int, 0, None)],
+        "max_lags": [Interval(int, 0, None)],
+        "trend": [Options("c", "n")],
+    }
 
     def __init__(
         self,
@@ -157,17 +161,7 @@ class ARReturnForecaster(TaskBaseline):
         trend: str = "c",
         input_kind: str = "prices",
     ) -> None:
-        self.lags = lags
-        self.max_lags = max_lags
-        self.trend = trend
-        self.input_kind = input_kind
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        if self.lags is not None:
-            check_int(self, "lags", self.lags, 0)
-        check_int(self, "max_lags", self.max_lags, 0)
-        check_choice(self, "trend", self.trend, ("c", "n"))
+        store_params(self, locals())
 
     def _simple(self) -> bool:
         kinds = {k for k in self.target_kinds_ if k}

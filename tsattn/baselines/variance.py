@@ -22,15 +22,15 @@ import re
 import warnings
 from abc import abstractmethod
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from tsattn import TsattnWarning
-from tsattn._base import FloatArray, UnivariateForecaster, check_int
-from tsattn._validation import check_choice
-from tsattn.baselines._common import check_float as _check_float
+from tsattn._base import FloatArray
+from tsattn._validation import Interval, Options
+from tsattn.baselines._common import UnivariateBaseline, fill_doc, store_params
 from tsattn.baselines._common import lfilter_ar1 as _lfilter_ar1
 from tsattn.baselines._supervised import TaskBaseline
 from tsattn.targets import VARIANCE_ESTIMATORS
@@ -43,13 +43,21 @@ __all__ = [
 ]
 
 
+#: The RiskMetrics parameters, shared by both faces of the EWMA.
+_EWMA_CONSTRAINTS: dict[str, list[Any]] = {
+    "decay": [Interval(float, 0.0, 1.0, closed="neither")],
+    "init_window": [Interval(int, 1, None)],
+}
+
+
 @dataclass(frozen=True)
 class _EWMAState:
     variance: float  # forecast of the next squared return
     init: float  # initial variance used at fit
 
 
-class EWMAVolatilityForecaster(UnivariateForecaster):
+@fill_doc
+class EWMAVolatilityForecaster(UnivariateBaseline):
     """RiskMetrics EWMA forecast of the conditional variance of returns.
 
     The input columns are return series ``r``; the forecast is the variance
@@ -70,8 +78,7 @@ class EWMAVolatilityForecaster(UnivariateForecaster):
         data, 0.97 for monthly).
     init_window : int, default=30
         Observations averaged to initialise the variance.
-    horizon : int, default=1
-        Steps forecast from each row by ``predict`` and by ``forecast()``.
+    {{horizon}}
 
     Attributes
     ----------
@@ -86,17 +93,12 @@ class EWMAVolatilityForecaster(UnivariateForecaster):
     [0.025]
     """
 
+    _parameter_constraints = _EWMA_CONSTRAINTS
+
     def __init__(
         self, *, decay: float = 0.94, init_window: int = 30, horizon: int = 1
     ) -> None:
-        self.decay = decay
-        self.init_window = init_window
-        self.horizon = horizon
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        _check_float(self, "decay", self.decay, 0.0, 1.0)
-        check_int(self, "init_window", self.init_window, 1)
+        store_params(self, locals())
 
     def _fit_one(self, y: FloatArray) -> _EWMAState:
         init = float(np.mean(y[: self.init_window] ** 2))
@@ -143,12 +145,11 @@ class _VarianceBaseline(TaskBaseline):
     """One variance (or volatility) target over the next ``window`` rows."""
 
     _accepted_kinds = ("realized_var", "volatility")
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        check_choice(self, "unit", self.unit, tuple(_UNIT_KIND))
-        if self.window is not None:
-            check_int(self, "window", self.window, 1)
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **TaskBaseline._parameter_constraints,
+        "unit": [Options(*_UNIT_KIND)],
+        "window": [None, Interval(int, 1, None)],
+    }
 
     def _fit(self, frame: pd.DataFrame, Y: FloatArray) -> None:
         if Y.shape[1] != 1:
@@ -197,6 +198,7 @@ class _VarianceBaseline(TaskBaseline):
         """Variance forecasts (n,) over the next ``window_`` rows, per row."""
 
 
+@fill_doc
 class GARCHForecaster(_VarianceBaseline):
     """GARCH(p, q) / GJR-GARCH forecast of realized variance, on ``arch``.
 
@@ -218,13 +220,9 @@ class GARCHForecaster(_VarianceBaseline):
         Error distribution ("t": standardised Student-t).
     mean : {"constant", "zero"}, default="constant"
         Mean of the returns.
-    unit : {"variance", "volatility"}, default="variance"
-        What is forecast; must match the target kind (realized_var /
-        volatility).
-    window : int or None, default=None
-        Rows summed by the target; None reads it from ``y`` (make_targets).
-    input_kind : {"prices", "returns"}, default="prices"
-        Whether ``X`` holds prices (log returns are taken) or log returns.
+    {{unit}}
+    {{window}}
+    {{input_kind}}
 
     Attributes
     ----------
@@ -234,16 +232,13 @@ class GARCHForecaster(_VarianceBaseline):
         The training fit.
     backcast_ : float
         The starting variance arch computed from the training residuals.
-    window_ : int
-        Rows summed by the forecast.
+    {{window_}}
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from tsattn import make_targets
+    >>> from tsattn import make_stock_like, make_targets
     >>> from tsattn.baselines import GARCHForecaster
-    >>> rng = np.random.default_rng(0)
-    >>> X = pd.DataFrame({"Close": 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 400)))})
+    >>> X = make_stock_like(n_steps=400, random_state=0)
     >>> y = make_targets(X, kind="realized_var", horizon=5)
     >>> est = GARCHForecaster().fit(X[:300], y[:300])
     >>> est.predict(X[300:]).shape  # one column, as y
@@ -251,6 +246,14 @@ class GARCHForecaster(_VarianceBaseline):
     """
 
     _min_rows = 30
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **_VarianceBaseline._parameter_constraints,
+        "p": [Interval(int, 1, None)],
+        "q": [Interval(int, 0, None)],
+        "gjr": [bool],
+        "dist": [Options("normal", "t")],
+        "mean": [Options("constant", "zero")],
+    }
 
     def __init__(
         self,
@@ -264,24 +267,9 @@ class GARCHForecaster(_VarianceBaseline):
         window: int | None = None,
         input_kind: str = "prices",
     ) -> None:
-        self.p = p
-        self.q = q
-        self.gjr = gjr
-        self.dist = dist
-        self.mean = mean
-        self.unit = unit
-        self.window = window
-        self.input_kind = input_kind
+        store_params(self, locals())
 
     _SCALE = 100.0
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        check_int(self, "p", self.p, 1)
-        check_int(self, "q", self.q, 0)
-        check_choice(self, "gjr", self.gjr, (False, True))
-        check_choice(self, "dist", self.dist, ("normal", "t"))
-        check_choice(self, "mean", self.mean, ("constant", "zero"))
 
     def _model(self, returns: FloatArray) -> Any:
         from arch import arch_model
@@ -353,6 +341,7 @@ class GARCHForecaster(_VarianceBaseline):
         return out
 
 
+@fill_doc
 class HARForecaster(_VarianceBaseline):
     """Corsi's (2009) HAR-RV: realized variance on its daily, weekly, monthly means.
 
@@ -374,10 +363,8 @@ class HARForecaster(_VarianceBaseline):
     variance_estimator : {"close", "parkinson", "garman_klass"}, default="close"
         Per-row variance: squared close-to-close log return, or Parkinson /
         Garman-Klass from the High/Low (and Open) columns of ``X``.
-    unit : {"variance", "volatility"}, default="variance"
-        What is forecast; must match the target kind.
-    window : int or None, default=None
-        Rows summed by the target; None reads it from ``y``.
+    {{unit}}
+    {{window}}
     input_kind : {"prices", "returns"}, default="prices"
         Whether ``X`` holds prices or log returns (returns only with "close").
 
@@ -392,20 +379,22 @@ class HARForecaster(_VarianceBaseline):
         are replaced by ``fallback_``.
     fallback_ : float
         Mean of the training targets.
-    window_ : int
-        Rows summed by the forecast.
+    {{window_}}
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> from tsattn import make_targets
+    >>> from tsattn import make_stock_like, make_targets
     >>> from tsattn.baselines import HARForecaster
-    >>> rng = np.random.default_rng(0)
-    >>> X = pd.DataFrame({"Close": 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 400)))})
+    >>> X = make_stock_like(n_steps=400, random_state=0)
     >>> y = make_targets(X, kind="realized_var", horizon=5)
     >>> HARForecaster().fit(X[:300], y[:300]).predict(X[300:]).shape
     (100, 1)
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **_VarianceBaseline._parameter_constraints,
+        "variance_estimator": [Options(*VARIANCE_ESTIMATORS)],
+    }
 
     def __init__(
         self,
@@ -416,17 +405,10 @@ class HARForecaster(_VarianceBaseline):
         window: int | None = None,
         input_kind: str = "prices",
     ) -> None:
-        self.lags = lags
-        self.variance_estimator = variance_estimator
-        self.unit = unit
-        self.window = window
-        self.input_kind = input_kind
+        store_params(self, locals())
 
     def _check_params(self) -> None:
         super()._check_params()
-        check_choice(
-            self, "variance_estimator", self.variance_estimator, VARIANCE_ESTIMATORS
-        )
         lags = self.lags
         if (
             not isinstance(lags, (tuple, list))
@@ -479,6 +461,7 @@ class HARForecaster(_VarianceBaseline):
         return np.where(np.isfinite(pred), sane, np.nan)
 
 
+@fill_doc
 class EWMAVarianceForecaster(_VarianceBaseline):
     """RiskMetrics EWMA variance with the supervised face of the task baselines.
 
@@ -494,19 +477,15 @@ class EWMAVarianceForecaster(_VarianceBaseline):
         The smoothing constant lambda in (0, 1).
     init_window : int, default=30
         Training rows averaged for the start value.
-    unit : {"variance", "volatility"}, default="variance"
-        What is forecast; must match the target kind.
-    window : int or None, default=None
-        Rows summed by the target; None reads it from ``y``.
-    input_kind : {"prices", "returns"}, default="prices"
-        Whether ``X`` holds prices or log returns.
+    {{unit}}
+    {{window}}
+    {{input_kind}}
 
     Attributes
     ----------
     init_ : float
         The start variance.
-    window_ : int
-        Rows summed by the forecast.
+    {{window_}}
 
     See Also
     --------
@@ -523,6 +502,11 @@ class EWMAVarianceForecaster(_VarianceBaseline):
     (5, 1)
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **_VarianceBaseline._parameter_constraints,
+        **_EWMA_CONSTRAINTS,
+    }
+
     def __init__(
         self,
         *,
@@ -532,16 +516,7 @@ class EWMAVarianceForecaster(_VarianceBaseline):
         window: int | None = None,
         input_kind: str = "prices",
     ) -> None:
-        self.decay = decay
-        self.init_window = init_window
-        self.unit = unit
-        self.window = window
-        self.input_kind = input_kind
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        _check_float(self, "decay", self.decay, 0.0, 1.0)
-        check_int(self, "init_window", self.init_window, 1)
+        store_params(self, locals())
 
     def _fit_variance(self, frame: pd.DataFrame, target: FloatArray) -> None:
         sq = self._returns(frame) ** 2
