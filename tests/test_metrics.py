@@ -8,6 +8,7 @@ from hypothesis.extra import numpy as hnp
 
 from tsattn.metrics import (
     brier_score,
+    calibration_table,
     coverage,
     direction_accuracy,
     direction_mcc,
@@ -287,8 +288,6 @@ def test_qlike_differential_equals_qlike_difference_and_allows_zero_variance():
 def test_calibration_table_matches_sklearn_and_numpy():
     from sklearn.calibration import calibration_curve
 
-    from tsattn.metrics import calibration_table
-
     rng = np.random.default_rng(3)
     p = np.concatenate([rng.uniform(0, 1, 300), [0.0, 1.0, 0.1, 0.2]])
     y = (rng.uniform(0, 1, p.size) < p).astype(int)
@@ -310,3 +309,37 @@ def test_calibration_table_matches_sklearn_and_numpy():
         calibration_table([1], [0.5], n_bins=0)
     with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
         calibration_table([1], [1.5])
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [
+        mae,
+        mse,
+        rmse,
+        smape,
+        directional_accuracy,
+        sign_mcc,
+        direction_accuracy,
+        direction_mcc,
+        brier_score,
+        log_loss,
+        calibration_table,
+    ],
+)
+def test_shared_docstrings_document_every_parameter_and_the_return(metric):
+    import inspect
+
+    doc = inspect.getdoc(metric)
+    params = doc.split("Parameters\n----------\n")[1].split("\n\nReturns\n")[0]
+    documented = [
+        name.strip()
+        for line in params.splitlines()
+        if not line.startswith(" ")
+        for name in line.split(" : ")[0].split(",")
+    ]
+    assert documented == list(inspect.signature(metric).parameters)
+    returns = doc.split("Returns\n-------\n")[1].splitlines()
+    assert returns[0] in ("float", "pandas.DataFrame")
+    assert returns[1].startswith("    ")
+    assert doc.splitlines()[0].endswith(".")

@@ -9,8 +9,12 @@ importable from here too.
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
-from typing import Any
+import re
+import textwrap
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -70,6 +74,70 @@ def __dir__() -> list[str]:
 
 
 ArrayLike = npt.ArrayLike
+_Metric = TypeVar("_Metric", bound=Callable[..., Any])
+
+# Parameter descriptions the metrics share, written once: numpydoc lines
+# (name and type, then the description), joined by :func:`_documented`.
+_PARAMETERS = {
+    "pair": (
+        "y_true, y_pred : array-like",
+        "Realised and forecast values of the same length.",
+    ),
+    "changes": (
+        "y_true, y_pred : array-like",
+        "Realised and forecast changes (e.g. returns), or levels when "
+        "``reference`` is given.",
+    ),
+    "reference": (
+        "reference : array-like, optional",
+        "Last observed level at forecast time; directions are then ``y - reference``.",
+    ),
+    "outcomes": (
+        "y_true : array-like of {0, 1}",
+        "Realised direction: 1 up, 0 not up.",
+    ),
+    "prob_up": (
+        "prob_up : array-like",
+        "Forecast probabilities of an up move, in [0, 1].",
+    ),
+    "threshold": (
+        "threshold : float, default=0.5",
+        'Probability above which the call is "up".',
+    ),
+}
+
+
+def _entry(head: str, text: str) -> str:
+    """Format a numpydoc entry: ``head``, then ``text`` wrapped and indented."""
+    # Keep inline literals (``...``) on one line: their spaces do not break.
+    kept = re.sub(r"``.*?``", lambda m: m.group(0).replace(" ", "\0"), text)
+    body = textwrap.fill(kept, 76, initial_indent="    ", subsequent_indent="    ")
+    return f"{head}\n{body.replace(chr(0), ' ')}"
+
+
+def _documented(
+    *parameters: str | tuple[str, str], returns: tuple[str, str]
+) -> Callable[[_Metric], _Metric]:
+    """Complete a metric's docstring with its Parameters and Returns sections.
+
+    ``parameters`` name entries of :data:`_PARAMETERS`, or are a metric's own
+    (name and type, description); ``returns`` is the return type and its
+    description.
+    """
+
+    def section(title: str, entries: list[str]) -> str:
+        return f"\n\n{title}\n{'-' * len(title)}\n" + "\n".join(entries)
+
+    sections = section(
+        "Parameters",
+        [_entry(*(_PARAMETERS[p] if isinstance(p, str) else p)) for p in parameters],
+    ) + section("Returns", [_entry(*returns)])
+
+    def decorate(metric: _Metric) -> _Metric:
+        metric.__doc__ = inspect.cleandoc(metric.__doc__ or "") + sections + "\n"
+        return metric
+
+    return decorate
 
 
 # ----------------------------------------------------------------------------
@@ -98,57 +166,27 @@ def _vectors(**arrays: ArrayLike) -> list[npt.NDArray[np.float64]]:
 # ----------------------------------------------------------------------------
 
 
+@_documented("pair", returns=("float", "``mean(|y_true - y_pred|)``."))
 def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
-    """Mean absolute error.
-
-    Parameters
-    ----------
-    y_true, y_pred : array-like
-        Realised and forecast values of the same length.
-
-    Returns
-    -------
-    float
-        ``mean(|y_true - y_pred|)``.
-    """
+    """Mean absolute error."""
     from sklearn.metrics import mean_absolute_error
 
     a, b = _vectors(y_true=y_true, y_pred=y_pred)
     return float(mean_absolute_error(a, b))
 
 
+@_documented("pair", returns=("float", "``mean((y_true - y_pred) ** 2)``."))
 def mse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
-    """Mean squared error.
-
-    Parameters
-    ----------
-    y_true, y_pred : array-like
-        Realised and forecast values of the same length.
-
-    Returns
-    -------
-    float
-        ``mean((y_true - y_pred) ** 2)``.
-    """
+    """Mean squared error."""
     from sklearn.metrics import mean_squared_error
 
     a, b = _vectors(y_true=y_true, y_pred=y_pred)
     return float(mean_squared_error(a, b))
 
 
+@_documented("pair", returns=("float", "``sqrt(mse(y_true, y_pred))``."))
 def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
-    """Root mean squared error.
-
-    Parameters
-    ----------
-    y_true, y_pred : array-like
-        Realised and forecast values of the same length.
-
-    Returns
-    -------
-    float
-        ``sqrt(mse(y_true, y_pred))``.
-    """
+    """Root mean squared error."""
     return math.sqrt(mse(y_true, y_pred))
 
 
@@ -178,20 +216,16 @@ def mape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     return float(100.0 * mean_absolute_percentage_error(a, b))
 
 
+@_documented(
+    "pair",
+    returns=(
+        "float",
+        "``200 * mean(|y_true - y_pred| / (|y_true| + |y_pred|))``, "
+        "in [0, 200]; terms where both values are 0 count as 0.",
+    ),
+)
 def smape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
-    """Symmetric mean absolute percentage error (M4 definition), in percent.
-
-    Parameters
-    ----------
-    y_true, y_pred : array-like
-        Realised and forecast values of the same length.
-
-    Returns
-    -------
-    float
-        ``200 * mean(|y_true - y_pred| / (|y_true| + |y_pred|))``, in
-        [0, 200]; terms where both values are 0 count as 0.
-    """
+    """Symmetric mean absolute percentage error (M4 definition), in percent."""
     a, b = _vectors(y_true=y_true, y_pred=y_pred)
     denom = np.abs(a) + np.abs(b)
     terms = np.divide(np.abs(a - b), denom, out=np.zeros_like(a), where=denom > 0)
@@ -409,54 +443,53 @@ def _ups(
     return a > 0, b > 0
 
 
+def _accuracy(actual: npt.ArrayLike, called: npt.ArrayLike) -> float:
+    """Share of calls (up / not up) equal to the outcomes."""
+    from sklearn.metrics import accuracy_score
+
+    return float(accuracy_score(actual, called))
+
+
+def _mcc(actual: npt.NDArray[Any], called: npt.NDArray[Any]) -> float:
+    """Matthews correlation of calls and outcomes; 0 when either has one class."""
+    from sklearn.metrics import matthews_corrcoef
+
+    if np.unique(actual).size < 2 or np.unique(called).size < 2:
+        return 0.0  # sklearn's value, without its single-label warnings
+    return float(matthews_corrcoef(actual, called))
+
+
+# The parameters of the metrics of sign calls and of probability calls.
+_SIGN_CALLS = ("changes", "reference")
+_PROBABILITY_CALLS = ("outcomes", "prob_up", "threshold")
+
+
+@_documented(
+    *_SIGN_CALLS,
+    returns=(
+        "float",
+        "Share in [0, 1] where both are up (> 0) or both are not up (<= 0).",
+    ),
+)
 def directional_accuracy(
     y_true: ArrayLike, y_pred: ArrayLike, reference: ArrayLike | None = None
 ) -> float:
-    """Share of forecasts that get the direction (up / not up) right.
-
-    Parameters
-    ----------
-    y_true, y_pred : array-like
-        Realised and forecast changes (e.g. returns), or levels when
-        ``reference`` is given.
-    reference : array-like, optional
-        Last observed level at forecast time; directions are then
-        ``y - reference``.
-
-    Returns
-    -------
-    float
-        Share in [0, 1] where both are up (> 0) or both are not up (<= 0).
-    """
-    from sklearn.metrics import accuracy_score
-
-    up_true, up_pred = _ups(y_true, y_pred, reference)
-    return float(accuracy_score(up_true, up_pred))
+    """Share of forecasts that get the direction (up / not up) right."""
+    return _accuracy(*_ups(y_true, y_pred, reference))
 
 
+@_documented(
+    *_SIGN_CALLS,
+    returns=(
+        "float",
+        "MCC in [-1, 1]; 0 when either side has a single class (as sklearn).",
+    ),
+)
 def sign_mcc(
     y_true: ArrayLike, y_pred: ArrayLike, reference: ArrayLike | None = None
 ) -> float:
-    """Matthews correlation coefficient of the up / not-up direction.
-
-    Parameters
-    ----------
-    y_true, y_pred : array-like
-        As in :func:`directional_accuracy`.
-    reference : array-like, optional
-        As in :func:`directional_accuracy`.
-
-    Returns
-    -------
-    float
-        MCC in [-1, 1]; 0 when either side has a single class (as sklearn).
-    """
-    from sklearn.metrics import matthews_corrcoef
-
-    t, p = _ups(y_true, y_pred, reference)
-    if t.all() or not t.any() or p.all() or not p.any():
-        return 0.0  # sklearn's value, without its single-label warnings
-    return float(matthews_corrcoef(t, p))
+    """Matthews correlation coefficient of the up / not-up direction."""
+    return _mcc(*_ups(y_true, y_pred, reference))
 
 
 def strategy_returns(
@@ -542,96 +575,71 @@ def _outcomes_and_probabilities(
     return y.astype(np.int64), p
 
 
+@_documented(
+    *_PROBABILITY_CALLS,
+    returns=(
+        "float",
+        ":func:`sklearn.metrics.accuracy_score` of the calls, in [0, 1].",
+    ),
+)
 def direction_accuracy(
     y_true: ArrayLike, prob_up: ArrayLike, threshold: float = 0.5
 ) -> float:
-    """Share of direction calls that are right, calling up when ``P(up) > threshold``.
-
-    Parameters
-    ----------
-    y_true : array-like of {0, 1}
-        Realised direction: 1 up, 0 not up.
-    prob_up : array-like
-        Forecast probabilities of an up move, in [0, 1].
-    threshold : float, default=0.5
-        Probability above which the call is "up".
-
-    Returns
-    -------
-    float
-        :func:`sklearn.metrics.accuracy_score` of the calls, in [0, 1].
-    """
-    from sklearn.metrics import accuracy_score
-
+    """Share of right direction calls, calling up when ``P(up) > threshold``."""
     y, p = _outcomes_and_probabilities(y_true, prob_up)
-    return float(accuracy_score(y, (p > threshold).astype(np.int64)))
+    return _accuracy(y, (p > threshold).astype(np.int64))
 
 
+@_documented(
+    *_PROBABILITY_CALLS,
+    returns=(
+        "float",
+        ":func:`sklearn.metrics.matthews_corrcoef`, in [-1, 1]; 0 "
+        "when the outcomes or the calls have a single class (a "
+        "constant call carries no information).",
+    ),
+)
 def direction_mcc(
     y_true: ArrayLike, prob_up: ArrayLike, threshold: float = 0.5
 ) -> float:
-    """Matthews correlation of the direction calls (up when ``P(up) > threshold``).
-
-    Parameters
-    ----------
-    y_true, prob_up, threshold
-        As in :func:`direction_accuracy`.
-
-    Returns
-    -------
-    float
-        :func:`sklearn.metrics.matthews_corrcoef`, in [-1, 1]; 0 when the
-        outcomes or the calls have a single class (a constant call carries
-        no information).
-    """
-    from sklearn.metrics import matthews_corrcoef
-
+    """Matthews correlation of the direction calls (up when ``P(up) > threshold``)."""
     y, p = _outcomes_and_probabilities(y_true, prob_up)
-    calls = (p > threshold).astype(np.int64)
-    if np.unique(y).size < 2 or np.unique(calls).size < 2:
-        return 0.0
-    return float(matthews_corrcoef(y, calls))
+    return _mcc(y, (p > threshold).astype(np.int64))
 
 
+@_documented(
+    "outcomes",
+    "prob_up",
+    returns=(
+        "float",
+        "``mean((prob_up - y_true) ** 2)`` "
+        "(:func:`sklearn.metrics.brier_score_loss`); 0.25 for a "
+        "constant 0.5.",
+    ),
+)
 def brier_score(y_true: ArrayLike, prob_up: ArrayLike) -> float:
-    """Brier score of up-move probabilities (lower is better).
-
-    Parameters
-    ----------
-    y_true : array-like of {0, 1}
-        Realised direction: 1 up, 0 not up.
-    prob_up : array-like
-        Forecast probabilities of an up move, in [0, 1].
-
-    Returns
-    -------
-    float
-        ``mean((prob_up - y_true) ** 2)``
-        (:func:`sklearn.metrics.brier_score_loss`); 0.25 for a constant 0.5.
-    """
+    """Brier score of up-move probabilities (lower is better)."""
     from sklearn.metrics import brier_score_loss
 
     y, p = _outcomes_and_probabilities(y_true, prob_up)
     return float(brier_score_loss(y, p, pos_label=1))
 
 
+@_documented(
+    "outcomes",
+    (
+        "prob_up : array-like",
+        "Forecast probabilities of an up move, in [0, 1]; sklearn clips them "
+        "away from 0 and 1.",
+    ),
+    returns=(
+        "float",
+        ":func:`sklearn.metrics.log_loss` with labels ``[0, 1]``; ``log 2`` "
+        "for a constant 0.5.",
+    ),
+)
 def log_loss(y_true: ArrayLike, prob_up: ArrayLike) -> float:
-    """Log loss (cross-entropy) of up-move probabilities (lower is better).
-
-    Parameters
-    ----------
-    y_true : array-like of {0, 1}
-        Realised direction: 1 up, 0 not up.
-    prob_up : array-like
-        Forecast probabilities of an up move, in [0, 1]; sklearn clips them
-        away from 0 and 1.
-
-    Returns
-    -------
-    float
-        :func:`sklearn.metrics.log_loss` with labels ``[0, 1]``; ``log 2``
-        for a constant 0.5.
-    """
+    """Log loss (cross-entropy) of up-move probabilities (lower is better)."""
     from sklearn.metrics import log_loss as sk_log_loss
 
     y, p = _outcomes_and_probabilities(y_true, prob_up)
@@ -664,6 +672,17 @@ def roc_auc(y_true: ArrayLike, prob_up: ArrayLike) -> float:
     return float(roc_auc_score(y, p))
 
 
+@_documented(
+    "outcomes",
+    "prob_up",
+    ("n_bins : int, default=10", "Number of bins."),
+    returns=(
+        "pandas.DataFrame",
+        "One row per bin: ``lower``, ``upper`` (bin edges), ``count`` (forecasts "
+        "in the bin), ``mean_prob`` (their mean P(up)) and ``frequency`` (share "
+        "of them that went up); NaN for an empty bin.",
+    ),
+)
 def calibration_table(
     y_true: ArrayLike, prob_up: ArrayLike, n_bins: int = 10
 ) -> pd.DataFrame:
@@ -674,22 +693,6 @@ def calibration_table(
     ``strategy="uniform"``: bin ``k`` holds ``lower < p <= upper``, and 0
     falls in the first bin). A calibrated forecast
     has ``frequency`` close to ``mean_prob`` in every bin.
-
-    Parameters
-    ----------
-    y_true : array-like of {0, 1}
-        Realised direction: 1 up, 0 not up.
-    prob_up : array-like
-        Forecast probabilities of an up move, in [0, 1].
-    n_bins : int, default=10
-        Number of bins.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per bin: ``lower``, ``upper`` (bin edges), ``count``
-        (forecasts in the bin), ``mean_prob`` (their mean P(up)) and
-        ``frequency`` (share of them that went up); NaN for an empty bin.
     """
     if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)):
         raise TypeError(f"n_bins must be an int >= 1; got {n_bins!r}.")
