@@ -20,28 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from tsattn import TsattnWarning
-from tsattn.metrics import (
-    brier_score,
-    coverage,
-    direction_accuracy,
-    direction_mcc,
-    directional_accuracy,
-    interval_width,
-    log_loss,
-    mae,
-    mape,
-    mase,
-    mincer_zarnowitz,
-    mse,
-    pinball_loss,
-    qlike,
-    qlike_differential,
-    rmse,
-    roc_auc,
-    sign_mcc,
-    smape,
-    strategy_returns,
-)
+from tsattn import metrics as array_metrics
 from tsattn.stats import dm_horizon, dm_test, error_loss, holm
 
 __all__ = [
@@ -158,7 +137,7 @@ def _qlike_known(y: Any, f: Any, g: pd.DataFrame) -> float:
         )
         if zero.all():
             return math.nan
-    return qlike(y[~zero], f[~zero])
+    return array_metrics.qlike(y[~zero], f[~zero])
 
 
 # ----------------------------------------------------------------------------
@@ -232,11 +211,11 @@ def _metric_names(
 
 
 _PROBABILITY_METRICS: dict[str, Callable[[Any, Any], float]] = {
-    "accuracy": direction_accuracy,
-    "brier": brier_score,
-    "log_loss": log_loss,
-    "roc_auc": roc_auc,
-    "mcc": direction_mcc,
+    "accuracy": array_metrics.direction_accuracy,
+    "brier": array_metrics.brier_score,
+    "log_loss": array_metrics.log_loss,
+    "roc_auc": array_metrics.roc_auc,
+    "mcc": array_metrics.direction_mcc,
 }
 
 
@@ -251,40 +230,44 @@ def _group_metrics(
     ref_col = options["direction_reference"]
     ref = None if ref_col is None else g[ref_col].to_numpy()
     out: dict[str, float] = {}
-    simple = {"mae": mae, "rmse": rmse, "mse": mse, "mape": mape, "smape": smape}
     strategy: dict[str, float] | None = None
     for name in names:
-        if name in simple:
-            out[name] = simple[name](y, f)
+        if name in ("mae", "rmse", "mse", "mape", "smape"):
+            out[name] = getattr(array_metrics, name)(y, f)
         elif name == "mase":
-            out[name] = mase(y, f, scale[g.index.to_numpy()])  # type: ignore[index]
+            rows = g.index.to_numpy()
+            out[name] = array_metrics.mase(y, f, scale[rows])  # type: ignore[index]
         elif name == "pinball":
-            losses = [pinball_loss(y, g[c], q) for q, c in quantiles.items()]
+            losses = [
+                array_metrics.pinball_loss(y, g[c], q) for q, c in quantiles.items()
+            ]
             out[name] = float(np.mean(losses))
         elif name in ("coverage", "interval_width"):
             for lo, hi in _interval_pairs(list(quantiles)):
                 label = f"{name}_{hi - lo:g}"
                 lower, upper = g[quantiles[lo]], g[quantiles[hi]]
                 out[label] = (
-                    coverage(y, lower, upper)
+                    array_metrics.coverage(y, lower, upper)
                     if name == "coverage"
-                    else interval_width(lower, upper)
+                    else array_metrics.interval_width(lower, upper)
                 )
         elif name == "qlike":
             if "task" in g.columns and (g["task"] == "volatility").any():
                 raise ValueError(_VOLATILITY_QLIKE)
             out[name] = _qlike_known(y, f, g)
         elif name == "directional_accuracy":
-            out[name] = directional_accuracy(y, f, ref)
+            out[name] = array_metrics.directional_accuracy(y, f, ref)
         elif name == "sign_mcc":
-            out[name] = sign_mcc(y, f, ref)
+            out[name] = array_metrics.sign_mcc(y, f, ref)
         elif name in _PROBABILITY_METRICS:
             undefined = name == "roc_auc" and np.unique(y).size < 2
             out[name] = math.nan if undefined else _PROBABILITY_METRICS[name](y, f)
         elif name == "mz_r2":
             # Undefined (not an error) for a group too small or a flat forecast.
             undefined = y.size < 3 or np.ptp(f) == 0
-            out[name] = math.nan if undefined else mincer_zarnowitz(y, f)["r2"]
+            out[name] = (
+                math.nan if undefined else array_metrics.mincer_zarnowitz(y, f)["r2"]
+            )
         else:
             if strategy is None:
                 strategy = _group_strategy(g, options)
@@ -305,7 +288,7 @@ def _group_strategy(g: pd.DataFrame, options: dict[str, Any]) -> dict[str, float
                 "include 'step' in by (or filter one step) first."
             )
         per_series.append(
-            strategy_returns(
+            array_metrics.strategy_returns(
                 part["y_true"],
                 part["y_pred"],
                 cost_per_trade=options["cost_per_trade"],
@@ -317,7 +300,9 @@ def _group_strategy(g: pd.DataFrame, options: dict[str, Any]) -> dict[str, float
 
 def _loss_differential(both: pd.DataFrame, loss: str) -> pd.Series:
     if loss == "qlike":
-        d = qlike_differential(both["y_true"], both["y_pred"], both["y_pred_base"])
+        d = array_metrics.qlike_differential(
+            both["y_true"], both["y_pred"], both["y_pred_base"]
+        )
         return pd.Series(d, index=both.index)
     return error_loss(both["y_true"] - both["y_pred"], loss) - error_loss(
         both["y_true_base"] - both["y_pred_base"], loss

@@ -8,7 +8,6 @@ importable from here too.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import math
 import re
@@ -20,20 +19,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from tsattn._lazy import lazy_reexport
 from tsattn.stats import as_finite, diebold_mariano
-
-# Names of the frame-level evaluation, which builds on this module: provided
-# on first use (module __getattr__, PEP 562) so that neither module imports
-# the other at load time.
-_EVALUATION_NAMES = (
-    "METRICS",
-    "SCALE_COLUMN",
-    "TASK_BASELINES",
-    "TASK_DM_LOSS",
-    "TASK_METRICS",
-    "TASK_SCORE",
-    "evaluate",
-)
 
 __all__ = [
     "brier_score",
@@ -59,18 +46,13 @@ __all__ = [
     "sign_mcc",
     "smape",
     "strategy_returns",
-    *_EVALUATION_NAMES,
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EVALUATION_NAMES:
-        raise AttributeError(f"module 'tsattn.metrics' has no attribute {name!r}")
-    return getattr(importlib.import_module("tsattn.evaluation"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EVALUATION_NAMES])
+# Names of the frame-level evaluation, which builds on this module: provided
+# on first use (module __getattr__, PEP 562) so that neither module imports
+# the other at load time.
+__getattr__, __dir__ = lazy_reexport(__name__, "tsattn.evaluation")
 
 
 ArrayLike = npt.ArrayLike

@@ -7,7 +7,6 @@ from here too.
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Callable
 from typing import Any
@@ -15,16 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-# The verdicts build on the tests here: provided on first use (module
-# __getattr__, PEP 562) so that neither module imports the other at load time.
-_VERDICT_NAMES = (
-    "SeedVerdict",
-    "Verdict",
-    "seed_spread",
-    "seed_verdict",
-    "task_leaderboard",
-    "verdict",
-)
+from tsattn._lazy import lazy_reexport
 
 __all__ = [
     "as_finite",
@@ -35,18 +25,12 @@ __all__ = [
     "error_loss",
     "fold_spacing",
     "holm",
-    *_VERDICT_NAMES,
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _VERDICT_NAMES:
-        raise AttributeError(f"module 'tsattn.stats' has no attribute {name!r}")
-    return getattr(importlib.import_module("tsattn.verdicts"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_VERDICT_NAMES])
+# The verdicts build on the tests here: provided on first use (module
+# __getattr__, PEP 562) so that neither module imports the other at load time.
+__getattr__, __dir__ = lazy_reexport(__name__, "tsattn.verdicts")
 
 
 _LOSSES: dict[str, Callable[[Any], Any]] = {
