@@ -96,14 +96,14 @@ def extract_prices(
                 f"{index[pos - 1]}. Sort it first with prices.sort_index()."
             )
     values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"prices contain {int(bad.sum())} missing or infinite value(s); the "
-            f"first is {values[first]} at {index[first]} (row {first}). Fill or drop "
-            "them before building targets, e.g. prices.ffill()."
-        )
+    _refuse_rows(
+        ~np.isfinite(values),
+        values,
+        index,
+        "prices contain {n} missing or infinite value(s); the first is {value} "
+        "at {at} (row {row}). Fill or drop them before building targets, e.g. "
+        "prices.ffill().",
+    )
     return values, index, name
 
 
@@ -129,22 +129,38 @@ def check_price_signs(
     """
     log_kinds = [k for k in kinds if k in _LOG_KINDS]
     if log_kinds:
-        bad = values <= 0
-        if bad.any():
-            first = int(np.flatnonzero(bad)[0])
-            raise ValueError(
-                f"kind {log_kinds} takes the logarithm of prices, which must be > 0; "
-                f"found {int(bad.sum())} non-positive price(s), the first is "
-                f"{values[first]} at {index[first]} (row {first}). For series that "
-                "reach zero or below use kind='level' (or 'return' if no price is 0)."
-            )
+        _refuse_rows(
+            values <= 0,
+            values,
+            index,
+            f"kind {log_kinds} takes the logarithm of prices, which must be > 0; "
+            "found {n} non-positive price(s), the first is {value} at {at} (row "
+            "{row}). For series that reach zero or below use kind='level' (or "
+            "'return' if no price is 0).",
+        )
     ratio_kinds = [k for k in kinds if k in _RATIO_KINDS]
     if ratio_kinds:
-        bad = values == 0
-        if bad.any():
-            first = int(np.flatnonzero(bad)[0])
-            raise ValueError(
-                f"kind {ratio_kinds} divides by the price, which must be non-zero; "
-                f"the price at {index[first]} (row {first}) is 0. Use kind='level' "
-                "for such series."
-            )
+        _refuse_rows(
+            values == 0,
+            values,
+            index,
+            f"kind {ratio_kinds} divides by the price, which must be non-zero; "
+            "the price at {at} (row {row}) is 0. Use kind='level' for such series.",
+        )
+
+
+def _refuse_rows(
+    bad: npt.NDArray[np.bool_],
+    values: npt.NDArray[np.float64],
+    index: pd.Index,
+    message: str,
+) -> None:
+    """Raise ``message`` when any row is ``bad``, naming the first one.
+
+    ``message`` may name ``{n}`` (bad rows), ``{value}``, ``{at}`` (its
+    index label) and ``{row}`` (its position) of the first bad row.
+    """
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        n = int(bad.sum())
+        raise ValueError(message.format(n=n, value=values[row], at=index[row], row=row))

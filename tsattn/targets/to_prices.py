@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -10,6 +12,15 @@ import numpy.typing as npt
 from tsattn.targets.kinds import TARGET_KINDS
 
 __all__ = ["cum_log_returns_to_prices", "returns_to_prices", "target_to_prices"]
+
+# Price-like kinds: whether the last price must be > 0 (a log kind), and the
+# growth factor of the price, step by step, from the forecasts.
+_GROWTH: dict[str, tuple[bool, Callable[[npt.NDArray[np.float64]], Any]]] = {
+    "log_return": (True, lambda v: np.exp(np.cumsum(v, axis=-1))),
+    "cum_log_return": (True, np.exp),
+    "return": (False, lambda v: np.cumprod(1.0 + v, axis=-1)),
+    "cum_return": (False, lambda v: 1.0 + v),
+}
 
 
 def _check_last_price(
@@ -71,9 +82,7 @@ def returns_to_prices(
     >>> returns_to_prices(100.0, np.log([1.1, 0.9])).round(6)
     array([110.,  99.])
     """
-    r = np.asarray(log_returns, dtype=np.float64)
-    last = _check_last_price(last_price, r, positive=True)
-    return last * np.exp(np.cumsum(r, axis=-1))
+    return target_to_prices(last_price, log_returns, "log_return")
 
 
 def cum_log_returns_to_prices(
@@ -98,13 +107,13 @@ def cum_log_returns_to_prices(
 
     Examples
     --------
-    >>> import numpy as np
-    >>> cum_log_returns_to_prices(100.0, np.log([1.1, 0.99])).round(6)
-    array([110.,  99.])
+    Two paths, each from its own last price:
+
+    >>> cum_log_returns_to_prices([100.0, 50.0], [[0.0, 0.1], [0.0, -0.1]]).round(2)
+    array([[100.  , 110.52],
+           [ 50.  ,  45.24]])
     """
-    c = np.asarray(cum_log_returns, dtype=np.float64)
-    last = _check_last_price(last_price, c, positive=True)
-    return last * np.exp(c)
+    return target_to_prices(last_price, cum_log_returns, "cum_log_return")
 
 
 def target_to_prices(
@@ -134,17 +143,11 @@ def target_to_prices(
     array([110.,  99.])
     """
     v = np.asarray(values, dtype=np.float64)
-    if kind == "log_return":
-        return returns_to_prices(last_price, v)
-    if kind == "cum_log_return":
-        return cum_log_returns_to_prices(last_price, v)
-    if kind == "return":
-        last = _check_last_price(last_price, v, positive=False)
-        return last * np.cumprod(1.0 + v, axis=-1)
-    if kind == "cum_return":
-        return _check_last_price(last_price, v, positive=False) * (1.0 + v)
     if kind == "level":
         return v.copy()
+    if kind in _GROWTH:
+        positive, growth = _GROWTH[kind]
+        return _check_last_price(last_price, v, positive=positive) * growth(v)
     convertible = ["log_return", "cum_log_return", "return", "cum_return", "level"]
     if kind in TARGET_KINDS:
         raise ValueError(
