@@ -43,7 +43,7 @@ _LAZY = {
     "PriceFeatures": "tsattn.features",
     "diebold_mariano": "tsattn.stats",
     "BacktestSplitter": "tsattn.splitters",
-    "evaluate": "tsattn.metrics",
+    "evaluate": "tsattn.evaluation",
     "make_targets": "tsattn.targets",
     "TargetMaker": "tsattn.targets",
     "check_target_loss": "tsattn.targets",

@@ -1,4 +1,4 @@
-"""Tests for tsattn.targets."""
+"""Tests for tsattn.targets.build: make_targets and TargetMaker."""
 
 import pickle
 import re
@@ -15,31 +15,13 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from targets.helpers import IDX, NAN, L, P
 from tsattn import TsattnWarning
 from tsattn.targets import (
     TARGET_KINDS,
     TargetMaker,
-    check_target_loss,
-    cum_log_returns_to_prices,
     make_targets,
-    range_variance,
-    returns_to_prices,
-    target_to_prices,
 )
-
-NAN = float("nan")
-P = [100.0, 102.0, 101.0, 105.0, 105.0, 103.0]
-IDX = pd.bdate_range("2024-01-01", periods=6)  # Mon 1 .. Mon 8 January
-
-
-@pytest.fixture
-def prices():
-    return pd.Series(P, index=IDX, name="Close")
-
-
-def L(a, b):
-    return log(a / b)
-
 
 # ---------------------------------------------------------------------------
 # hand-computed values, one test per kind, on the 6-row series
@@ -170,65 +152,6 @@ def test_direction_is_next_step_up_for_h1_and_matches_cum_sign(prices):
 
 
 # ---------------------------------------------------------------------------
-# inputs: Series, DataFrame columns, arrays
-# ---------------------------------------------------------------------------
-
-
-def test_dataframe_uses_close_by_default(prices):
-    df = pd.DataFrame({"Open": np.arange(1.0, 7.0), "Close": prices})
-    y = make_targets(df, kind="level")
-    np.testing.assert_array_equal(y["level_h1"], [*P[1:], NAN])
-    assert y.attrs["tsattn_targets"]["price_col"] == "Close"
-
-
-@pytest.mark.parametrize(
-    ("columns", "chosen"),
-    [
-        (["Open", "close"], "close"),
-        (["Open", "Adj Close"], "Adj Close"),
-        (["Adj Close", "Close"], "Close"),  # Close wins over Adj Close
-        (["price"], "price"),  # the only column
-    ],
-)
-def test_default_price_column_choice(columns, chosen):
-    df = pd.DataFrame({c: np.arange(1.0, 7.0) * (i + 1) for i, c in enumerate(columns)})
-    y = make_targets(df, kind="level")
-    assert y.attrs["tsattn_targets"]["price_col"] == chosen
-    np.testing.assert_array_equal(y["level_h1"].iloc[:-1], df[chosen].iloc[1:])
-
-
-def test_explicit_price_col(prices):
-    df = pd.DataFrame({"Close": np.ones(6), "mid": prices})
-    y = make_targets(df, kind="level", price_col="mid")
-    np.testing.assert_array_equal(y["level_h1"], [*P[1:], NAN])
-
-
-@pytest.mark.parametrize(
-    "arr", [np.array(P), P, np.array(P)[:, None]], ids=["1d", "list", "2d-1col"]
-)
-def test_array_input_gets_range_index(arr):
-    y = make_targets(arr, kind="level")
-    assert isinstance(y.index, pd.RangeIndex)
-    assert len(y) == 6
-    assert y.attrs["tsattn_targets"]["price_col"] is None
-    np.testing.assert_array_equal(y["level_h1"], [*P[1:], NAN])
-
-
-def test_negative_prices_allowed_for_level_direction_and_return():
-    p = pd.Series([-1.0, 2.0, -4.0])
-    y = make_targets(p, kind=["level", "direction", "return"])
-    np.testing.assert_array_equal(y["level_h1"], [2.0, -4.0, NAN])
-    np.testing.assert_array_equal(y["up_h1"], [1.0, 0.0, NAN])
-    np.testing.assert_array_equal(y["return_h1"], [-3.0, -3.0, NAN])
-
-
-def test_input_is_not_modified(prices):
-    before = prices.copy()
-    make_targets(prices, kind=list(TARGET_KINDS), horizon=3)
-    pd.testing.assert_series_equal(prices, before)
-
-
-# ---------------------------------------------------------------------------
 # tail rows and dropna
 # ---------------------------------------------------------------------------
 
@@ -338,69 +261,6 @@ def test_targets_do_change_with_the_future(prices):
 
 
 # ---------------------------------------------------------------------------
-# back to prices
-# ---------------------------------------------------------------------------
-
-
-def _complete(y, prices, horizon):
-    """Rows with a full future: last prices, targets and the realised path."""
-    n = len(prices) - horizon
-    p = prices.to_numpy()
-    path = np.stack([p[k : k + n] for k in range(1, horizon + 1)], axis=1)
-    return p[:n], y.to_numpy()[:n], path
-
-
-@pytest.mark.parametrize("horizon", [1, 3])
-def test_returns_to_prices_inverts_log_return(prices, horizon):
-    y = make_targets(prices, kind="log_return", horizon=horizon)
-    last, r, path = _complete(y, prices, horizon)
-    np.testing.assert_allclose(returns_to_prices(last, r), path, rtol=1e-12)
-    # one path at a time, scalar last price
-    np.testing.assert_allclose(returns_to_prices(last[0], r[0]), path[0], rtol=1e-12)
-
-
-def test_cum_log_returns_to_prices_inverts_cum_log_return(prices):
-    y = make_targets(prices, kind="cum_log_return", horizon=3)
-    last, c, path = _complete(y, prices, 3)
-    np.testing.assert_allclose(cum_log_returns_to_prices(last, c), path, rtol=1e-12)
-
-
-@pytest.mark.parametrize(
-    "kind", ["log_return", "cum_log_return", "return", "cum_return", "level"]
-)
-def test_target_to_prices_inverts_every_price_kind(prices, kind):
-    y = make_targets(prices, kind=kind, horizon=2)
-    last, v, path = _complete(y, prices, 2)
-    np.testing.assert_allclose(target_to_prices(last, v, kind), path, rtol=1e-12)
-
-
-def test_returns_to_prices_propagates_nan():
-    out = returns_to_prices(100.0, [log(1.1), NAN, 0.0])
-    np.testing.assert_allclose(out, [110.0, NAN, NAN])
-
-
-def test_back_to_prices_errors():
-    with pytest.raises(
-        ValueError, match=re.escape("last_price must be finite and > 0")
-    ):
-        returns_to_prices(0.0, [0.1])
-    with pytest.raises(
-        ValueError, match=re.escape("last_price must be finite and > 0")
-    ):
-        cum_log_returns_to_prices(np.nan, [0.1])
-    with pytest.raises(ValueError, match=re.escape("last_price must be finite;")):
-        target_to_prices(np.inf, [0.1], "return")
-    with pytest.raises(ValueError, match=re.escape("last_price must have shape (3,)")):
-        returns_to_prices([1.0, 2.0], np.zeros((3, 2)))
-    with pytest.raises(ValueError, match=re.escape("got a scalar")):
-        returns_to_prices(1.0, 0.1)
-    with pytest.raises(ValueError, match=re.escape("'direction' does not describe")):
-        target_to_prices(1.0, [1.0], "direction")
-    with pytest.raises(ValueError, match=re.escape("Did you mean 'log_return'?")):
-        target_to_prices(1.0, [1.0], "log_retrun")
-
-
-# ---------------------------------------------------------------------------
 # bad input: every error message
 # ---------------------------------------------------------------------------
 
@@ -448,101 +308,6 @@ def test_vol_window_without_volatility_warns(prices):
     with pytest.warns(TsattnWarning, match=re.escape("vol_window=3 is only used by")):
         y = make_targets(prices, kind="log_return", vol_window=3)
     assert list(y.columns) == ["log_return_h1"]
-
-
-def test_missing_price_column_lists_available_columns(prices):
-    df = pd.DataFrame({"Open": prices, "High": prices})
-    with pytest.raises(
-        ValueError, match=re.escape("Available columns: ['Open', 'High']")
-    ):
-        make_targets(df)
-    with pytest.raises(ValueError, match=re.escape("Pass price_col='<column name>'")):
-        make_targets(df)
-    with pytest.raises(ValueError, match=re.escape("Did you mean 'High'?")):
-        make_targets(df, price_col="high")
-
-
-def test_duplicated_price_column(prices):
-    df = pd.concat([prices, prices], axis=1)
-    with pytest.raises(
-        ValueError, match=re.escape("prices has 2 columns named 'Close'")
-    ):
-        make_targets(df)
-
-
-@pytest.mark.parametrize(
-    ("value", "match"),
-    [
-        (NAN, "the first is nan at 2024-01-03 00:00:00 (row 2)"),
-        (np.inf, "the first is inf at 2024-01-03 00:00:00 (row 2)"),
-    ],
-)
-def test_missing_or_infinite_price_names_timestamp(prices, value, match):
-    prices.iloc[2] = value
-    prices.iloc[4] = value
-    with pytest.raises(ValueError, match=re.escape("2 missing or infinite value(s)")):
-        make_targets(prices, kind="level")
-    with pytest.raises(ValueError, match=re.escape(match)):
-        make_targets(prices, kind="level")
-
-
-def test_nullable_missing_price_is_reported():
-    p = pd.Series([1.0, None, 3.0], dtype="Float64", index=IDX[:3])
-    with pytest.raises(ValueError, match=re.escape("at 2024-01-02 00:00:00 (row 1)")):
-        make_targets(p)
-
-
-@pytest.mark.parametrize("kind", ["log_return", "cum_log_return", "volatility"])
-@pytest.mark.parametrize("bad", [0.0, -3.0])
-def test_non_positive_price_for_log_kinds_names_timestamp(prices, kind, bad):
-    prices.iloc[3] = bad
-    prices.iloc[5] = -1.0
-    msg = (
-        f"kind ['{kind}'] takes the logarithm of prices, which must be > 0; found 2 "
-        f"non-positive price(s), the first is {bad} at 2024-01-04 00:00:00 (row 3)"
-    )
-    with pytest.raises(ValueError, match=re.escape(msg)):
-        make_targets(prices, kind=[kind, "level"])
-
-
-@pytest.mark.parametrize("kind", ["return", "cum_return"])
-def test_zero_price_for_simple_returns_names_timestamp(prices, kind):
-    prices.iloc[1] = 0.0
-    msg = "the price at 2024-01-02 00:00:00 (row 1) is 0"
-    with pytest.raises(ValueError, match=re.escape(msg)):
-        make_targets(prices, kind=kind)
-
-
-@pytest.mark.parametrize(
-    "bad",
-    [
-        pd.Series(["1", "2", "3"]),
-        pd.Series([True, False, True]),
-    ],
-    ids=["str", "bool"],
-)
-def test_non_numeric_prices(bad):
-    with pytest.raises(TypeError, match=re.escape("prices must be numeric")):
-        make_targets(bad)
-
-
-def test_array_shape_errors():
-    with pytest.raises(ValueError, match=re.escape("got an array of shape (6, 2)")):
-        make_targets(np.ones((6, 2)))
-    with pytest.raises(ValueError, match=re.escape("prices is empty")):
-        make_targets(pd.Series([], dtype=float))
-
-
-def test_time_order_errors(prices):
-    with pytest.raises(
-        ValueError,
-        match=re.escape("2024-01-03 00:00:00 (row 2) comes after 2024-01-04 00:00:00"),
-    ):
-        make_targets(prices.iloc[[0, 3, 2, 4]])
-    with pytest.raises(
-        ValueError, match=re.escape("duplicated timestamps, the first being 2024-01-03")
-    ):
-        make_targets(prices.iloc[[0, 1, 2, 2, 3]])
 
 
 # ---------------------------------------------------------------------------
@@ -645,114 +410,3 @@ def test_transformer_errors(prices):
         match=re.escape("X has no column 'mid', the price column seen in fit"),
     ):
         fitted.transform(prices.to_frame())
-
-
-# ---------------------------------------------------------------------------
-# realized variance, range-based variance and loss pairing
-# ---------------------------------------------------------------------------
-
-
-def _ohlc(n=30, seed=0):
-    rng = np.random.default_rng(seed)
-    close = 100 * np.exp(np.cumsum(rng.normal(scale=0.01, size=n)))
-    open_ = close * np.exp(rng.normal(scale=0.003, size=n))
-    high = np.maximum(open_, close) * np.exp(np.abs(rng.normal(scale=0.004, size=n)))
-    low = np.minimum(open_, close) * np.exp(-np.abs(rng.normal(scale=0.004, size=n)))
-    index = pd.date_range("2024-01-01", periods=n, freq="B")
-    return pd.DataFrame(
-        {"Open": open_, "High": high, "Low": low, "Close": close}, index=index
-    )
-
-
-def test_realized_var_is_the_sum_of_future_squared_log_returns():
-    prices = _ohlc()["Close"]
-    y = make_targets(prices, kind=["realized_var", "volatility"], horizon=3)
-    assert list(y.columns) == ["realized_var_k3", "realized_vol_k3"]
-    r = np.diff(np.log(prices.to_numpy()))
-    for t in (0, 5, 26):
-        assert y["realized_var_k3"].iloc[t] == pytest.approx(np.sum(r[t : t + 3] ** 2))
-    np.testing.assert_allclose(y["realized_vol_k3"] ** 2, y["realized_var_k3"])
-    assert y.iloc[-3:].isna().all().all()
-    assert y.attrs["tsattn_targets"]["columns"]["realized_var_k3"] == (
-        "realized_var",
-        3,
-    )
-
-
-@pytest.mark.parametrize("estimator", ["parkinson", "garman_klass"])
-def test_range_based_realized_var_sums_the_formula_over_the_next_rows(estimator):
-    df = _ohlc()
-    y = make_targets(
-        df, kind="realized_var", horizon=2, vol_window=4, variance_estimator=estimator
-    )
-    o, h, lo, c = (df[k].to_numpy() for k in ("Open", "High", "Low", "Close"))
-    if estimator == "parkinson":
-        v = np.log(h / lo) ** 2 / (4 * np.log(2))
-    else:
-        v = 0.5 * np.log(h / lo) ** 2 - (2 * np.log(2) - 1) * np.log(c / o) ** 2
-    for t in (0, 7, 25):
-        assert y["realized_var_k4"].iloc[t] == pytest.approx(v[t + 1 : t + 5].sum())
-    assert y.attrs["tsattn_targets"]["variance_estimator"] == estimator
-
-
-def test_range_variance_hand_computed_and_bad_rows():
-    assert range_variance([110.0], [100.0])[0] == pytest.approx(
-        np.log(1.1) ** 2 / (4 * np.log(2))
-    )
-    gk = range_variance(
-        [110.0], [100.0], open_=[101.0], close=[108.0], estimator="garman_klass"
-    )[0]
-    want = 0.5 * np.log(1.1) ** 2 - (2 * np.log(2) - 1) * np.log(108 / 101) ** 2
-    assert gk == pytest.approx(want)
-    with pytest.raises(ValueError, match=r"low is above the high at row 0"):
-        range_variance([100.0], [110.0])
-    with pytest.raises(ValueError, match=r"close at row 0 \(120.0\) is outside"):
-        range_variance(
-            [110.0], [100.0], open_=[101.0], close=[120.0], estimator="garman_klass"
-        )
-    with pytest.raises(ValueError, match="needs the open and the close"):
-        range_variance([110.0], [100.0], estimator="garman_klass")
-    with pytest.raises(ValueError, match="'parkinson' or 'garman_klass'"):
-        range_variance([110.0], [100.0], estimator="yang_zhang")
-
-
-def test_range_based_variance_needs_ohlc_columns_and_a_window_kind():
-    df = _ohlc()
-    with pytest.raises(ValueError, match=r"needs a 'High' column; the data have"):
-        make_targets(df[["Close"]], kind="realized_var", variance_estimator="parkinson")
-    with pytest.raises(ValueError, match=r"needs a DataFrame with 'High' and 'Low'"):
-        make_targets(df["Close"], kind="realized_var", variance_estimator="parkinson")
-    with pytest.raises(ValueError, match=r"needs a 'Open' column"):
-        make_targets(
-            df.drop(columns="Open"),
-            kind="realized_var",
-            variance_estimator="garman_klass",
-        )
-    with pytest.raises(ValueError, match=r"applies to kind='realized_var'"):
-        make_targets(df, kind="log_return", variance_estimator="parkinson")
-    with pytest.raises(ValueError, match=r"Did you mean 'parkinson'\?"):
-        make_targets(df, kind="realized_var", variance_estimator="parkinsn")
-    with pytest.raises(ValueError, match=r"needs a 'High' column"):
-        TargetMaker(kind="realized_var", variance_estimator="parkinson").fit(
-            df[["Close"]]
-        )
-
-
-def test_loss_pairing_rejects_a_volatility_under_qlike():
-    prices = _ohlc()["Close"]
-    vol = make_targets(prices, kind="volatility", horizon=2)
-    var = make_targets(prices, kind="realized_var", horizon=2)
-    check_target_loss(var, "qlike")
-    check_target_loss(vol, "mse")
-    with pytest.raises(
-        ValueError,
-        match=r"loss 'qlike' scores kind 'realized_var', but column "
-        r"'realized_vol_k2' is kind 'volatility' \(a standard deviation\)",
-    ):
-        check_target_loss(vol, "qlike")
-    plain = pd.DataFrame({"log_return_h1": [0.1]})  # no metadata: read the names
-    with pytest.raises(ValueError, match="'log_return_h1' is kind 'log_return'"):
-        check_target_loss(plain, "qlike")
-    with pytest.raises(ValueError, match="loss 'bce' scores kind 'direction'"):
-        check_target_loss(var, "bce")
-    check_target_loss(pd.DataFrame({"my_target": [1.0]}), "qlike")  # unknown: pass
