@@ -17,27 +17,30 @@ _DATE_NAMES = ("date", "datetime", "timestamp", "time", "ds", "day")
 _CLOSE_NAMES = ("close", "closelast", "closeprice", "last", "lastprice", "price")
 
 
-def _check_output(path: str | os.PathLike[str], what: str) -> Path:
+def check_output(path: str | os.PathLike[str], what: str) -> Path:
     """Fail early, before any work, when ``path`` cannot be written."""
     return check_writable(path, what)
 
 
-def _is_parquet(path: Path) -> bool:
+def is_parquet(path: Path) -> bool:
+    """Whether ``path`` names a Parquet file (``.parquet`` or ``.pq``)."""
     return path.suffix.lower() in (".parquet", ".pq")
 
 
-def _write_table(frame: pd.DataFrame, path: Path, *, index: bool) -> Path:
+def write_table(frame: pd.DataFrame, path: Path, *, index: bool) -> Path:
     """Write ``frame`` as Parquet (``.parquet``/``.pq``) or CSV, atomically."""
-    if _is_parquet(path):
+    if is_parquet(path):
         return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=index))
     return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=index))
 
 
-def _norm(label: Any) -> str:
+def normalize_label(label: Any) -> str:
+    """Return ``label`` lower-cased, letters and digits only (``Close*`` → close)."""
     return "".join(ch for ch in str(label).lower() if ch.isalnum())
 
 
-def _existing_file(path: str | os.PathLike[str], what: str) -> Path:
+def existing_file(path: str | os.PathLike[str], what: str) -> Path:
+    """Return ``path`` as a Path, or fail naming ``what`` when it is no file."""
     file = Path(path)
     if not file.exists():
         raise FileNotFoundError(f"{what} file {str(file)!r} does not exist.")
@@ -123,9 +126,9 @@ def read_data(
         or repeated. Messages name the options ``--sep``, ``--decimal`` and
         ``--date-format`` where they are the likely fix.
     """
-    file = _existing_file(path, "DATA")
+    file = existing_file(path, "DATA")
     _check_dialect(sep, decimal)
-    if _is_parquet(file):
+    if is_parquet(file):
         try:
             frame = pd.read_parquet(file)
         except (OSError, ValueError) as exc:
@@ -154,7 +157,7 @@ def read_data(
                     f"{file.name} has one column named {first!r}: it seems "
                     f"separated by {shown!r}; pass --sep '{shown}'."
                 )
-    names = [_norm(c) for c in header.columns]
+    names = [normalize_label(c) for c in header.columns]
     has_date = date_col is not None or any(n in _DATE_NAMES for n in names)
     plain = sep in (None, ",") and decimal == "."
     if plain and has_date and any(n in _CLOSE_NAMES for n in names):
@@ -182,14 +185,14 @@ def _set_time_index(
 ) -> pd.DataFrame:
     columns = list(frame.columns)
     if date_col is not None:
-        hits = [c for c in columns if _norm(c) == _norm(date_col)]
+        hits = [c for c in columns if normalize_label(c) == normalize_label(date_col)]
         if not hits:
             raise ValueError(
                 f"--date-col {date_col!r} is not a column of {name} (columns: "
                 f"{[str(c) for c in columns]})."
             )
     else:
-        hits = [c for c in columns if _norm(c) in _DATE_NAMES]
+        hits = [c for c in columns if normalize_label(c) in _DATE_NAMES]
     if not hits:
         if isinstance(frame.index, pd.DatetimeIndex):
             return frame.sort_index(kind="stable")

@@ -9,12 +9,12 @@ from typing import Any
 
 import tsattn
 from tsattn.cli.commands import (
-    _cmd_backtest,
-    _cmd_demo,
-    _cmd_fit,
-    _cmd_forecast,
-    _cmd_predict,
-    _cmd_report,
+    cmd_backtest,
+    cmd_demo,
+    cmd_fit,
+    cmd_forecast,
+    cmd_predict,
+    cmd_report,
 )
 from tsattn.cli.console import PROG
 from tsattn.cli.models import MODELS, SEED, network_defaults
@@ -299,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--target", metavar="COLS", help="column(s) to forecast, each a series")
     add(
         "--models",
-        help=f"names (prices: {_DEFAULT_MODELS}; tasks: every baseline of the "
+        help=f"names (prices: {DEFAULT_MODELS}; tasks: every baseline of the "
         "tasks and every attention variant)",
     )
     add("--horizon", type=num, default=5, metavar="H", help="steps forecast (5)")
@@ -351,12 +351,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_DEFAULT_MODELS = "naive,drift,arima,ets,theta,mha,sa"
+DEFAULT_MODELS = "naive,drift,arima,ets,theta,mha,sa"
 _HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "demo": _cmd_demo,
-    "fit": _cmd_fit,
-    "predict": _cmd_predict,
-    "forecast": _cmd_forecast,
-    "backtest": _cmd_backtest,
-    "report": _cmd_report,
+    "demo": cmd_demo,
+    "fit": cmd_fit,
+    "predict": cmd_predict,
+    "forecast": cmd_forecast,
+    "backtest": cmd_backtest,
+    "report": cmd_report,
 }

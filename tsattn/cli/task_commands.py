@@ -10,9 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from tsattn.cli.columns import _numeric, _split_list, _targets
+from tsattn.cli.columns import numeric_columns, split_list, target_columns
 from tsattn.cli.console import Progress
-from tsattn.cli.files import _write_table
+from tsattn.cli.files import write_table
 from tsattn.cli.models import demo_attention, network_params
 from tsattn.cli.tasks import (
     ATTENTION_VARIANTS,
@@ -43,7 +43,7 @@ TASK_SIGNIFICANCE = 0.05
 
 def ohlcv_frame(frame: pd.DataFrame, target: str | None, missing: str) -> pd.DataFrame:
     """Return the price column as ``Close`` and any Open/High/Low/Volume, as float."""
-    close = _targets(frame, target)
+    close = target_columns(frame, target)
     if len(close) != 1:
         raise ValueError(
             f"with --tasks, --target names the one price column; got {len(close)}."
@@ -54,7 +54,7 @@ def ohlcv_frame(frame: pd.DataFrame, target: str | None, missing: str) -> pd.Dat
         col = by_lower.get(name.lower())
         if col is not None and col != close[0]:
             names[name] = col
-    prices = _numeric(frame, list(names.values()), missing)
+    prices = numeric_columns(frame, list(names.values()), missing)
     prices.columns = list(names)
     return prices
 
@@ -65,7 +65,7 @@ def parse_task_models(text: str | None, tasks: Sequence[str]) -> list[str]:
     if text is None:
         names = [b for b, t in known.items() if t in tasks] + list(ATTENTION_VARIANTS)
         return names
-    names = _split_list(text)
+    names = split_list(text)
     if not names:
         raise ValueError("--models is empty.")
     for name in names:
@@ -112,7 +112,7 @@ def _write_results(results: pd.DataFrame, path: Path) -> None:
     out = results.copy()
     if "seed" in out.columns:
         out["seed"] = out["seed"].astype("Int64")  # integers, blank for baselines
-    _write_table(out, path, index=False)
+    write_table(out, path, index=False)
 
 
 def finish_tasks(

@@ -12,7 +12,7 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
-from tsattn.report import _plots
+from tsattn.report._style import to_data_uri
 
 __all__ = [
     "Markup",
@@ -56,7 +56,7 @@ def render_page(**context: Any) -> str:
 
 def image(fig: Figure) -> dict[str, Any]:
     """Return the figure as an embedded PNG: ``{"uri", "width", "height"}``."""
-    uri, width, height = _plots.to_data_uri(fig)
+    uri, width, height = to_data_uri(fig)
     return {"uri": uri, "width": width, "height": height}
 
 

@@ -29,6 +29,7 @@ from tsattn.report._html import (
 )
 from tsattn.report._leaderboard import leaderboard_section
 from tsattn.report._stats import leaderboard, step_errors
+from tsattn.report._style import model_colors
 from tsattn.report._tasks import build_task_html
 from tsattn.report._text import headline
 
@@ -229,7 +230,7 @@ def build_html(
 
     board = leaderboard(prep, dm_loss)
     order = [str(m) for m in board.index]
-    colors = _plots.model_colors(order, prep.baseline)
+    colors = model_colors(order, prep.baseline)
     sections = [
         ("leaderboard", "Leaderboard", leaderboard_section(board, prep, dm_loss)),
         (

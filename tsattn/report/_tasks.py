@@ -16,7 +16,6 @@ from tsattn.metrics import (
     TASK_METRICS,
     calibration_table,
 )
-from tsattn.report import _plots
 from tsattn.report._attention import attention_section, check_attention
 from tsattn.report._frame import named_rows
 from tsattn.report._html import (
@@ -27,6 +26,7 @@ from tsattn.report._html import (
     render_page,
     resource,
 )
+from tsattn.report._style import model_colors
 from tsattn.report._task_board import board_section
 from tsattn.report._task_pairs import comparisons_section
 from tsattn.report._task_plots import calibration_figure, variance_figure
@@ -232,7 +232,7 @@ def build_task_html(
     spec = check_attention(attention) if attention is not None else None
     order = list(dict.fromkeys(board["model"]))
     reference_models = set(board["reference"].dropna())
-    colors = _plots.model_colors(
+    colors = model_colors(
         [m for m in order if m not in reference_models] + sorted(reference_models), None
     )
     verdicts = []
