@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 import pytest
-from presets import TINY_CLI
+from presets import TINY_CLI, write_csvs
 
 import tsattn
 from tsattn.cli import MODELS, main, read_data
@@ -62,13 +62,11 @@ def bars():
 def files(tmp_path_factory, bars):
     """OHLCV CSV files as a finance site writes them, and a fitted model."""
     folder = tmp_path_factory.mktemp("cli")
-    full = folder / "prices.csv"
-    bars.to_csv(full, index_label="Date")
-    head = folder / "head.csv"
-    bars.iloc[:N_FIT].to_csv(head, index_label="Date")
+    paths = write_csvs(folder, full=bars, head=bars.iloc[:N_FIT])
     model = folder / "model.safetensors"
-    assert main(["fit", head, "--horizon", "5", "--out", model, "-q", *TINY]) == 0
-    return {"full": full, "head": head, "model": model, "folder": folder}
+    args = ["fit", paths["head"], "--horizon", "5", "--out", model, "-q", *TINY]
+    assert main(args) == 0
+    return {**paths, "model": model, "folder": folder}
 
 
 # --------------------------------------------------------------------------- help

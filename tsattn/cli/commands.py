@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -272,53 +272,93 @@ def _demo_prices(
         order = (1, 1, 0) if args.quick else None
         return make_model(name, horizon, attention, arima_order=order)
 
+    a = attention
+    notes = [
+        provenance,
+        f"Backtest: rolling origin, {folds} folds of horizon {horizon} at the end "
+        "of the data, expanding window. Each model is fitted once, at the first "
+        "cutoff, and carried to the later cutoffs by state update without "
+        "refitting; every model sees the same data at every cutoff.",
+        f"Attention models: windows of {a['window_length']} steps in patches of "
+        f"{a['patch_len']}, d_model {a['d_model']}, {a['n_layers']} layer(s), "
+        f"{a['n_heads']} heads for mha and mha_multi, 1 for sa; mha_multi gives "
+        f"the forecast an output head of its own. At most {a['max_epochs']} "
+        f"epochs of {a['max_steps_per_epoch']} steps with early stopping, seed "
+        f"{args.seed}: sized to train in seconds on a CPU, not tuned.",
+        "ARIMA: order (1, 1, 0) (quick run)."
+        if args.quick
+        else "ARIMA: order chosen per series by unit-root tests and AIC.",
+        "Exchange rates and prices are close to a random walk: when no model "
+        "beats naive, that is the expected result, not a failure of the backtest.",
+    ]
+    return _backtest_and_report(
+        names,
+        data,
+        make,
+        horizon=horizon,
+        split={"n_folds": folds},
+        refit=0,
+        n_jobs=args.n_jobs,
+        maps_of="mha",
+        notes=notes,
+        title=f"tsattn demo: attention vs baselines on the {args.data} data",
+        report=out,
+        results_path=results_path,
+        progress=progress,
+    )
+
+
+def _backtest_and_report(
+    names: list[str],
+    data: pd.DataFrame,
+    make: Callable[[str], Any],
+    *,
+    horizon: int,
+    split: dict[str, Any],
+    refit: int | None,
+    n_jobs: int | None,
+    maps_of: str | None,
+    notes: list[str],
+    title: str,
+    report: Path | None,
+    results_path: Path | None,
+    progress: Progress,
+) -> int:
+    """Backtest the price models, print the board, write the outputs.
+
+    ``split`` holds the splitter's options, ``refit`` the folds between
+    refits (0 or None: fitted once). ``maps_of`` names the attention model
+    whose maps at the last cutoff go into the report (None: no maps). The
+    report's notes are ``notes`` and the failed folds. Returns the exit status.
+    """
     results, failures = _run_backtests(
         names,
         data,
         horizon=horizon,
         make=make,
         progress=progress,
-        n_folds=folds,
-        refit=False,
-        n_jobs=args.n_jobs,
+        refit=refit or False,
+        n_jobs=n_jobs,
+        **split,
     )
-    with progress.stage("attention maps of mha at the last cutoff"):
-        maps = attention_maps(
-            data,
-            make("mha"),
-            horizon=horizon,
-            splitter_options={"n_folds": folds},
-            refit=0,
-        )
-    a = attention
-    notes = "\n\n".join(
-        [
-            provenance,
-            f"Backtest: rolling origin, {folds} folds of horizon {horizon} at the end "
-            "of the data, expanding window. Each model is fitted once, at the first "
-            "cutoff, and carried to the later cutoffs by state update without "
-            "refitting; every model sees the same data at every cutoff.",
-            f"Attention models: windows of {a['window_length']} steps in patches of "
-            f"{a['patch_len']}, d_model {a['d_model']}, {a['n_layers']} layer(s), "
-            f"{a['n_heads']} heads for mha and mha_multi, 1 for sa; mha_multi gives "
-            f"the forecast an output head of its own. At most {a['max_epochs']} "
-            f"epochs of {a['max_steps_per_epoch']} steps with early stopping, seed "
-            f"{args.seed}: sized to train in seconds on a CPU, not tuned.",
-            "ARIMA: order (1, 1, 0) (quick run)."
-            if args.quick
-            else "ARIMA: order chosen per series by unit-root tests and AIC.",
-            "Exchange rates and prices are close to a random walk: when no model "
-            "beats naive, that is the expected result, not a failure of the backtest.",
-            *([_failure_notes(failures)] if failures else []),
-        ]
-    )
+    maps = None
+    if maps_of is not None:
+        with progress.stage(f"attention maps of {maps_of} at the last cutoff"):
+            maps = attention_maps(
+                data,
+                make(maps_of),
+                maps_of,
+                horizon=horizon,
+                splitter_options=split,
+                refit=refit,
+            )
     write_outputs(
         results,
-        report=out,
+        report=report,
         results_path=results_path,
-        title=f"tsattn demo: attention vs baselines on the {args.data} data",
+        title=title,
         attention=maps,
-        notes=notes,
+        notes="\n\n".join([*notes, *([_failure_notes(failures)] if failures else [])]),
         progress=progress,
     )
     return _finish(results, failures)
@@ -441,48 +481,32 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     def make(name: str) -> Any:
         return make_model(name, args.horizon, attention)
 
-    results, failures = _run_backtests(
-        names,
-        data,
-        horizon=args.horizon,
-        make=make,
-        progress=progress,
-        refit=args.refit or False,
-        n_jobs=args.n_jobs,
-        **split,
-    )
-    maps = None
+    maps_of = None
     if report is not None and nets:
-        net = "mha" if "mha" in nets else nets[0]
-        with progress.stage(f"attention maps of {net} at the last cutoff"):
-            maps = attention_maps(
-                data,
-                make(net),
-                net,
-                horizon=args.horizon,
-                splitter_options=split,
-                refit=args.refit,
-            )
+        maps_of = "mha" if "mha" in nets else nets[0]
     span = f"{data.index[0]} to {data.index[-1]}"
-    notes = (
+    notes = [
         f"Data: {Path(args.data).name}, column(s) "
-        f"{', '.join(str(c) for c in data.columns)}, {len(data)} rows ({span}).\n\n"
+        f"{', '.join(str(c) for c in data.columns)}, {len(data)} rows ({span}).",
         f"Backtest: rolling origin, {args.folds} folds of horizon {args.horizon}, "
         f"{args.window} window, "
-        + (f"refit every {args.refit} fold(s)." if args.refit else "fitted once.")
-    )
-    if failures:
-        notes += "\n\n" + _failure_notes(failures)
-    write_outputs(
-        results,
+        + (f"refit every {args.refit} fold(s)." if args.refit else "fitted once."),
+    ]
+    return _backtest_and_report(
+        names,
+        data,
+        make,
+        horizon=args.horizon,
+        split=split,
+        refit=args.refit,
+        n_jobs=args.n_jobs,
+        maps_of=maps_of,
+        notes=notes,
+        title=args.title,
         report=report,
         results_path=results_path,
-        title=args.title,
-        attention=maps,
-        notes=notes,
         progress=progress,
     )
-    return _finish(results, failures)
 
 
 def read_results(path: str) -> pd.DataFrame:
@@ -519,12 +543,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = check_output(args.out, "report")
     results = read_results(args.results)
     write_outputs(
-        results,
-        report=out,
-        results_path=None,
-        title=args.title,
-        attention=None,
-        notes=None,
-        progress=Progress(1, args.quiet),
+        results, report=out, title=args.title, progress=Progress(1, args.quiet)
     )
     return 0

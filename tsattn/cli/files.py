@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -129,55 +130,66 @@ def read_data(
     file = existing_file(path, "DATA")
     _check_dialect(sep, decimal)
     if is_parquet(file):
+        frame = _read(file, "Parquet", pd.read_parquet, (OSError, ValueError))
+    else:
+        options = {"sep": sep or ",", "decimal": decimal}
         try:
-            frame = pd.read_parquet(file)
-        except (OSError, ValueError) as exc:
-            raise ValueError(
-                f"cannot read {file.name} as Parquet ({one_line(exc)})."
-            ) from None
-        if frame.empty:
-            raise ValueError(f"{file.name} holds no data rows.")
-        return _set_time_index(frame, file.name, date_col, date_format)
-    options = {"sep": sep or ",", "decimal": decimal}
-    try:
-        header = pd.read_csv(file, nrows=0, sep=options["sep"])
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{file.name} is empty.") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ValueError(
-            f"cannot read {file.name} as CSV ({one_line(exc)}); {_DIALECT_HINT}."
-        ) from None
-    if sep is None and len(header.columns) == 1:
-        first = str(header.columns[0])
-        for mark in (";", "\t", "|"):
-            parts = first.split(mark)
-            if len(parts) > 1 and all(p.strip() and p.isprintable() for p in parts):
-                shown = mark.replace("\t", "\\t")
-                raise ValueError(
-                    f"{file.name} has one column named {first!r}: it seems "
-                    f"separated by {shown!r}; pass --sep '{shown}'."
-                )
-    names = [normalize_label(c) for c in header.columns]
-    has_date = date_col is not None or any(n in _DATE_NAMES for n in names)
-    plain = sep in (None, ",") and decimal == "."
-    if plain and has_date and any(n in _CLOSE_NAMES for n in names):
-        from tsattn.datasets import load_ohlcv_csv
+            header = _read(file, "CSV", _csv(nrows=0, sep=options["sep"]))
+        except pd.errors.EmptyDataError:
+            raise ValueError(f"{file.name} is empty.") from None
+        if sep is None and len(header.columns) == 1:
+            _refuse_other_separator(file.name, str(header.columns[0]))
+        names = [normalize_label(c) for c in header.columns]
+        has_date = date_col is not None or any(n in _DATE_NAMES for n in names)
+        plain = sep in (None, ",") and decimal == "."
+        if plain and has_date and any(n in _CLOSE_NAMES for n in names):
+            from tsattn.datasets import load_ohlcv_csv
 
-        try:
-            return load_ohlcv_csv(
-                file, date_col=date_col, date_format=date_format, sort=True
-            )
-        except ValueError as exc:
-            raise ValueError(_cli_hint(exc)) from None
-    try:
-        frame = pd.read_csv(file, **options)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ValueError(
-            f"cannot read {file.name} as CSV ({one_line(exc)}); {_DIALECT_HINT}."
-        ) from None
+            try:
+                return load_ohlcv_csv(
+                    file, date_col=date_col, date_format=date_format, sort=True
+                )
+            except ValueError as exc:
+                raise ValueError(_cli_hint(exc)) from None
+        frame = _read(file, "CSV", _csv(**options))
     if frame.empty:
         raise ValueError(f"{file.name} holds no data rows.")
     return _set_time_index(frame, file.name, date_col, date_format)
+
+
+_CSV_ERRORS = (pd.errors.ParserError, UnicodeDecodeError)
+
+
+def _csv(**options: Any) -> Callable[[Path], pd.DataFrame]:
+    return lambda file: pd.read_csv(file, **options)
+
+
+def _read(
+    file: Path,
+    kind: str,
+    read: Callable[[Path], pd.DataFrame],
+    errors: tuple[type[Exception], ...] = _CSV_ERRORS,
+) -> pd.DataFrame:
+    """Return ``read(file)``; its ``errors`` become one line naming the file."""
+    try:
+        return read(file)
+    except errors as exc:
+        hint = f"; {_DIALECT_HINT}" if kind == "CSV" else ""
+        raise ValueError(
+            f"cannot read {file.name} as {kind} ({one_line(exc)}){hint}."
+        ) from None
+
+
+def _refuse_other_separator(name: str, first: str) -> None:
+    """Fail when a one-column header is clearly split by ``;``, tab or ``|``."""
+    for mark in (";", "\t", "|"):
+        parts = first.split(mark)
+        if len(parts) > 1 and all(p.strip() and p.isprintable() for p in parts):
+            shown = mark.replace("\t", "\\t")
+            raise ValueError(
+                f"{name} has one column named {first!r}: it seems "
+                f"separated by {shown!r}; pass --sep '{shown}'."
+            )
 
 
 def _set_time_index(

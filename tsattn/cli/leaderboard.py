@@ -191,11 +191,11 @@ def write_outputs(
     results: pd.DataFrame,
     *,
     report: Path | None,
-    results_path: Path | None,
     title: str,
-    attention: dict[str, Any] | None,
-    notes: str | None,
     progress: Progress,
+    results_path: Path | None = None,
+    attention: dict[str, Any] | None = None,
+    notes: str | None = None,
 ) -> None:
     """Print the leaderboard, write the results and the report.
 

@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import tsattn
 from tsattn import stats
 from tsattn.metrics import (
     TASK_BASELINES,
@@ -24,7 +23,6 @@ from tsattn.report._html import (
     image,
     part,
     render_page,
-    resource,
 )
 from tsattn.report._style import model_colors
 from tsattn.report._task_board import board_section
@@ -268,13 +266,9 @@ def build_task_html(
         ("attention", "Attention", attention_section(spec)),
         ("notes", "Notes", _notes_section(notes, frame)),
     ]
-    sections = [s for s in sections if s[2]]
     return render_page(
         title=title,
-        version=tsattn.__version__,
-        css=Markup(resource("report.css")),
         masthead=_header(frame, title),
         verdict=part("task_verdicts", items=verdicts),
-        toc=[(sid, label) for sid, label, _ in sections],
-        sections=[html for _, _, html in sections],
+        sections=sections,
     )
