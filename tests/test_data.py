@@ -289,23 +289,27 @@ def test_float64_keeps_the_input_precision():
         to_panel(x, dtype=np.int64)
 
 
-def test_unsorted_timestamps():
-    df = _frame().iloc[[0, 1, 3, 2, 4]]
-    msg = "not in increasing order: 2024-01-03 (position 3) comes after 2024-01-04"
-    with pytest.raises(ValueError, match=re.escape(msg)):
-        to_panel(df)
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            [0, 1, 3, 2, 4],
+            "not in increasing order: 2024-01-03 (position 3) comes after 2024-01-04",
+        ),
+        (
+            [0, 1, 2, 2, 3],
+            "duplicate time stamps: 2024-01-03 (position 3) repeats the previous row",
+        ),
+    ],
+)
+def test_time_stamps_out_of_order(rows, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        to_panel(_frame().iloc[rows])
 
 
 def test_reversed_default_index():
     df = pd.DataFrame({"a": [1.0, 2.0, 3.0]}).iloc[::-1]
     with pytest.raises(ValueError, match=re.escape("position 1 comes after index 2")):
-        to_panel(df)
-
-
-def test_duplicate_timestamps():
-    df = _frame().iloc[[0, 1, 2, 2, 3]]
-    msg = "duplicate time stamps: 2024-01-03 (position 3) repeats the previous row"
-    with pytest.raises(ValueError, match=re.escape(msg)):
         to_panel(df)
 
 
