@@ -203,23 +203,22 @@ def test_panel_passthrough_and_selection():
         to_panel(p, columns=["zz"])
 
 
-def test_panel_invariants():
-    with pytest.raises(ValueError, match="strictly increasing from 0"):
+@pytest.mark.parametrize(
+    ("n_columns", "offsets", "message"),
+    [(1, [0, 2], "strictly increasing from 0"), (2, [0, 3], "column name")],
+)
+def test_panel_invariants(n_columns, offsets, message):
+    with pytest.raises(ValueError, match=message):
         Panel(
-            values=np.zeros((3, 1)),
+            values=np.zeros((3, n_columns)),
             columns=("a",),
             index=pd.RangeIndex(3),
-            offsets=np.array([0, 2]),
+            offsets=np.array(offsets),
             series_ids=("0",),
         )
-    with pytest.raises(ValueError, match="column name"):
-        Panel(
-            values=np.zeros((3, 2)),
-            columns=("a",),
-            index=pd.RangeIndex(3),
-            offsets=np.array([0, 3]),
-            series_ids=("0",),
-        )
+
+
+def test_panel_series_out_of_range():
     p = to_panel(np.arange(3))
     with pytest.raises(IndexError, match="out of range for a panel of 1 series"):
         p.series(1)

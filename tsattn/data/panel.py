@@ -503,13 +503,7 @@ def _finish(
     name: str,
 ) -> Panel:
     """Return the panel of these parts after its time-order and finiteness checks."""
-    panel = Panel(
-        values=values,
-        columns=columns,
-        index=index,
-        offsets=offsets,
-        series_ids=series_ids,
-    )
+    panel = Panel(values, columns, index, offsets, series_ids)
     _check_time_order(panel, name)
     _check_finite(panel, allow_nan, name)
     return replace(panel, freq=_panel_freq(index, offsets))
