@@ -71,13 +71,13 @@ def _tsattn_forecasts(data, cutoffs, models, ets_auto):
     """Backtest tsattn's models as the demo builds them; forecasts (series, fold, h)."""
     from tsattn import backtest
     from tsattn.baselines import ETSForecaster
-    from tsattn.cli.models import _make_model
+    from tsattn.cli.models import make_model
 
     def make(name):
         if name == "ets" and ets_auto:
             auto = {"error": "auto", "trend": "auto", "damped_trend": "auto"}
             return ETSForecaster(horizon=HORIZON, **auto)
-        return _make_model(name, HORIZON, {})
+        return make_model(name, HORIZON, {})
 
     out, seconds = {}, {}
     for short, name in (("ARIMA", "arima"), ("ETS", "ets"), ("Theta", "theta")):
@@ -99,7 +99,7 @@ def _tsattn_forecasts(data, cutoffs, models, ets_auto):
             rows = res[res["series"] == col].sort_values(["fold", "step"])
             fc[j] = rows["y_pred"].to_numpy().reshape(len(cutoffs), HORIZON)
         if short == "ARIMA":
-            est = _make_model(name, HORIZON, {})
+            est = make_model(name, HORIZON, {})
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 est.fit(data.iloc[: cutoffs[0] + 1])

@@ -1,4 +1,8 @@
-"""The tiny attention networks the tests train in a second or two (not tuned)."""
+"""Shared test inputs: tiny networks (trained in seconds, not tuned), data files."""
+
+from pathlib import Path
+
+import pandas as pd
 
 #: Architecture of a tiny network: two heads of width 4 over 4 patches of 4 steps.
 TINY_NETWORK = {
@@ -15,3 +19,11 @@ TINY_CLI = [
     "--patch-len", "4", "--epochs", "2", "--max-steps-per-epoch", "3", "--seed", "0",
     "--threads", "1",
 ]  # fmt: skip
+
+
+def write_csvs(folder: Path, **frames: pd.DataFrame) -> dict[str, Path]:
+    """Write each frame to ``folder/<name>.csv`` as a finance site does (Date first)."""
+    paths = {name: folder / f"{name}.csv" for name in frames}
+    for name, frame in frames.items():
+        frame.to_csv(paths[name], index_label="Date")
+    return paths

@@ -7,10 +7,12 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 import pytest
-from presets import TINY_CLI
+from presets import TINY_CLI, write_csvs
 
 import tsattn
-from tsattn.cli import MODELS, _add_naive_scale, _targets, main, read_data
+from tsattn.cli import MODELS, main, read_data
+from tsattn.cli.columns import target_columns
+from tsattn.cli.leaderboard import add_naive_scale
 from tsattn.datasets import make_stock_like
 from tsattn.persistence import load
 
@@ -60,13 +62,11 @@ def bars():
 def files(tmp_path_factory, bars):
     """OHLCV CSV files as a finance site writes them, and a fitted model."""
     folder = tmp_path_factory.mktemp("cli")
-    full = folder / "prices.csv"
-    bars.to_csv(full, index_label="Date")
-    head = folder / "head.csv"
-    bars.iloc[:N_FIT].to_csv(head, index_label="Date")
+    paths = write_csvs(folder, full=bars, head=bars.iloc[:N_FIT])
     model = folder / "model.safetensors"
-    assert main(["fit", head, "--horizon", "5", "--out", model, "-q", *TINY]) == 0
-    return {"full": full, "head": head, "model": model, "folder": folder}
+    args = ["fit", paths["head"], "--horizon", "5", "--out", model, "-q", *TINY]
+    assert main(args) == 0
+    return {**paths, "model": model, "folder": folder}
 
 
 # --------------------------------------------------------------------------- help
@@ -325,13 +325,13 @@ def test_report_from_results_matches_backtest(backtest_run, tmp_path):
 
 
 def test_report_reads_parquet_like_csv(backtest_run, tmp_path):
-    from tsattn.cli import _read_results
+    from tsattn.cli.commands import read_results
 
     _, _, results_path = backtest_run
-    from_csv = _read_results(results_path)
+    from_csv = read_results(results_path)
     parquet = tmp_path / "r.parquet"
     from_csv.to_parquet(parquet)
-    pd.testing.assert_frame_equal(_read_results(parquet), from_csv)
+    pd.testing.assert_frame_equal(read_results(parquet), from_csv)
     assert isinstance(from_csv["cutoff"].dtype, pd.DatetimeTZDtype) or (
         pd.api.types.is_datetime64_dtype(from_csv["cutoff"])
     )
@@ -442,7 +442,7 @@ def test_add_naive_scale_by_hand():
     idx = pd.RangeIndex(5)
     data = pd.DataFrame({"s": [1.0, 2.0, 4.0, 7.0, 11.0]}, index=idx)
     results = pd.DataFrame({"series": ["s", "s"], "cutoff": [2, 3]})
-    got = _add_naive_scale(results, data)["y_insample_naive_scale"]
+    got = add_naive_scale(results, data)["y_insample_naive_scale"]
     assert got.tolist() == [1.5, 2.0]  # mean(|1|,|2|), mean(|1|,|2|,|3|)
 
 
@@ -510,8 +510,8 @@ def test_unknown_feature_column(capsys, files, tmp_path):
 
 def test_target_case_insensitive(files):
     frame = read_data(files["head"])
-    assert _targets(frame, "close") == ["Close"]
-    assert _targets(frame, None) == ["Close"]
+    assert target_columns(frame, "close") == ["Close"]
+    assert target_columns(frame, None) == ["Close"]
 
 
 def test_non_numeric_target(capsys, tmp_path):
@@ -632,13 +632,13 @@ def test_debug_reraises(tmp_path):
 
 
 def test_verdict_prefers_a_significant_winner():
-    from tsattn.cli import _verdict
+    from tsattn.cli.leaderboard import verdict_line
 
     board = pd.DataFrame(
         {"mae": [0.98, 0.99, 1.0], "dm_pvalue": [0.2, 0.01, np.nan]},
         index=["drift", "mha", "naive"],
     )
-    text = _verdict(board)
+    text = verdict_line(board)
     assert text.startswith("mha beats naive: MAE 1.0% lower")
     assert "2 models were tested against naive" in text
 

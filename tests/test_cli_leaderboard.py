@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsattn.cli.leaderboard import _leaderboard, _print_board, _verdict
+from tsattn.cli.leaderboard import _leaderboard, _print_board, verdict_line
 from tsattn.report._frame import prepare_results
 from tsattn.report._stats import leaderboard
 from tsattn.report._text import headline
@@ -15,23 +15,23 @@ def board(mae, pvalues, names=("drift", "mha", "naive")):
 
 def test_verdict_is_holm_corrected():
     # 0.03 alone is significant; with 2 tests Holm makes it 0.06
-    text = _verdict(board([0.98, 0.99, 1.0], [0.2, 0.03, np.nan]))
+    text = verdict_line(board([0.98, 0.99, 1.0], [0.2, 0.03, np.nan]))
     assert text.startswith("No model reliably beats naive: the best, drift")
     assert "Holm-corrected p = 0.2" in text
-    text = _verdict(board([0.98, 0.99, 1.0], [0.2, 0.01, np.nan]))
+    text = verdict_line(board([0.98, 0.99, 1.0], [0.2, 0.01, np.nan]))
     assert text.startswith("mha beats naive: MAE 1.0% lower")
     assert "2 models were tested against naive, Holm-corrected p = 0.02" in text
 
 
 def test_verdict_other_outcomes():
-    alone = _verdict(board([0.9, 1.0], [0.01, np.nan], names=("mha", "naive")))
+    alone = verdict_line(board([0.9, 1.0], [0.01, np.nan], names=("mha", "naive")))
     assert alone.startswith("mha beats naive: MAE 10.0% lower")
     assert "Holm" not in alone  # one test: nothing to correct
-    lose = _verdict(board([1.0, 1.1], [np.nan, 0.01], names=("naive", "mha")))
+    lose = verdict_line(board([1.0, 1.1], [np.nan, 0.01], names=("naive", "mha")))
     assert lose == "The random walk (naive) wins: no model has a lower MAE."
-    none = _verdict(board([0.9, 1.0], [np.nan, np.nan], names=("mha", "arima")))
+    none = verdict_line(board([0.9, 1.0], [np.nan, np.nan], names=("mha", "arima")))
     assert none == "Most accurate by MAE: mha (no naive baseline to compare)."
-    untested = _verdict(board([0.9, 1.0], [np.nan, np.nan], names=("mha", "naive")))
+    untested = verdict_line(board([0.9, 1.0], [np.nan, np.nan], names=("mha", "naive")))
     assert "could not be tested" in untested
 
 
@@ -62,7 +62,7 @@ def test_cli_and_report_reach_the_same_verdict():
     assert (cli.kind, cli.model) == ("wins", "good")
     assert rep.kind == cli.kind
     assert "good beats the naive baseline" in rep.lead
-    assert _verdict(cli_board).startswith("good beats naive")
+    assert verdict_line(cli_board).startswith("good beats naive")
     # both tested with the lag from the spacing: step 3, horizon 3 -> h = 1
     assert (cli_board["dm_h"].drop("naive") == 1).all()
 
@@ -77,23 +77,23 @@ def test_print_board_shows_raw_and_holm_pvalues(capsys):
     assert "dm_p_vs_naive" in header
     assert "dm_p_holm" in header
     assert "dm_h" not in header
-    assert out.strip().splitlines()[-1] == _verdict(b)
+    assert out.strip().splitlines()[-1] == verdict_line(b)
 
 
 @pytest.mark.parametrize("bad", [{"mae": [1.0]}, {"dm_pvalue": [0.1]}])
 def test_verdict_needs_its_columns(bad):
     with pytest.raises(ValueError, match="board is missing column"):
-        _verdict(pd.DataFrame(bad, index=["naive"]))
+        verdict_line(pd.DataFrame(bad, index=["naive"]))
 
 
 def test_naive_scale_uses_only_data_up_to_each_cutoff():
-    from tsattn.cli.leaderboard import _add_naive_scale
+    from tsattn.cli.leaderboard import add_naive_scale
     from tsattn.metrics import SCALE_COLUMN, naive_scale
 
     idx = pd.RangeIndex(10)
     data = pd.DataFrame({"s": [0.0, 1.0, 3.0, np.nan, 4.0, 10.0, 30.0, 31, 32, 33]})
     results = pd.DataFrame({"series": "s", "cutoff": [2, 3, 5], "model": "naive"})
-    out = _add_naive_scale(results, data.set_index(idx))
+    out = add_naive_scale(results, data.set_index(idx))
     # cutoff 2: steps 1, 2; cutoff 5 (NaN row dropped): steps 1, 2, 1, 6
     assert out[SCALE_COLUMN].iloc[0] == pytest.approx(naive_scale([0.0, 1.0, 3.0]))
     assert out[SCALE_COLUMN].iloc[2] == pytest.approx(
@@ -152,10 +152,10 @@ def test_write_outputs_gives_a_task_frame_the_multi_task_outputs(
     task_results, tmp_path, capsys
 ):
     from tsattn.cli.console import Progress
-    from tsattn.cli.leaderboard import _write_outputs, task_verdicts
+    from tsattn.cli.leaderboard import task_verdicts, write_outputs
 
     report = tmp_path / "tasks.html"
-    _write_outputs(
+    write_outputs(
         task_results,
         report=report,
         results_path=None,

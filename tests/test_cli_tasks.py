@@ -4,7 +4,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 import pytest
-from presets import TINY_CLI, TINY_NETWORK
+from presets import TINY_CLI, TINY_NETWORK, write_csvs
 from sklearn.dummy import DummyRegressor
 
 import tsattn.cli.tasks as cli_tasks
@@ -31,11 +31,7 @@ def bars():
 @pytest.fixture(scope="module")
 def ohlcv(tmp_path_factory, bars):
     folder = tmp_path_factory.mktemp("tasks")
-    path = folder / "ohlcv.csv"
-    bars.to_csv(path, index_label="Date")
-    close = folder / "close.csv"
-    bars[["Close"]].to_csv(close, index_label="Date")
-    return {"ohlcv": path, "close": close, "folder": folder}
+    return {**write_csvs(folder, ohlcv=bars, close=bars[["Close"]]), "folder": folder}
 
 
 class _Ids(HTMLParser):

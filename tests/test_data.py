@@ -203,23 +203,22 @@ def test_panel_passthrough_and_selection():
         to_panel(p, columns=["zz"])
 
 
-def test_panel_invariants():
-    with pytest.raises(ValueError, match="strictly increasing from 0"):
+@pytest.mark.parametrize(
+    ("n_columns", "offsets", "message"),
+    [(1, [0, 2], "strictly increasing from 0"), (2, [0, 3], "column name")],
+)
+def test_panel_invariants(n_columns, offsets, message):
+    with pytest.raises(ValueError, match=message):
         Panel(
-            values=np.zeros((3, 1)),
+            values=np.zeros((3, n_columns)),
             columns=("a",),
             index=pd.RangeIndex(3),
-            offsets=np.array([0, 2]),
+            offsets=np.array(offsets),
             series_ids=("0",),
         )
-    with pytest.raises(ValueError, match="column name"):
-        Panel(
-            values=np.zeros((3, 2)),
-            columns=("a",),
-            index=pd.RangeIndex(3),
-            offsets=np.array([0, 3]),
-            series_ids=("0",),
-        )
+
+
+def test_panel_series_out_of_range():
     p = to_panel(np.arange(3))
     with pytest.raises(IndexError, match="out of range for a panel of 1 series"):
         p.series(1)
@@ -289,23 +288,27 @@ def test_float64_keeps_the_input_precision():
         to_panel(x, dtype=np.int64)
 
 
-def test_unsorted_timestamps():
-    df = _frame().iloc[[0, 1, 3, 2, 4]]
-    msg = "not in increasing order: 2024-01-03 (position 3) comes after 2024-01-04"
-    with pytest.raises(ValueError, match=re.escape(msg)):
-        to_panel(df)
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            [0, 1, 3, 2, 4],
+            "not in increasing order: 2024-01-03 (position 3) comes after 2024-01-04",
+        ),
+        (
+            [0, 1, 2, 2, 3],
+            "duplicate time stamps: 2024-01-03 (position 3) repeats the previous row",
+        ),
+    ],
+)
+def test_time_stamps_out_of_order(rows, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        to_panel(_frame().iloc[rows])
 
 
 def test_reversed_default_index():
     df = pd.DataFrame({"a": [1.0, 2.0, 3.0]}).iloc[::-1]
     with pytest.raises(ValueError, match=re.escape("position 1 comes after index 2")):
-        to_panel(df)
-
-
-def test_duplicate_timestamps():
-    df = _frame().iloc[[0, 1, 2, 2, 3]]
-    msg = "duplicate time stamps: 2024-01-03 (position 3) repeats the previous row"
-    with pytest.raises(ValueError, match=re.escape(msg)):
         to_panel(df)
 
 

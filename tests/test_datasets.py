@@ -410,43 +410,39 @@ def test_date_col_and_format(tmp_path):
         load_ohlcv_csv(path, date_col="when")
 
 
-def test_ohlcv_errors(tmp_path):
+def test_ohlcv_missing_file_or_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="No such OHLCV file"):
         load_ohlcv_csv(tmp_path / "missing.csv")
     with pytest.raises(FileNotFoundError, match="it is a folder"):
         load_ohlcv_csv(tmp_path)
-    no_close = _write(tmp_path, "Date,Open\n2024-01-02,1\n", "a.csv")
-    with pytest.raises(ValueError, match=r"No Close column in a.csv \(columns: "):
-        load_ohlcv_csv(no_close)
-    bad_number = _write(
-        tmp_path, "Date,Close,Volume\n2024-01-02,1,5\n2024-01-03,abc,6\n", "b.csv"
-    )
-    msg = "Could not parse 'abc' as a number in column 'Close' at data row 1 (line 3"
-    with pytest.raises(ValueError, match=re.escape(msg)):
-        load_ohlcv_csv(bad_number)
-    euro = _write(tmp_path, 'Date,Close\n2024-01-02,"1.234,5"\n', "e.csv")
-    with pytest.raises(ValueError, match=re.escape("Could not parse '1.234,5'")):
-        load_ohlcv_csv(euro)
-    bad_date = _write(tmp_path, "Date,Close\n2024-01-02,1\nyesterday,2\n", "c.csv")
-    with pytest.raises(
-        ValueError, match=re.escape("Could not parse 'yesterday' as a date")
-    ):
-        load_ohlcv_csv(bad_date)
-    no_date = _write(tmp_path, "Date,Close\n2024-01-02,1\n,2\n", "n.csv")
-    with pytest.raises(ValueError, match=re.escape("is empty at data row 1")):
-        load_ohlcv_csv(no_date)
-    dup = _write(
-        tmp_path, "Date,Close\n2024-01-02,1\n2024-01-03,2\n2024-01-03,3\n", "d.csv"
-    )
-    msg = "Date 2024-01-03 00:00:00 appears more than once in d.csv (data rows 1 and 2)"
-    with pytest.raises(ValueError, match=re.escape(msg)):
-        load_ohlcv_csv(dup)
-    twice = _write(tmp_path, "Date,Close,Last\n2024-01-02,1,1\n", "t.csv")
-    with pytest.raises(ValueError, match="both mean 'Close'"):
-        load_ohlcv_csv(twice)
-    empty = _write(tmp_path, "Date,Close\n", "empty.csv")
-    with pytest.raises(ValueError, match="holds no data rows"):
-        load_ohlcv_csv(empty)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Date,Open\n2024-01-02,1\n", "No Close column in prices.csv (columns: "),
+        (
+            "Date,Close,Volume\n2024-01-02,1,5\n2024-01-03,abc,6\n",
+            "Could not parse 'abc' as a number in column 'Close' at data row 1 (line 3",
+        ),
+        ('Date,Close\n2024-01-02,"1.234,5"\n', "Could not parse '1.234,5'"),
+        (
+            "Date,Close\n2024-01-02,1\nyesterday,2\n",
+            "Could not parse 'yesterday' as a date",
+        ),
+        ("Date,Close\n2024-01-02,1\n,2\n", "is empty at data row 1"),
+        (
+            "Date,Close\n2024-01-02,1\n2024-01-03,2\n2024-01-03,3\n",
+            "Date 2024-01-03 00:00:00 appears more than once in prices.csv "
+            "(data rows 1 and 2)",
+        ),
+        ("Date,Close,Last\n2024-01-02,1,1\n", "both mean 'Close'"),
+        ("Date,Close\n", "holds no data rows"),
+    ],
+)
+def test_ohlcv_errors(tmp_path, text, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load_ohlcv_csv(_write(tmp_path, text))
 
 
 def test_out_of_order_dates(tmp_path):

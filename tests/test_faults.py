@@ -503,7 +503,7 @@ def test_unwritable_output_fails_before_any_work(
         raise AssertionError("work started before the output path was checked")
 
     monkeypatch.setattr(commands, "read_data", no_work)
-    monkeypatch.setattr(commands, "_backtest_all", no_work)
+    monkeypatch.setattr(commands, "backtest_all", no_work)
     fill = {"data": str(prices_csv), "tmp": str(tmp_path)}
     assert main([a.format(**fill) for a in argv] + ["-q"]) == 1
     err = one_line(capsys.readouterr().err)

@@ -434,19 +434,13 @@ def test_failed_write_keeps_previous_file_and_no_temp(
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(os, "replace", broken)
-    with pytest.raises(OSError, match="disk full"):
-        save(updated, path)
-    assert sorted(os.listdir(tmp_path)) == ["model.safetensors"]
-    assert path.read_bytes() == before
-
-    monkeypatch.undo()
-    monkeypatch.setattr(os, "fsync", broken)
-    with pytest.raises(OSError, match="disk full"):
-        save(updated, path)
-    assert sorted(os.listdir(tmp_path)) == ["model.safetensors"]
-    assert path.read_bytes() == before
-    monkeypatch.undo()
+    for step in ("replace", "fsync"):
+        with monkeypatch.context() as patch:
+            patch.setattr(os, step, broken)
+            with pytest.raises(OSError, match="disk full"):
+                save(updated, path)
+        assert sorted(os.listdir(tmp_path)) == ["model.safetensors"]
+        assert path.read_bytes() == before
     assert len(load(path).index_) == N_FIT
 
 

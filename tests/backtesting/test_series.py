@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
-from tsattn.backtesting.series import _is_multivariate, backtest
+from tsattn.backtesting.inputs import is_multivariate
+from tsattn.backtesting.series import backtest
 
 TIMING = ["fit_seconds", "predict_seconds", "peak_memory_mb"]
 
@@ -426,8 +427,8 @@ def test_ragged_panel_gets_folds_per_series():
 
 def test_multivariate_model_sees_all_series():
     wide = walk(40, n_series=3)
-    assert _is_multivariate(JointForecaster())
-    assert not _is_multivariate(ShrinkForecaster())
+    assert is_multivariate(JointForecaster())
+    assert not is_multivariate(ShrinkForecaster())
     res = backtest({"joint": JointForecaster()}, wide, horizon=2, n_folds=2)
     est = JointForecaster(horizon=2).fit(wide.iloc[:36])
     ref = est.forecast(2)

@@ -1,273 +1,44 @@
-"""Rolling-origin backtests of several forecasters over several series."""
+"""Rolling-origin backtests of several forecasters over several series.
+
+:func:`backtest` checks its arguments, plans the folds of every model and
+series, runs the tasks in parallel and gathers one tidy frame. What it is
+given is read in :mod:`tsattn.backtesting.inputs`; the work of one task is
+:mod:`tsattn.backtesting.folds`.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import numbers
-import time
 import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import joblib
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 from sklearn.base import clone
 
 import tsattn
-from tsattn.backtesting.cost import count_params, peak_memory
-from tsattn.data import to_panel
+from tsattn.backtesting.folds import (
+    Block,
+    Failure,
+    FloatArray,
+    FoldResult,
+    run_task,
+    where,
+)
+from tsattn.backtesting.inputs import (
+    as_panel,
+    check_refit,
+    is_multivariate,
+    name_models,
+    trim,
+)
 from tsattn.splitters import BacktestSplitter, Fold
 
 __all__ = ["BacktestFailureWarning", "BacktestSplitter", "backtest"]
 
-_REQUIRED_METHODS = ("fit", "forecast", "update", "predict")
 _ADVANCE = ("auto", "predict", "update")
 _ON_ERROR = ("warn", "raise")
-_LONG_ID_COLUMNS = ("series_id", "unique_id")
-_LONG_TIME_COLUMNS = ("time", "ds", "date", "timestamp")
-_LONG_VALUE_COLUMNS = ("value", "y")
-
-FloatArray = npt.NDArray[np.float64]
-
-
-# ---------------------------------------------------------------------------
-# input validation
-# ---------------------------------------------------------------------------
-def _name_models(models: Any) -> list[tuple[str, Any]]:
-    """Return ``(name, estimator)`` pairs from a dict or a list."""
-    if isinstance(models, Mapping):
-        pairs = [(name, est) for name, est in models.items()]
-        bad = [name for name, _ in pairs if not isinstance(name, str)]
-        if bad:
-            raise TypeError(f"Model names must be strings; got {bad!r}.")
-    elif isinstance(models, Sequence) and not isinstance(models, str):
-        explicit, auto = [], []
-        for item in models:
-            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
-                explicit.append(item)
-            else:
-                auto.append(item)
-        if explicit and auto:
-            raise TypeError(
-                "models mixes (name, estimator) pairs and bare estimators; use one "
-                "form, or a dict {name: estimator}."
-            )
-        if explicit:
-            pairs = list(explicit)
-        else:
-            # Like sklearn.pipeline.make_pipeline: repeated class names get -1, -2...
-            names = [type(est).__name__ for est in auto]
-            counts = {n: names.count(n) for n in names}
-            seen: dict[str, int] = {}
-            pairs = []
-            for name, est in zip(names, auto):
-                if counts[name] > 1:
-                    seen[name] = seen.get(name, 0) + 1
-                    name = f"{name}-{seen[name]}"
-                pairs.append((name, est))
-    else:
-        raise TypeError(
-            "models must be a dict {name: estimator} or a list of estimators or of "
-            f"(name, estimator) pairs; got {type(models).__name__}."
-        )
-    if not pairs:
-        raise ValueError("models is empty; pass at least one forecaster.")
-    names = [name for name, _ in pairs]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise ValueError(
-            f"Duplicate model names {dupes}; give each model a distinct name."
-        )
-    for name, est in pairs:
-        missing = [m for m in _REQUIRED_METHODS if not callable(getattr(est, m, None))]
-        if missing:
-            raise TypeError(
-                f"Model {name!r} ({type(est).__name__}) lacks {', '.join(missing)}: "
-                "every backtest model must implement fit, forecast, update and "
-                "predict (see tsattn._base.BaseForecaster)."
-            )
-        try:
-            clone(est)
-        except Exception as exc:
-            raise TypeError(
-                f"Model {name!r} ({type(est).__name__}) cannot be cloned with "
-                f"sklearn.base.clone: {exc}"
-            ) from exc
-    return pairs
-
-
-def _check_refit(refit: Any) -> int:
-    """Return the refit period in folds (0 means fit once)."""
-    if isinstance(refit, (bool, np.bool_)):
-        return 1 if refit else 0
-    if isinstance(refit, numbers.Integral) and refit >= 1:
-        return int(refit)
-    raise ValueError(
-        "refit must be True (every fold), False (fit once) or an int k >= 1 "
-        f"(every k folds); got refit={refit!r}."
-    )
-
-
-def _is_multivariate(model: Any) -> bool:
-    """Whether ``model`` forecasts all columns jointly (else it is fitted per series).
-
-    Reads the fitted attribute ``multivariate_`` when present, else the
-    ``_multivariate`` class (or instance) attribute.
-    """
-    fitted = getattr(model, "multivariate_", None)
-    if fitted is not None:
-        return bool(fitted)
-    return bool(getattr(model, "_multivariate", False))
-
-
-def _long_columns(frame: pd.DataFrame) -> tuple[Any, Any, Any] | None:
-    """Return the ``(id, time, value)`` columns of a long panel, else None."""
-    if frame.shape[1] != 3 or isinstance(frame.index, pd.MultiIndex):
-        return None
-    lowered = {str(c).lower(): c for c in frame.columns}
-    found = tuple(
-        next((lowered[c] for c in names if c in lowered), None)
-        for names in (_LONG_ID_COLUMNS, _LONG_TIME_COLUMNS, _LONG_VALUE_COLUMNS)
-    )
-    return None if any(c is None for c in found) else found
-
-
-def _as_panel(data: Any, series: Any) -> dict[Any, pd.Series]:
-    """Split ``data`` into one float64 Series per series, in input order.
-
-    :func:`tsattn.data.to_panel` converts and checks the input (numeric, time
-    order, finite, within float32); a wide frame's columns are its series, whose
-    leading and trailing missing values (ragged starts) are dropped.
-    """
-    if isinstance(data, np.ndarray) and data.ndim == 1:
-        data = pd.Series(data, name="y")
-    if isinstance(data, pd.Series):
-        if isinstance(data.index, pd.MultiIndex):
-            data = data.to_frame("value")
-        else:
-            data = data.to_frame("y" if data.name is None else data.name)
-    if not isinstance(data, (np.ndarray, pd.DataFrame, Mapping)):
-        raise TypeError(
-            "data must be a pandas Series, a wide DataFrame (one column per series), "
-            "a long panel (a (series_id, time) MultiIndex, or columns series_id, "
-            "time, value), a dict {series_id: Series} or an ndarray; got "
-            f"{type(data).__name__}."
-        )
-    if isinstance(data, Mapping):  # each entry is one series, its key the name
-        data = {key: _as_value_column(item) for key, item in data.items()}
-    long = _long_columns(data) if isinstance(data, pd.DataFrame) else None
-    wide = not isinstance(data, Mapping) and long is None
-    if isinstance(data, pd.DataFrame) and isinstance(data.index, pd.MultiIndex):
-        wide = False
-    id_col, time_col, value_col = long or (None, None, None)
-    panel = to_panel(
-        data,
-        columns=None if long is None else [value_col],
-        id_col=id_col,
-        time_col=time_col,
-        allow_nan=True,
-        name="data",
-        dtype=np.float64,
-    )
-    if wide:
-        keys = list(data.columns) if isinstance(data, pd.DataFrame) else None
-        keys = keys or list(range(panel.n_features))
-        out = {
-            key: pd.Series(panel.values[:, j], index=panel.index, name=key)
-            for j, key in enumerate(keys)
-        }
-    else:
-        if panel.n_features != 1:
-            raise ValueError(
-                f"Each series of data must hold one column; got {panel.n_features} "
-                f"columns {list(panel.columns)}. Pass one column per series."
-            )
-        out = {
-            key: pd.Series(panel.values[rows, 0], index=panel.index[rows], name=key)
-            for key, rows in (
-                (key, panel.series_slice(i)) for i, key in enumerate(panel.series_ids)
-            )
-        }
-    if series is not None:
-        wanted = (
-            list(series)
-            if isinstance(series, (list, tuple, pd.Index, np.ndarray))
-            else [series]
-        )
-        unknown = [s for s in wanted if s not in out]
-        if unknown:
-            shown = list(out)[:10]
-            raise ValueError(
-                f"Unknown series {unknown}; data holds {shown}"
-                f"{'...' if len(out) > 10 else ''}."
-            )
-        out = {s: out[s] for s in wanted}
-    for key, s in out.items():
-        _check_gaps(key, _trim(s))
-    return out
-
-
-def _as_value_column(item: Any) -> Any:
-    """Name a one-column entry of a dict panel ``value`` (the key names it)."""
-    if isinstance(item, pd.Series):
-        return item.rename("value")
-    if isinstance(item, pd.DataFrame) and item.shape[1] == 1:
-        return item.set_axis(["value"], axis=1)
-    return item
-
-
-def _check_gaps(key: Any, s: pd.Series) -> None:
-    """Refuse missing values inside a series (only its edges may be missing)."""
-    holes = np.flatnonzero(np.isnan(s.to_numpy()))
-    if s.empty or holes.size:
-        where = (
-            "has no values"
-            if s.empty
-            else (
-                f"contains missing values (NaN), first at {s.index[holes[0]]} "
-                f"(position {holes[0]}); {holes.size} in all"
-            )
-        )
-        raise ValueError(
-            f"Series {key!r} of data {where}. Only the leading and trailing values "
-            "of a wide panel's columns may be missing; fill or drop the others "
-            "(e.g. data.ffill())."
-        )
-
-
-def _trim(s: pd.Series) -> pd.Series:
-    """Drop leading and trailing missing values (ragged starts of a wide panel)."""
-    valid = np.flatnonzero(s.notna().to_numpy())
-    if valid.size == 0:
-        return s.iloc[:0]
-    return s.iloc[valid[0] : valid[-1] + 1]
-
-
-# ---------------------------------------------------------------------------
-# the work of one task (runs in a joblib worker)
-# ---------------------------------------------------------------------------
-@dataclass
-class _Block:
-    """Folds that share one fit: the fit uses rows ``fit_start .. fit_end``."""
-
-    fit_start: int
-    fit_end: int
-    folds: list[Fold]
-
-
-@dataclass
-class _FoldResult:
-    fold: int
-    cutoff: int
-    point: FloatArray  # (H, T)
-    quantiles: dict[float, FloatArray] = field(default_factory=dict)  # q -> (H, T)
-    fit_seconds: float = 0.0
-    predict_seconds: float = 0.0
-    n_params: float = np.nan
-    peak_memory_mb: float = np.nan
 
 
 class BacktestFailureWarning(tsattn.TsattnWarning):
@@ -281,340 +52,6 @@ class BacktestFailureWarning(tsattn.TsattnWarning):
     def __init__(self, message: str, failure: dict[str, Any] | None = None):
         super().__init__(message)
         self.failure = {} if failure is None else dict(failure)
-
-
-@dataclass
-class _Failure:
-    """A fold whose forecast could not be made: the model raised."""
-
-    fold: int
-    cutoff: Any  # index label of the cutoff row
-    cutoff_pos: int
-    error: str
-
-
-def _describe(exc: BaseException) -> str:
-    """``"TypeName: first line of the message"``, for tables and warnings."""
-    text = " ".join(str(exc).split()) or "(no message)"
-    if len(text) > 300:
-        text = text[:297] + "..."
-    return f"{type(exc).__name__}: {text}"
-
-
-def _where(name: str, series: Any, fold: int, cutoff: Any) -> str:
-    place = "all series" if series is None else f"series {series!r}"
-    return f"model {name!r} on {place}, fold {fold} (cutoff {cutoff})"
-
-
-def _reraise(exc: Exception, where: str) -> Exception:
-    """``exc`` with ``where`` in front of its message, of the same type if possible."""
-    message = f"Backtest failed: {where}: {_describe(exc)}"
-    try:
-        new = type(exc)(message)
-    except Exception:
-        new = RuntimeError(message)
-    if str(new) != message:
-        new = RuntimeError(message)
-    return new
-
-
-def _parse_forecast(
-    fc: Any, targets: list[Any], horizon: int, name: str
-) -> tuple[FloatArray, dict[float, FloatArray]]:
-    """Point ``(H, T)`` and quantile arrays from a ``forecast(horizon)`` frame."""
-    if isinstance(fc, pd.Series) and len(targets) == 1:
-        fc = fc.to_frame(targets[0])
-    if not isinstance(fc, pd.DataFrame):
-        raise TypeError(
-            f"Model {name!r}: forecast() must return a DataFrame; got "
-            f"{type(fc).__name__}."
-        )
-    if len(fc) < horizon:
-        raise ValueError(
-            f"Model {name!r}: forecast(steps={horizon}) returned {len(fc)} rows."
-        )
-    by_str = {str(c): c for c in fc.columns}
-    target_str = [str(t) for t in targets]
-    missing = [t for t in target_str if t not in by_str]
-    if missing:
-        raise ValueError(
-            f"Model {name!r}: forecast() lacks the target column(s) {missing}; "
-            f"got columns {list(fc.columns)}."
-        )
-    values = fc.iloc[:horizon]
-    point = np.column_stack(
-        [values[by_str[t]].to_numpy(dtype=np.float64) for t in target_str]
-    )
-    quantiles: dict[float, FloatArray] = {}
-    own = set(target_str)
-    for col_str, col in by_str.items():
-        if col_str in own:
-            continue
-        for j, t in enumerate(target_str):
-            prefix = f"{t}_q"
-            if not col_str.startswith(prefix):
-                continue
-            try:
-                q = float(col_str[len(prefix) :])
-            except ValueError:
-                continue
-            arr = quantiles.setdefault(q, np.full(point.shape, np.nan))
-            arr[:, j] = values[col].to_numpy(dtype=np.float64)
-    _refuse_infinite(point, "forecast", target_str, name)
-    for q, arr in quantiles.items():
-        _refuse_infinite(arr, f"q{q:g} interval bound", target_str, name)
-    return point, quantiles
-
-
-def _refuse_infinite(
-    values: FloatArray, what: str, targets: list[str], name: str
-) -> None:
-    """Raise when a forecast ``(H, T)`` overflowed to +-inf (never score it)."""
-    inf = np.isinf(values)
-    if inf.any():
-        step, j = (int(i[0]) for i in np.nonzero(inf))
-        raise ValueError(
-            f"Model {name!r}: its {what} of {targets[j]!r} at step {step + 1} is "
-            f"{values[step, j]}: the forecast overflowed, so it is refused."
-        )
-
-
-def _parse_predict(
-    pred: Any, targets: list[Any], horizon: int, n_rows: int, name: str
-) -> FloatArray:
-    """``(n_rows, H, T)`` point forecasts from a ``predict`` frame."""
-    if not isinstance(pred, pd.DataFrame):
-        raise TypeError(
-            f"Model {name!r}: predict() must return a DataFrame; got "
-            f"{type(pred).__name__}."
-        )
-    if len(pred) != n_rows:
-        raise ValueError(
-            f"Model {name!r}: predict() returned {len(pred)} rows for {n_rows} "
-            "input rows; it must return one row per input row."
-        )
-    by_str = {str(c): c for c in pred.columns}
-    wanted = [[f"{t}_h{k}" for k in range(1, horizon + 1)] for t in targets]
-    missing = [c for cols in wanted for c in cols if c not in by_str]
-    if missing:
-        raise ValueError(
-            f"Model {name!r}: predict() lacks column(s) {missing[:5]}"
-            f"{'...' if len(missing) > 5 else ''}; the backtest needs "
-            f"'<target>_h1' .. '<target>_h{horizon}' for each target."
-        )
-    out = np.empty((n_rows, horizon, len(targets)))
-    for j, cols in enumerate(wanted):
-        out[:, :, j] = pred[[by_str[c] for c in cols]].to_numpy(dtype=np.float64)
-    if np.isinf(out).any():
-        row, step, j = (int(i[0]) for i in np.nonzero(np.isinf(out)))
-        raise ValueError(
-            f"Model {name!r}: predict() gives {out[row, step, j]} for "
-            f"'{targets[j]}_h{step + 1}' at row {row}: the forecast overflowed, so "
-            "it is refused."
-        )
-    return out
-
-
-def _run_task(
-    estimator: Any,
-    frame: pd.DataFrame,
-    offset: int,
-    blocks: list[_Block],
-    horizon: int,
-    advance: str,
-    track_memory: bool,
-    name: str,
-    series: Any = None,
-    on_error: str = "warn",
-) -> tuple[list[_FoldResult], list[_Failure]]:
-    """Fit and forecast the blocks of one (model, series) in order.
-
-    ``frame`` holds rows ``offset ..`` of the series and ends at the last cutoff of
-    the task: no row after a cutoff is ever handed to this function. A block
-    whose fit or forecast raises keeps the folds it finished; its other folds
-    are returned as failures (``on_error="warn"``) or the error is raised again
-    with the model, series and fold in its message (``on_error="raise"``).
-    """
-    out: list[_FoldResult] = []
-    failures: list[_Failure] = []
-    for block in blocks:
-        results: dict[int, _FoldResult] = {
-            f.cutoff: _FoldResult(f.fold, f.cutoff, np.empty(0)) for f in block.folds
-        }
-        try:
-            _run_block(
-                estimator,
-                frame,
-                offset,
-                block,
-                results,
-                horizon,
-                advance,
-                track_memory,
-                name,
-            )
-        except Exception as exc:
-            done = [r for r in results.values() if r.point.size]
-            lost = [f for f in block.folds if not results[f.cutoff].point.size]
-            first = lost[0]
-            label = frame.index[first.cutoff - offset]
-            if on_error == "raise":
-                raise _reraise(exc, _where(name, series, first.fold, label)) from exc
-            text = _describe(exc)
-            failures.extend(
-                _Failure(f.fold, frame.index[f.cutoff - offset], f.cutoff, text)
-                for f in lost
-            )
-            out.extend(done)
-            continue
-        out.extend(results.values())
-    return out, failures
-
-
-def _run_block(
-    estimator: Any,
-    frame: pd.DataFrame,
-    offset: int,
-    block: _Block,
-    results: dict[int, _FoldResult],
-    horizon: int,
-    advance: str,
-    track_memory: bool,
-    name: str,
-) -> None:
-    """Fit once and fill ``results`` (cutoff -> fold result) for the block."""
-    targets = list(frame.columns)
-
-    def rows(start: int, stop: int) -> pd.DataFrame:  # positions, inclusive
-        return frame.iloc[start - offset : stop - offset + 1]
-
-    fe = block.fit_end
-    with peak_memory(track_memory) as peak:
-        t0 = time.perf_counter()
-        estimator.fit(rows(block.fit_start, fe))
-        fit_s = time.perf_counter() - t0
-    first = results[block.folds[0].cutoff]
-    first.fit_seconds = fit_s
-    first.peak_memory_mb = peak[0]
-    n_params = count_params(estimator)
-    for r in results.values():
-        r.n_params = n_params
-
-    mode = advance
-    pending = [f.cutoff for f in block.folds]
-    if pending[0] == fe or advance == "auto":
-        t0 = time.perf_counter()
-        point, quantiles = _parse_forecast(
-            estimator.forecast(horizon), targets, horizon, name
-        )
-        first.predict_seconds += time.perf_counter() - t0
-        if pending[0] == fe:
-            first.point, first.quantiles = point, quantiles
-            pending = pending[1:]
-        if advance == "auto":
-            keep = quantiles and not _is_multivariate(estimator)
-            mode = "update" if keep else "predict"
-    if pending and mode == "predict":
-        t0 = time.perf_counter()
-        segment = rows(fe + 1, pending[-1])
-        # predict() treats rows that do not continue the fitted data as a
-        # new history; here they must continue it (e.g. no missing date).
-        require = getattr(estimator, "_require_continuation", None)
-        if require is not None:
-            require(segment.index, f"The rows after fold {block.folds[0].fold}")
-        batch = _parse_predict(
-            estimator.predict(segment), targets, horizon, len(segment), name
-        )
-        share = (time.perf_counter() - t0) / len(pending)
-        for c in pending:
-            results[c].point = batch[c - fe - 1]
-            results[c].predict_seconds += share
-    elif pending:
-        end = fe
-        for c in pending:
-            t0 = time.perf_counter()
-            estimator.update(rows(end + 1, c))
-            point, quantiles = _parse_forecast(
-                estimator.forecast(horizon), targets, horizon, name
-            )
-            results[c].point, results[c].quantiles = point, quantiles
-            results[c].predict_seconds += time.perf_counter() - t0
-            end = c
-
-
-# ---------------------------------------------------------------------------
-# planning and assembly
-# ---------------------------------------------------------------------------
-def _make_blocks(folds: list[Fold], period: int) -> list[_Block]:
-    if period == 0:
-        period = len(folds)
-    return [
-        _Block(folds[i].train_start, folds[i].train_end, folds[i : i + period])
-        for i in range(0, len(folds), period)
-    ]
-
-
-def _has_warm_start(estimator: Any) -> bool:
-    try:
-        return bool(estimator.get_params(deep=False).get("warm_start", False))
-    except Exception:  # not an sklearn estimator: clone() already refused it
-        return False
-
-
-def _prepare(estimator: Any, horizon: int) -> Any:
-    est = clone(estimator)
-    if "horizon" in est.get_params(deep=False):
-        est.set_params(horizon=horizon)
-    return est
-
-
-def _frame_rows(
-    model: str,
-    series: Any,
-    data: pd.Series,
-    results: list[_FoldResult],
-    column: int,
-    horizon: int,
-) -> dict[str, Any]:
-    """Columns of the tidy frame for one (model, series)."""
-    index, values = data.index, data.to_numpy(dtype=np.float64)
-    results = sorted(results, key=lambda r: r.cutoff)
-    n = len(results) * horizon
-    steps = np.tile(np.arange(1, horizon + 1), len(results))
-    cut = np.repeat([r.cutoff for r in results], horizon)
-    target = cut + steps
-
-    def per_fold(attr: str) -> FloatArray:
-        return np.repeat([getattr(r, attr) for r in results], horizon).astype(float)
-
-    cols: dict[str, Any] = {
-        "model": [model] * n,
-        "series": [series] * n,
-        "fold": np.repeat([r.fold for r in results], horizon),
-        "cutoff": index[cut],
-        "cutoff_pos": cut.astype(np.int64),
-        "step": steps,
-        "timestamp": index[target],
-        "y_true": values[target],
-        "y_pred": np.concatenate([r.point[:, column] for r in results]),
-    }
-    qs = sorted({q for r in results for q in r.quantiles})
-    for q in qs:
-        cols[f"q{q:g}"] = np.concatenate(
-            [
-                r.quantiles[q][:, column]
-                if q in r.quantiles
-                else np.full(horizon, np.nan)
-                for r in results
-            ]
-        )
-    for attr in ("fit_seconds", "predict_seconds", "n_params", "peak_memory_mb"):
-        cols[attr] = per_fold(attr)
-    return cols
-
-
-def _quantile_key(col: str) -> float:
-    return float(col[1:])
 
 
 def backtest(
@@ -792,7 +229,7 @@ def backtest(
     2       7     1     8.0     7.0
     3       7     2     9.0     7.0
     """
-    pairs = _name_models(models)
+    pairs = name_models(models)
     splitter = BacktestSplitter(
         horizon,
         initial=initial,
@@ -802,7 +239,7 @@ def backtest(
         window_size=window_size,
         gap=gap,
     )
-    period = _check_refit(refit)
+    period = check_refit(refit)
     if advance not in _ADVANCE:
         raise ValueError(f"advance must be one of {_ADVANCE}; got {advance!r}.")
     if on_error not in _ON_ERROR:
@@ -812,8 +249,8 @@ def backtest(
         if backend is None
         else joblib.parallel_config(backend=_check_backend(backend))
     )
-    panel = _as_panel(data, series)
-    multi = {name: _is_multivariate(est) for name, est in pairs}
+    panel = as_panel(data, series)
+    multi = {name: is_multivariate(est) for name, est in pairs}
 
     wide = None
     if any(multi.values()):
@@ -826,7 +263,7 @@ def backtest(
                 f"without missing values; missing values per series: {holes}. "
                 "Pass aligned series or use univariate models."
             )
-    trimmed = {k: _trim(s) for k, s in panel.items()} if not all(multi.values()) else {}
+    trimmed = {k: trim(s) for k, s in panel.items()} if not all(multi.values()) else {}
 
     def plan(key: Any, n_rows: int) -> list[Fold]:
         try:
@@ -852,7 +289,7 @@ def backtest(
                 hi = max(b.folds[-1].cutoff for b in group)
                 task_est = base if len(groups) == 1 else clone(base)
                 tasks.append(
-                    joblib.delayed(_run_task)(
+                    joblib.delayed(run_task)(
                         task_est,
                         frame.iloc[lo : hi + 1],
                         lo,
@@ -870,8 +307,8 @@ def backtest(
     with config:
         outputs = joblib.Parallel(n_jobs=n_jobs, verbose=verbose)(tasks)
 
-    collected: dict[tuple[str, Any], list[_FoldResult]] = {}
-    failed: dict[tuple[str, Any], list[_Failure]] = {}
+    collected: dict[tuple[str, Any], list[FoldResult]] = {}
+    failed: dict[tuple[str, Any], list[Failure]] = {}
     for key, (out, lost) in zip(keys, outputs):
         collected.setdefault(key, []).extend(out)
         failed.setdefault(key, []).extend(lost)
@@ -899,7 +336,7 @@ def backtest(
                 failures.append(entry)
                 warnings.warn(
                     BacktestFailureWarning(
-                        f"Backtest: {_where(name, key, f.fold, f.cutoff)} failed "
+                        f"Backtest: {where(name, key, f.fold, f.cutoff)} failed "
                         f"and is left out of the results: {f.error}",
                         entry,
                     ),
@@ -933,3 +370,78 @@ def _check_backend(backend: str) -> str:
                 'pip install "tsattn[distributed]".'
             ) from exc
     return backend
+
+
+# ---------------------------------------------------------------------------
+# planning and assembly
+# ---------------------------------------------------------------------------
+def _make_blocks(folds: list[Fold], period: int) -> list[Block]:
+    if period == 0:
+        period = len(folds)
+    return [
+        Block(folds[i].train_start, folds[i].train_end, folds[i : i + period])
+        for i in range(0, len(folds), period)
+    ]
+
+
+def _has_warm_start(estimator: Any) -> bool:
+    try:
+        return bool(estimator.get_params(deep=False).get("warm_start", False))
+    except Exception:  # not an sklearn estimator: clone() already refused it
+        return False
+
+
+def _prepare(estimator: Any, horizon: int) -> Any:
+    est = clone(estimator)
+    if "horizon" in est.get_params(deep=False):
+        est.set_params(horizon=horizon)
+    return est
+
+
+def _frame_rows(
+    model: str,
+    series: Any,
+    data: pd.Series,
+    results: list[FoldResult],
+    column: int,
+    horizon: int,
+) -> dict[str, Any]:
+    """Columns of the tidy frame for one (model, series)."""
+    index, values = data.index, data.to_numpy(dtype=np.float64)
+    results = sorted(results, key=lambda r: r.cutoff)
+    n = len(results) * horizon
+    steps = np.tile(np.arange(1, horizon + 1), len(results))
+    cut = np.repeat([r.cutoff for r in results], horizon)
+    target = cut + steps
+
+    def per_fold(attr: str) -> FloatArray:
+        return np.repeat([getattr(r, attr) for r in results], horizon).astype(float)
+
+    cols: dict[str, Any] = {
+        "model": [model] * n,
+        "series": [series] * n,
+        "fold": np.repeat([r.fold for r in results], horizon),
+        "cutoff": index[cut],
+        "cutoff_pos": cut.astype(np.int64),
+        "step": steps,
+        "timestamp": index[target],
+        "y_true": values[target],
+        "y_pred": np.concatenate([r.point[:, column] for r in results]),
+    }
+    qs = sorted({q for r in results for q in r.quantiles})
+    for q in qs:
+        cols[f"q{q:g}"] = np.concatenate(
+            [
+                r.quantiles[q][:, column]
+                if q in r.quantiles
+                else np.full(horizon, np.nan)
+                for r in results
+            ]
+        )
+    for attr in ("fit_seconds", "predict_seconds", "n_params", "peak_memory_mb"):
+        cols[attr] = per_fold(attr)
+    return cols
+
+
+def _quantile_key(col: str) -> float:
+    return float(col[1:])

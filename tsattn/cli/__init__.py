@@ -9,12 +9,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from tsattn.cli.columns import _targets as _targets
-from tsattn.cli.commands import _read_results as _read_results
 from tsattn.cli.console import PROG, one_line
 from tsattn.cli.files import read_data
-from tsattn.cli.leaderboard import _add_naive_scale as _add_naive_scale
-from tsattn.cli.leaderboard import _verdict as _verdict
 from tsattn.cli.models import MODELS
 from tsattn.cli.parser import build_parser
 

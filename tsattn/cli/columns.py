@@ -11,14 +11,15 @@ import numpy as np
 import pandas as pd
 
 from tsattn.cli.console import PROG
-from tsattn.cli.files import _norm
+from tsattn.cli.files import normalize_label
 
 
-def _split_list(text: str | None) -> list[str]:
+def split_list(text: str | None) -> list[str]:
+    """Return the non-empty, stripped items of a comma-separated option."""
     return [] if text is None else [p.strip() for p in text.split(",") if p.strip()]
 
 
-def _column(frame: pd.DataFrame, name: str, option: str) -> Any:
+def find_column(frame: pd.DataFrame, name: str, option: str) -> Any:
     """Return the column of ``frame`` called ``name`` (case-insensitive fallback)."""
     by_str = {str(c): c for c in frame.columns}
     if name in by_str:
@@ -33,15 +34,15 @@ def _column(frame: pd.DataFrame, name: str, option: str) -> Any:
     )
 
 
-def _targets(frame: pd.DataFrame, text: str | None) -> list[Any]:
+def target_columns(frame: pd.DataFrame, text: str | None) -> list[Any]:
     """Return the ``--target`` columns, or Close, or the only numeric column."""
     if text:
-        cols = [_column(frame, n, "--target") for n in _split_list(text)]
+        cols = [find_column(frame, n, "--target") for n in split_list(text)]
     else:
         numeric = [
             c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c].dtype)
         ]
-        closes = [c for c in frame.columns if _norm(c) == "close"]
+        closes = [c for c in frame.columns if normalize_label(c) == "close"]
         if closes:
             cols = closes[:1]
         elif len(numeric) == 1:
@@ -56,7 +57,9 @@ def _targets(frame: pd.DataFrame, text: str | None) -> list[Any]:
     return list(dict.fromkeys(cols))
 
 
-def _numeric(frame: pd.DataFrame, columns: Sequence[Any], missing: str) -> pd.DataFrame:
+def numeric_columns(
+    frame: pd.DataFrame, columns: Sequence[Any], missing: str
+) -> pd.DataFrame:
     """Return ``frame[columns]`` as float64, missing values handled as asked."""
     for c in columns:
         if not pd.api.types.is_numeric_dtype(frame[c].dtype):

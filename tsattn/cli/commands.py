@@ -6,29 +6,29 @@ import argparse
 import contextlib
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from tsattn.cli.columns import _column, _numeric, _split_list, _targets
+from tsattn.cli.columns import find_column, numeric_columns, split_list, target_columns
 from tsattn.cli.console import PROG, Progress, one_line
 from tsattn.cli.files import (
-    _check_output,
-    _existing_file,
-    _is_parquet,
-    _write_table,
+    check_output,
+    existing_file,
+    is_parquet,
     read_data,
+    write_table,
 )
-from tsattn.cli.leaderboard import _attention_maps, _backtest_all, _write_outputs
+from tsattn.cli.leaderboard import attention_maps, backtest_all, write_outputs
 from tsattn.cli.models import (
-    _ATTENTION,
-    _make_model,
-    _parse_models,
+    ATTENTION,
     demo_attention,
+    make_model,
     network_params,
+    parse_models,
 )
 
 
@@ -56,7 +56,7 @@ def _emit(frame: pd.DataFrame, out: Path | None, what: str, quiet: bool) -> None
     if out is None:
         frame.to_csv(sys.stdout)
         return
-    path = _write_table(frame, out, index=True)
+    path = write_table(frame, out, index=True)
     if not quiet:
         print(f"{PROG}: {what} written to {path}", file=sys.stderr)
 
@@ -112,9 +112,9 @@ def _finish(results: pd.DataFrame, failures: list[dict[str, Any]]) -> int:
 
 
 def _run_backtests(*args: Any, **kwargs: Any) -> tuple[pd.DataFrame, list[Any]]:
-    """Run ``_backtest_all``, keeping the failed folds; refuse if nothing finished."""
+    """Run ``backtest_all``, keeping the failed folds; refuse if nothing finished."""
     with _failures_seen() as failures:
-        results = _backtest_all(*args, **kwargs)
+        results = backtest_all(*args, **kwargs)
     results.attrs["failures"] = failures
     finished = results["y_pred"].notna().any() if len(results) else False
     if not finished:
@@ -131,7 +131,7 @@ def _quantiles(text: str | None) -> tuple[float, ...] | None:
     if text is None or text.lower() == "none":
         return None
     try:
-        levels = tuple(float(q) for q in _split_list(text))
+        levels = tuple(float(q) for q in split_list(text))
     except ValueError:
         raise ValueError(
             f"--quantiles {text!r} must be comma-separated numbers in (0, 1), e.g. "
@@ -157,7 +157,7 @@ def _attention_params(args: argparse.Namespace) -> dict[str, Any]:
 def _load_model(path: str) -> Any:
     from tsattn.persistence import load
 
-    return load(_existing_file(path, "MODEL"))
+    return load(existing_file(path, "MODEL"))
 
 
 def _model_input(model: Any, frame: pd.DataFrame, missing: str) -> pd.DataFrame:
@@ -170,7 +170,7 @@ def _model_input(model: Any, frame: pd.DataFrame, missing: str) -> pd.DataFrame:
             f"{[str(c) for c in frame.columns]})."
         )
     by_str = {str(c): c for c in frame.columns}
-    X = _numeric(frame, [by_str[n] for n in names], missing)
+    X = numeric_columns(frame, [by_str[n] for n in names], missing)
     X.columns = list(model.columns_)
     return X
 
@@ -194,7 +194,7 @@ def _demo_data(
     if kind == "stock":
         from tsattn.datasets import make_stock_like
 
-        kinds = _split_list(series) or ["ar1", "garch", "regime"][:n_default]
+        kinds = split_list(series) or ["ar1", "garch", "regime"][:n_default]
         data = pd.DataFrame(
             {
                 k: make_stock_like(k, n_steps=n_rows, random_state=seed)["Close"]
@@ -210,9 +210,9 @@ def _demo_data(
     from tsattn.datasets import load_exchange_rate
 
     full = load_exchange_rate()
-    names = _split_list(series) if series and series != "all" else []
+    names = split_list(series) if series and series != "all" else []
     names = names or list(full.columns)[:n_default]
-    cols = [_column(full, c, "--series") for c in names]
+    cols = [find_column(full, c, "--series") for c in names]
     data = full[cols].iloc[-n_rows:]
     note = (
         "Data: the daily exchange-rate panel of Lai et al. (SIGIR 2018) shipped with "
@@ -222,11 +222,12 @@ def _demo_data(
     return data, note
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run ``tsattn demo``: the multi-task comparison, then the price models."""
     from tsattn.cli.task_commands import demo_task_stages, demo_tasks, price_path
 
-    out = _check_output(args.out, "report")
-    results_path = _check_output(args.results, "results") if args.results else None
+    out = check_output(args.out, "report")
+    results_path = check_output(args.results, "results") if args.results else None
     n_seeds = args.seeds or (2 if args.quick else 5)
     # data, baselines, budget, seeds, report; then data, baselines, 3 nets,
     # maps, report of the price forecasts
@@ -269,65 +270,106 @@ def _demo_prices(
 
     def make(name: str) -> Any:
         order = (1, 1, 0) if args.quick else None
-        return _make_model(name, horizon, attention, arima_order=order)
+        return make_model(name, horizon, attention, arima_order=order)
 
+    a = attention
+    notes = [
+        provenance,
+        f"Backtest: rolling origin, {folds} folds of horizon {horizon} at the end "
+        "of the data, expanding window. Each model is fitted once, at the first "
+        "cutoff, and carried to the later cutoffs by state update without "
+        "refitting; every model sees the same data at every cutoff.",
+        f"Attention models: windows of {a['window_length']} steps in patches of "
+        f"{a['patch_len']}, d_model {a['d_model']}, {a['n_layers']} layer(s), "
+        f"{a['n_heads']} heads for mha and mha_multi, 1 for sa; mha_multi gives "
+        f"the forecast an output head of its own. At most {a['max_epochs']} "
+        f"epochs of {a['max_steps_per_epoch']} steps with early stopping, seed "
+        f"{args.seed}: sized to train in seconds on a CPU, not tuned.",
+        "ARIMA: order (1, 1, 0) (quick run)."
+        if args.quick
+        else "ARIMA: order chosen per series by unit-root tests and AIC.",
+        "Exchange rates and prices are close to a random walk: when no model "
+        "beats naive, that is the expected result, not a failure of the backtest.",
+    ]
+    return _backtest_and_report(
+        names,
+        data,
+        make,
+        horizon=horizon,
+        split={"n_folds": folds},
+        refit=0,
+        n_jobs=args.n_jobs,
+        maps_of="mha",
+        notes=notes,
+        title=f"tsattn demo: attention vs baselines on the {args.data} data",
+        report=out,
+        results_path=results_path,
+        progress=progress,
+    )
+
+
+def _backtest_and_report(
+    names: list[str],
+    data: pd.DataFrame,
+    make: Callable[[str], Any],
+    *,
+    horizon: int,
+    split: dict[str, Any],
+    refit: int | None,
+    n_jobs: int | None,
+    maps_of: str | None,
+    notes: list[str],
+    title: str,
+    report: Path | None,
+    results_path: Path | None,
+    progress: Progress,
+) -> int:
+    """Backtest the price models, print the board, write the outputs.
+
+    ``split`` holds the splitter's options, ``refit`` the folds between
+    refits (0 or None: fitted once). ``maps_of`` names the attention model
+    whose maps at the last cutoff go into the report (None: no maps). The
+    report's notes are ``notes`` and the failed folds. Returns the exit status.
+    """
     results, failures = _run_backtests(
         names,
         data,
         horizon=horizon,
         make=make,
         progress=progress,
-        n_folds=folds,
-        refit=False,
-        n_jobs=args.n_jobs,
+        refit=refit or False,
+        n_jobs=n_jobs,
+        **split,
     )
-    with progress.stage("attention maps of mha at the last cutoff"):
-        maps = _attention_maps(
-            data,
-            make("mha"),
-            horizon=horizon,
-            splitter_options={"n_folds": folds},
-            refit=0,
-        )
-    a = attention
-    notes = "\n\n".join(
-        [
-            provenance,
-            f"Backtest: rolling origin, {folds} folds of horizon {horizon} at the end "
-            "of the data, expanding window. Each model is fitted once, at the first "
-            "cutoff, and carried to the later cutoffs by state update without "
-            "refitting; every model sees the same data at every cutoff.",
-            f"Attention models: windows of {a['window_length']} steps in patches of "
-            f"{a['patch_len']}, d_model {a['d_model']}, {a['n_layers']} layer(s), "
-            f"{a['n_heads']} heads for mha and mha_multi, 1 for sa; mha_multi gives "
-            f"the forecast an output head of its own. At most {a['max_epochs']} "
-            f"epochs of {a['max_steps_per_epoch']} steps with early stopping, seed "
-            f"{args.seed}: sized to train in seconds on a CPU, not tuned.",
-            "ARIMA: order (1, 1, 0) (quick run)."
-            if args.quick
-            else "ARIMA: order chosen per series by unit-root tests and AIC.",
-            "Exchange rates and prices are close to a random walk: when no model "
-            "beats naive, that is the expected result, not a failure of the backtest.",
-            *([_failure_notes(failures)] if failures else []),
-        ]
-    )
-    _write_outputs(
+    maps = None
+    if maps_of is not None:
+        with progress.stage(f"attention maps of {maps_of} at the last cutoff"):
+            maps = attention_maps(
+                data,
+                make(maps_of),
+                maps_of,
+                horizon=horizon,
+                splitter_options=split,
+                refit=refit,
+            )
+    write_outputs(
         results,
-        report=out,
+        report=report,
         results_path=results_path,
-        title=f"tsattn demo: attention vs baselines on the {args.data} data",
+        title=title,
         attention=maps,
-        notes=notes,
+        notes="\n\n".join([*notes, *([_failure_notes(failures)] if failures else [])]),
         progress=progress,
     )
     return _finish(results, failures)
 
 
-def _cmd_fit(args: argparse.Namespace) -> int:
-    out = _check_output(args.out, "model")
+def cmd_fit(args: argparse.Namespace) -> int:
+    """Run ``tsattn fit``: fit one model on DATA and save it."""
+    out = check_output(args.out, "model")
     frame = _read(args)
-    targets = _targets(frame, args.target)
-    features = [_column(frame, n, "--features") for n in _split_list(args.features)]
+    targets = target_columns(frame, args.target)
+    features = [find_column(frame, n, "--features") for n in split_list(args.features)]
     from tsattn.estimators import AttentionForecaster
     from tsattn.targets import make_targets
 
@@ -344,14 +386,16 @@ def _cmd_fit(args: argparse.Namespace) -> int:
                 "--quantiles applies to forecasting mode (without --features)."
             )
         target = targets[0]
-        X = _numeric(frame, list(dict.fromkeys([target, *features])), args.missing)
+        X = numeric_columns(
+            frame, list(dict.fromkeys([target, *features])), args.missing
+        )
         kind = "cum_log_return" if bool((X[target] > 0).all()) else "level"
         y = make_targets(X[target], kind=kind, horizon=args.horizon)
         model = AttentionForecaster(**params)
         mode = f"supervised, {kind} targets of {target!s} from {len(X.columns)} inputs"
         fit_args: tuple[Any, ...] = (X, y)
     else:
-        X = _numeric(frame, targets, args.missing)
+        X = numeric_columns(frame, targets, args.missing)
         quantiles = _quantiles(
             "0.05,0.95" if args.quantiles is None else args.quantiles
         )
@@ -371,21 +415,23 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 def _saved_model_and_input(args: argparse.Namespace, what: str) -> tuple:
     """Check the output path, load the model, read DATA as the model's input."""
-    out = _check_output(args.out, what) if args.out else None
+    out = check_output(args.out, what) if args.out else None
     model = _load_model(args.model)
     X = _model_input(model, _read(args), args.missing)
     _check_index_kind(model, X)
     return out, model, X
 
 
-def _cmd_predict(args: argparse.Namespace) -> int:
+def cmd_predict(args: argparse.Namespace) -> int:
+    """Run ``tsattn predict``: a saved model's predictions for DATA's rows."""
     out, model, X = _saved_model_and_input(args, "predictions")
     pred = model.predict(X)
     _emit(pred, out, "predictions", args.quiet)
     return 0
 
 
-def _cmd_forecast(args: argparse.Namespace) -> int:
+def cmd_forecast(args: argparse.Namespace) -> int:
+    """Run ``tsattn forecast``: a saved model's forecast after DATA ends."""
     out, model, X = _saved_model_and_input(args, "forecast")
     last = model.index_[-1]
     new = X[X.index > last]
@@ -406,9 +452,10 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_backtest(args: argparse.Namespace) -> int:
-    report = _check_output(args.report, "report") if args.report else None
-    results_path = _check_output(args.results, "results") if args.results else None
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """Run ``tsattn backtest``: rolling-origin backtest of the models on DATA."""
+    report = check_output(args.report, "report") if args.report else None
+    results_path = check_output(args.results, "results") if args.results else None
     if args.tasks is not None:
         from tsattn.cli.task_commands import backtest_tasks_command
 
@@ -420,68 +467,53 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     ):
         if value != default:
             raise ValueError(f"{option} applies to --tasks; add --tasks or drop it.")
-    from tsattn.cli.parser import _DEFAULT_MODELS
+    from tsattn.cli.parser import DEFAULT_MODELS
 
-    names = _parse_models(args.models or _DEFAULT_MODELS)
+    names = parse_models(args.models or DEFAULT_MODELS)
     frame = _read(args)
-    data = _numeric(frame, _targets(frame, args.target), args.missing)
+    data = numeric_columns(frame, target_columns(frame, args.target), args.missing)
     attention = _attention_params(args)
-    nets = [n for n in names if n in _ATTENTION]
+    nets = [n for n in names if n in ATTENTION]
     groups = len(nets) + (len(nets) < len(names))
     progress = Progress(groups + (report is not None) * (1 + bool(nets)), args.quiet)
     split = {"n_folds": args.folds, "step": args.step, "window": args.window}
 
     def make(name: str) -> Any:
-        return _make_model(name, args.horizon, attention)
+        return make_model(name, args.horizon, attention)
 
-    results, failures = _run_backtests(
-        names,
-        data,
-        horizon=args.horizon,
-        make=make,
-        progress=progress,
-        refit=args.refit or False,
-        n_jobs=args.n_jobs,
-        **split,
-    )
-    maps = None
+    maps_of = None
     if report is not None and nets:
-        net = "mha" if "mha" in nets else nets[0]
-        with progress.stage(f"attention maps of {net} at the last cutoff"):
-            maps = _attention_maps(
-                data,
-                make(net),
-                net,
-                horizon=args.horizon,
-                splitter_options=split,
-                refit=args.refit,
-            )
+        maps_of = "mha" if "mha" in nets else nets[0]
     span = f"{data.index[0]} to {data.index[-1]}"
-    notes = (
+    notes = [
         f"Data: {Path(args.data).name}, column(s) "
-        f"{', '.join(str(c) for c in data.columns)}, {len(data)} rows ({span}).\n\n"
+        f"{', '.join(str(c) for c in data.columns)}, {len(data)} rows ({span}).",
         f"Backtest: rolling origin, {args.folds} folds of horizon {args.horizon}, "
         f"{args.window} window, "
-        + (f"refit every {args.refit} fold(s)." if args.refit else "fitted once.")
-    )
-    if failures:
-        notes += "\n\n" + _failure_notes(failures)
-    _write_outputs(
-        results,
+        + (f"refit every {args.refit} fold(s)." if args.refit else "fitted once."),
+    ]
+    return _backtest_and_report(
+        names,
+        data,
+        make,
+        horizon=args.horizon,
+        split=split,
+        refit=args.refit,
+        n_jobs=args.n_jobs,
+        maps_of=maps_of,
+        notes=notes,
+        title=args.title,
         report=report,
         results_path=results_path,
-        title=args.title,
-        attention=maps,
-        notes=notes,
         progress=progress,
     )
-    return _finish(results, failures)
 
 
-def _read_results(path: str) -> pd.DataFrame:
-    file = _existing_file(path, "RESULTS")
+def read_results(path: str) -> pd.DataFrame:
+    """Read a backtest results file (CSV or Parquet) written by ``backtest``."""
+    file = existing_file(path, "RESULTS")
     try:
-        if _is_parquet(file):
+        if is_parquet(file):
             frame = pd.read_parquet(file)
         else:
             frame = pd.read_csv(file, dtype={"model": str, "series": str})
@@ -506,16 +538,11 @@ def _read_results(path: str) -> pd.DataFrame:
     return frame
 
 
-def _cmd_report(args: argparse.Namespace) -> int:
-    out = _check_output(args.out, "report")
-    results = _read_results(args.results)
-    _write_outputs(
-        results,
-        report=out,
-        results_path=None,
-        title=args.title,
-        attention=None,
-        notes=None,
-        progress=Progress(1, args.quiet),
+def cmd_report(args: argparse.Namespace) -> int:
+    """Run ``tsattn report``: the HTML report of a saved results file."""
+    out = check_output(args.out, "report")
+    results = read_results(args.results)
+    write_outputs(
+        results, report=out, title=args.title, progress=Progress(1, args.quiet)
     )
     return 0

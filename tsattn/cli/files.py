@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,27 +18,30 @@ _DATE_NAMES = ("date", "datetime", "timestamp", "time", "ds", "day")
 _CLOSE_NAMES = ("close", "closelast", "closeprice", "last", "lastprice", "price")
 
 
-def _check_output(path: str | os.PathLike[str], what: str) -> Path:
+def check_output(path: str | os.PathLike[str], what: str) -> Path:
     """Fail early, before any work, when ``path`` cannot be written."""
     return check_writable(path, what)
 
 
-def _is_parquet(path: Path) -> bool:
+def is_parquet(path: Path) -> bool:
+    """Whether ``path`` names a Parquet file (``.parquet`` or ``.pq``)."""
     return path.suffix.lower() in (".parquet", ".pq")
 
 
-def _write_table(frame: pd.DataFrame, path: Path, *, index: bool) -> Path:
+def write_table(frame: pd.DataFrame, path: Path, *, index: bool) -> Path:
     """Write ``frame`` as Parquet (``.parquet``/``.pq``) or CSV, atomically."""
-    if _is_parquet(path):
+    if is_parquet(path):
         return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=index))
     return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=index))
 
 
-def _norm(label: Any) -> str:
+def normalize_label(label: Any) -> str:
+    """Return ``label`` lower-cased, letters and digits only (``Close*`` → close)."""
     return "".join(ch for ch in str(label).lower() if ch.isalnum())
 
 
-def _existing_file(path: str | os.PathLike[str], what: str) -> Path:
+def existing_file(path: str | os.PathLike[str], what: str) -> Path:
+    """Return ``path`` as a Path, or fail naming ``what`` when it is no file."""
     file = Path(path)
     if not file.exists():
         raise FileNotFoundError(f"{what} file {str(file)!r} does not exist.")
@@ -123,58 +127,69 @@ def read_data(
         or repeated. Messages name the options ``--sep``, ``--decimal`` and
         ``--date-format`` where they are the likely fix.
     """
-    file = _existing_file(path, "DATA")
+    file = existing_file(path, "DATA")
     _check_dialect(sep, decimal)
-    if _is_parquet(file):
+    if is_parquet(file):
+        frame = _read(file, "Parquet", pd.read_parquet, (OSError, ValueError))
+    else:
+        options = {"sep": sep or ",", "decimal": decimal}
         try:
-            frame = pd.read_parquet(file)
-        except (OSError, ValueError) as exc:
-            raise ValueError(
-                f"cannot read {file.name} as Parquet ({one_line(exc)})."
-            ) from None
-        if frame.empty:
-            raise ValueError(f"{file.name} holds no data rows.")
-        return _set_time_index(frame, file.name, date_col, date_format)
-    options = {"sep": sep or ",", "decimal": decimal}
-    try:
-        header = pd.read_csv(file, nrows=0, sep=options["sep"])
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{file.name} is empty.") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ValueError(
-            f"cannot read {file.name} as CSV ({one_line(exc)}); {_DIALECT_HINT}."
-        ) from None
-    if sep is None and len(header.columns) == 1:
-        first = str(header.columns[0])
-        for mark in (";", "\t", "|"):
-            parts = first.split(mark)
-            if len(parts) > 1 and all(p.strip() and p.isprintable() for p in parts):
-                shown = mark.replace("\t", "\\t")
-                raise ValueError(
-                    f"{file.name} has one column named {first!r}: it seems "
-                    f"separated by {shown!r}; pass --sep '{shown}'."
-                )
-    names = [_norm(c) for c in header.columns]
-    has_date = date_col is not None or any(n in _DATE_NAMES for n in names)
-    plain = sep in (None, ",") and decimal == "."
-    if plain and has_date and any(n in _CLOSE_NAMES for n in names):
-        from tsattn.datasets import load_ohlcv_csv
+            header = _read(file, "CSV", _csv(nrows=0, sep=options["sep"]))
+        except pd.errors.EmptyDataError:
+            raise ValueError(f"{file.name} is empty.") from None
+        if sep is None and len(header.columns) == 1:
+            _refuse_other_separator(file.name, str(header.columns[0]))
+        names = [normalize_label(c) for c in header.columns]
+        has_date = date_col is not None or any(n in _DATE_NAMES for n in names)
+        plain = sep in (None, ",") and decimal == "."
+        if plain and has_date and any(n in _CLOSE_NAMES for n in names):
+            from tsattn.datasets import load_ohlcv_csv
 
-        try:
-            return load_ohlcv_csv(
-                file, date_col=date_col, date_format=date_format, sort=True
-            )
-        except ValueError as exc:
-            raise ValueError(_cli_hint(exc)) from None
-    try:
-        frame = pd.read_csv(file, **options)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ValueError(
-            f"cannot read {file.name} as CSV ({one_line(exc)}); {_DIALECT_HINT}."
-        ) from None
+            try:
+                return load_ohlcv_csv(
+                    file, date_col=date_col, date_format=date_format, sort=True
+                )
+            except ValueError as exc:
+                raise ValueError(_cli_hint(exc)) from None
+        frame = _read(file, "CSV", _csv(**options))
     if frame.empty:
         raise ValueError(f"{file.name} holds no data rows.")
     return _set_time_index(frame, file.name, date_col, date_format)
+
+
+_CSV_ERRORS = (pd.errors.ParserError, UnicodeDecodeError)
+
+
+def _csv(**options: Any) -> Callable[[Path], pd.DataFrame]:
+    return lambda file: pd.read_csv(file, **options)
+
+
+def _read(
+    file: Path,
+    kind: str,
+    read: Callable[[Path], pd.DataFrame],
+    errors: tuple[type[Exception], ...] = _CSV_ERRORS,
+) -> pd.DataFrame:
+    """Return ``read(file)``; its ``errors`` become one line naming the file."""
+    try:
+        return read(file)
+    except errors as exc:
+        hint = f"; {_DIALECT_HINT}" if kind == "CSV" else ""
+        raise ValueError(
+            f"cannot read {file.name} as {kind} ({one_line(exc)}){hint}."
+        ) from None
+
+
+def _refuse_other_separator(name: str, first: str) -> None:
+    """Fail when a one-column header is clearly split by ``;``, tab or ``|``."""
+    for mark in (";", "\t", "|"):
+        parts = first.split(mark)
+        if len(parts) > 1 and all(p.strip() and p.isprintable() for p in parts):
+            shown = mark.replace("\t", "\\t")
+            raise ValueError(
+                f"{name} has one column named {first!r}: it seems "
+                f"separated by {shown!r}; pass --sep '{shown}'."
+            )
 
 
 def _set_time_index(
@@ -182,14 +197,14 @@ def _set_time_index(
 ) -> pd.DataFrame:
     columns = list(frame.columns)
     if date_col is not None:
-        hits = [c for c in columns if _norm(c) == _norm(date_col)]
+        hits = [c for c in columns if normalize_label(c) == normalize_label(date_col)]
         if not hits:
             raise ValueError(
                 f"--date-col {date_col!r} is not a column of {name} (columns: "
                 f"{[str(c) for c in columns]})."
             )
     else:
-        hits = [c for c in columns if _norm(c) in _DATE_NAMES]
+        hits = [c for c in columns if normalize_label(c) in _DATE_NAMES]
     if not hits:
         if isinstance(frame.index, pd.DatetimeIndex):
             return frame.sort_index(kind="stable")

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 
 from tsattn.cli.console import Progress
-from tsattn.cli.files import _write_table
-from tsattn.cli.models import _ATTENTION, MODELS, _comparisons
+from tsattn.cli.files import write_table
+from tsattn.cli.models import ATTENTION, MODELS, model_comparisons
 
 
-def _backtest_all(
+def backtest_all(
     names: Sequence[str],
     data: pd.DataFrame,
     *,
@@ -33,18 +33,16 @@ def _backtest_all(
 
     from tsattn.backtesting import backtest
 
-    baselines = [n for n in names if n not in _ATTENTION]
-    groups = ([baselines] if baselines else []) + [
-        [n] for n in names if n in _ATTENTION
-    ]
+    baselines = [n for n in names if n not in ATTENTION]
+    groups = ([baselines] if baselines else []) + [[n] for n in names if n in ATTENTION]
     parts = []
     for group in groups:
         label = (
             f"{group[0]}: {MODELS[group[0]]}"
-            if group[0] in _ATTENTION
+            if group[0] in ATTENTION
             else f"baselines {', '.join(group)}"
         )
-        net = group[0] in _ATTENTION
+        net = group[0] in ATTENTION
         # A network is fitted on all series at once: one task per fit, run in
         # this process (with its torch thread setting) rather than a worker,
         # and moved from cutoff to cutoff by update() so that every forecast
@@ -61,10 +59,10 @@ def _backtest_all(
     results = results.sort_values(
         "model", key=lambda s: s.map(order), kind="stable"
     ).reset_index(drop=True)
-    return _add_naive_scale(results, data)
+    return add_naive_scale(results, data)
 
 
-def _add_naive_scale(results: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
+def add_naive_scale(results: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
     """Add the MASE denominator: the naive in-sample MAE up to each row's cutoff."""
     from tsattn.metrics import SCALE_COLUMN
 
@@ -85,7 +83,7 @@ def _add_naive_scale(results: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _attention_maps(
+def attention_maps(
     data: pd.DataFrame,
     model: Any,
     name: str = "mha",
@@ -140,7 +138,7 @@ def _leaderboard(results: pd.DataFrame) -> pd.DataFrame:
     return board.sort_values(key, kind="stable").set_index("model")
 
 
-def _verdict(board: pd.DataFrame) -> str:
+def verdict_line(board: pd.DataFrame) -> str:
     """Say in words what :func:`tsattn.stats.verdict` decided against naive."""
     from tsattn.stats import verdict
 
@@ -186,18 +184,18 @@ def _print_board(board: pd.DataFrame) -> None:
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         print(shown.to_string(float_format=lambda v: f"{v:.4g}"))
     print()
-    print(_verdict(board))
+    print(verdict_line(board))
 
 
-def _write_outputs(
+def write_outputs(
     results: pd.DataFrame,
     *,
     report: Path | None,
-    results_path: Path | None,
     title: str,
-    attention: dict[str, Any] | None,
-    notes: str | None,
     progress: Progress,
+    results_path: Path | None = None,
+    attention: dict[str, Any] | None = None,
+    notes: str | None = None,
 ) -> None:
     """Print the leaderboard, write the results and the report.
 
@@ -211,7 +209,7 @@ def _write_outputs(
     else:
         _print_board(_leaderboard(results))
     if results_path is not None:
-        _write_table(results, results_path, index=False)
+        write_table(results, results_path, index=False)
         progress.say(f"results written to {results_path}")
     if report is not None:
         from tsattn.report import save_report
@@ -228,7 +226,9 @@ def _write_outputs(
                     title=title,
                     baseline="naive" if "naive" in set(results["model"]) else None,
                     attention=attention,
-                    comparisons=_comparisons(list(dict.fromkeys(results["model"]))),
+                    comparisons=model_comparisons(
+                        list(dict.fromkeys(results["model"]))
+                    ),
                     notes=notes,
                 )
         print(f"report written to {report}")

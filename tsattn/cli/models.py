@@ -7,7 +7,7 @@ import difflib
 from collections.abc import Sequence
 from typing import Any
 
-from tsattn.cli.columns import _split_list
+from tsattn.cli.columns import split_list
 
 #: Model names understood by ``tsattn backtest --models`` and what they stand for.
 MODELS = {
@@ -23,7 +23,7 @@ MODELS = {
     "ets": "exponential smoothing (ETS, additive error)",
     "theta": "the Theta method",
 }
-_ATTENTION = ("mha", "mha_multi", "sa", "sa_multi")
+ATTENTION = ("mha", "mha_multi", "sa", "sa_multi")
 _QUANTILES = (0.05, 0.95)
 
 #: The command's one departure from the estimator's defaults: runs are
@@ -96,8 +96,9 @@ def network_params(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _parse_models(text: str) -> list[str]:
-    names = _split_list(text)
+def parse_models(text: str) -> list[str]:
+    """Return the model names of ``--models``, checked against :data:`MODELS`."""
+    names = split_list(text)
     if not names:
         raise ValueError(f"--models is empty; choose from {', '.join(MODELS)}.")
     for name in names:
@@ -113,7 +114,7 @@ def _parse_models(text: str) -> list[str]:
     return names
 
 
-def _make_model(
+def make_model(
     name: str,
     horizon: int,
     attention: dict[str, Any],
@@ -123,7 +124,7 @@ def _make_model(
     """Return a fresh, unfitted forecaster for a name of :data:`MODELS`."""
     from tsattn import baselines
 
-    if name in _ATTENTION:
+    if name in ATTENTION:
         from tsattn.estimators import AttentionForecaster, SelfAttentionForecaster
 
         params = {**attention, "horizon": horizon, "quantiles": _QUANTILES}
@@ -146,10 +147,10 @@ def _make_model(
     return baselines.ARIMAForecaster(horizon=horizon, order=arima_order)
 
 
-def _comparisons(models: Sequence[str]) -> list[tuple[str, str, str]] | None:
+def model_comparisons(models: Sequence[str]) -> list[tuple[str, str, str]] | None:
     """Head-to-head pairs among the :data:`MODELS` names; None lets the report look."""
     present = set(models)
-    if not present & set(_ATTENTION):
+    if not present & set(ATTENTION):
         return None
     pairs = []
     if {"sa", "mha"} <= present:

@@ -9,12 +9,12 @@ from typing import Any
 
 import tsattn
 from tsattn.cli.commands import (
-    _cmd_backtest,
-    _cmd_demo,
-    _cmd_fit,
-    _cmd_forecast,
-    _cmd_predict,
-    _cmd_report,
+    cmd_backtest,
+    cmd_demo,
+    cmd_fit,
+    cmd_forecast,
+    cmd_predict,
+    cmd_report,
 )
 from tsattn.cli.console import PROG
 from tsattn.cli.models import MODELS, SEED, network_defaults
@@ -68,7 +68,14 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
         "-q", "--quiet", action="store_true", default=quiet, help="no progress"
     )
 
+    # A saved model comes before the data it reads: ``predict MODEL DATA``.
+    saved = argparse.ArgumentParser(add_help=False)
+    saved.add_argument(
+        "model", metavar="MODEL", help="model file written by 'tsattn fit'"
+    )
+
     data = argparse.ArgumentParser(add_help=False)
+    data.add_argument("data", metavar="DATA", help="CSV or Parquet file")
     group = data.add_argument_group("data file")
     group.add_argument("--date-col", metavar="COL", help="name of the date column")
     group.add_argument(
@@ -131,7 +138,7 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
         help=f"auto (CUDA if available), cpu or cuda ({d['device']})",
     )
     add("--threads", type=num, metavar="N", help="CPU threads of torch (its default)")
-    return {"common": common, "data": data, "net": net}
+    return {"common": common, "saved": saved, "data": data, "net": net}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -238,7 +245,6 @@ def build_parser() -> argparse.ArgumentParser:
         "steps (its levels, if it is not positive) from the target and the feature "
         "columns (supervised mode); forecasts come back in the target's units.",
     )
-    add("data", metavar="DATA", help="CSV or Parquet file")
     add("--target", metavar="COLS", help="column(s) to forecast (Close)")
     add("--horizon", type=num, default=5, metavar="H", help="steps forecast (5)")
     add("--features", metavar="COLS", help="input columns (supervised mode)")
@@ -248,27 +254,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     add = command(
         "predict",
-        ("data",),
+        ("saved", "data"),
         "predict from every row of a data file with a saved model",
         "For every row of DATA, the prediction made with data up to that row: the "
         "next values of each target (forecasting mode, columns <target>_h1, ...) or "
         "the per-row targets (supervised mode). When DATA continues the data the "
         "model was fitted on, that history is the context of its first rows.",
     )
-    add("model", metavar="MODEL", help="model file written by 'tsattn fit'")
-    add("data", metavar="DATA", help="CSV or Parquet file")
     add("--out", metavar="FILE", help=table)
 
     add = command(
         "forecast",
-        ("data",),
+        ("saved", "data"),
         "forecast the steps after a data file with a saved model",
         "Forecast the steps after the data. Rows of DATA after the last one the "
         "model has seen are fed to it first, without refitting, so DATA can be the "
         "training file with newer rows appended.",
     )
-    add("model", metavar="MODEL", help="model file written by 'tsattn fit'")
-    add("data", metavar="DATA", help="CSV or Parquet file")
     add("--steps", type=num, metavar="H", help="steps (the model's horizon)")
     add("--out", metavar="FILE", help=table)
 
@@ -289,7 +291,6 @@ def build_parser() -> argparse.ArgumentParser:
         "RMSE, MASE, interval coverage, Diebold-Mariano test against naive) of "
         "the models " + "; ".join(f"{k}: {v}" for k, v in MODELS.items()) + ".",
     )
-    add("data", metavar="DATA", help="CSV or Parquet file")
     add(
         "--tasks",
         metavar="TASKS",
@@ -299,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--target", metavar="COLS", help="column(s) to forecast, each a series")
     add(
         "--models",
-        help=f"names (prices: {_DEFAULT_MODELS}; tasks: every baseline of the "
+        help=f"names (prices: {DEFAULT_MODELS}; tasks: every baseline of the "
         "tasks and every attention variant)",
     )
     add("--horizon", type=num, default=5, metavar="H", help="steps forecast (5)")
@@ -351,12 +352,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_DEFAULT_MODELS = "naive,drift,arima,ets,theta,mha,sa"
+DEFAULT_MODELS = "naive,drift,arima,ets,theta,mha,sa"
 _HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "demo": _cmd_demo,
-    "fit": _cmd_fit,
-    "predict": _cmd_predict,
-    "forecast": _cmd_forecast,
-    "backtest": _cmd_backtest,
-    "report": _cmd_report,
+    "demo": cmd_demo,
+    "fit": cmd_fit,
+    "predict": cmd_predict,
+    "forecast": cmd_forecast,
+    "backtest": cmd_backtest,
+    "report": cmd_report,
 }

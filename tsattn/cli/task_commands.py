@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import difflib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from tsattn.cli.columns import _numeric, _split_list, _targets
+from tsattn.cli.columns import numeric_columns, split_list, target_columns
 from tsattn.cli.console import Progress
-from tsattn.cli.files import _write_table
+from tsattn.cli.files import write_table
 from tsattn.cli.models import demo_attention, network_params
 from tsattn.cli.tasks import (
     ATTENTION_VARIANTS,
@@ -43,7 +44,7 @@ TASK_SIGNIFICANCE = 0.05
 
 def ohlcv_frame(frame: pd.DataFrame, target: str | None, missing: str) -> pd.DataFrame:
     """Return the price column as ``Close`` and any Open/High/Low/Volume, as float."""
-    close = _targets(frame, target)
+    close = target_columns(frame, target)
     if len(close) != 1:
         raise ValueError(
             f"with --tasks, --target names the one price column; got {len(close)}."
@@ -54,7 +55,7 @@ def ohlcv_frame(frame: pd.DataFrame, target: str | None, missing: str) -> pd.Dat
         col = by_lower.get(name.lower())
         if col is not None and col != close[0]:
             names[name] = col
-    prices = _numeric(frame, list(names.values()), missing)
+    prices = numeric_columns(frame, list(names.values()), missing)
     prices.columns = list(names)
     return prices
 
@@ -65,7 +66,7 @@ def parse_task_models(text: str | None, tasks: Sequence[str]) -> list[str]:
     if text is None:
         names = [b for b, t in known.items() if t in tasks] + list(ATTENTION_VARIANTS)
         return names
-    names = _split_list(text)
+    names = split_list(text)
     if not names:
         raise ValueError("--models is empty.")
     for name in names:
@@ -112,7 +113,7 @@ def _write_results(results: pd.DataFrame, path: Path) -> None:
     out = results.copy()
     if "seed" in out.columns:
         out["seed"] = out["seed"].astype("Int64")  # integers, blank for baselines
-    _write_table(out, path, index=False)
+    write_table(out, path, index=False)
 
 
 def finish_tasks(
@@ -158,6 +159,114 @@ def failure_notes(failures: list[dict[str, Any]]) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _TaskSetup:
+    """What a task backtest predicts, and with which models.
+
+    Attributes
+    ----------
+    tasks : list of str
+        The tasks, from :func:`tsattn.cli.tasks.parse_tasks`.
+    horizon : int
+        Rows ahead that the targets look.
+    losses : dict
+        Task -> training loss of the attention variants.
+    estimator : str
+        Per-row variance estimator (of the variance target and of HAR).
+    names : list of str
+        Baselines of :data:`TASK_BASELINES` and variants of
+        :data:`ATTENTION_VARIANTS`, in the order asked.
+    params : dict
+        MultiTaskForecaster parameters of the variants.
+    """
+
+    tasks: list[str]
+    horizon: int
+    losses: dict[str, str]
+    estimator: str
+    names: list[str]
+    params: dict[str, Any]
+
+    @property
+    def baselines(self) -> list[str]:
+        """The baselines among :attr:`names`."""
+        return [n for n in self.names if n in TASK_BASELINES]
+
+    @property
+    def variants(self) -> list[str]:
+        """The attention variants among :attr:`names`."""
+        return [n for n in self.names if n in ATTENTION_VARIANTS]
+
+
+def _run_and_finish(
+    prices: pd.DataFrame,
+    targets: tuple[pd.DataFrame, dict[str, str]],
+    setup: _TaskSetup,
+    *,
+    seeds: range,
+    progress: Progress,
+    series: str,
+    data_note: str,
+    backtest_note: str,
+    title: str,
+    report: Path | None,
+    results_path: Path | None,
+    n_jobs: int | None,
+    **options: Any,
+) -> TaskRun:
+    """Backtest ``setup`` on ``prices``, print the boards, write the outputs.
+
+    ``targets`` are :func:`task_targets` of the setup; ``options`` go to
+    :func:`tsattn.cli.tasks.run_tasks` (folds, step, refit, window). The
+    report's notes start with ``data_note`` and put ``backtest_note`` after
+    the targets and losses.
+    """
+    y, columns = targets
+    baselines, variants = setup.baselines, setup.variants
+    seeds = seeds if variants else range(0)
+    run = run_tasks(
+        prices,
+        y,
+        columns,
+        baselines=baselines,
+        variants=variants,
+        params=setup.params,
+        losses=setup.losses,
+        seeds=list(seeds),
+        estimator=setup.estimator,
+        stage=progress.stage,
+        series=series,
+        n_jobs=n_jobs,
+        **options,
+    )
+    _refuse_empty(run)
+    losses = ", ".join(f"{t} {loss}" for t, loss in setup.losses.items())
+    paragraphs = [
+        data_note,
+        "Targets: " + describe_targets(setup.tasks, setup.horizon, setup.estimator),
+        f"Losses: {losses}.",
+        backtest_note,
+        "Baselines: "
+        + "; ".join(f"{b}: {TASK_BASELINES[b][1]}" for b in baselines)
+        + "."
+        if baselines
+        else "",
+        run_notes(run, variants=variants, params=setup.params, seeds=list(seeds))
+        if variants
+        else "",
+        failure_notes(run.failures),
+    ]
+    finish_tasks(
+        run,
+        report=report,
+        results_path=results_path,
+        title=title,
+        notes="\n\n".join(p for p in paragraphs if p),
+        progress=progress,
+    )
+    return run
+
+
 def backtest_tasks_command(
     args: argparse.Namespace,
     frame: pd.DataFrame,
@@ -174,67 +283,37 @@ def backtest_tasks_command(
     estimator = variance_estimator(prices, args.variance)
     step = args.step or DEFAULT_TASK_STEP
     check_length(len(prices), args.horizon, args.folds, step, args.window_length)
-    y, columns = task_targets(prices, tasks, args.horizon, estimator)
-    baselines = [n for n in names if n in TASK_BASELINES]
-    variants = [n for n in names if n in ATTENTION_VARIANTS]
-    seeds = list(range(args.seed, args.seed + args.seeds)) if variants else []
+    targets = task_targets(prices, tasks, args.horizon, estimator)
+    setup = _TaskSetup(tasks, args.horizon, losses, estimator, names, params)
     stages = (
-        bool(baselines) + ("mha_wide" in variants) + len(seeds) + (report is not None)
+        bool(setup.baselines)
+        + ("mha_wide" in setup.variants)
+        + (args.seeds if setup.variants else 0)
+        + (report is not None)
     )
-    progress = Progress(stages, args.quiet)
-    series = str(args.target or "Close")
-    run = run_tasks(
+    span = f"{prices.index[0]} to {prices.index[-1]}"
+    return _run_and_finish(
         prices,
-        y,
-        columns,
-        baselines=baselines,
-        variants=variants,
-        params=params,
-        losses=losses,
-        seeds=seeds,
-        estimator=estimator,
-        stage=progress.stage,
-        series=series,
+        targets,
+        setup,
+        seeds=range(args.seed, args.seed + args.seeds),
+        progress=Progress(stages, args.quiet),
+        series=str(args.target or "Close"),
+        data_note=f"Data: {Path(args.data).name}, columns "
+        f"{', '.join(prices.columns)}, {len(prices)} rows ({span}).",
+        backtest_note=f"Backtest: rolling origin, {args.folds} folds of {step} rows, "
+        f"{args.window} window; training rows end {args.horizon} rows before "
+        "each cutoff (their targets are complete there); "
+        + (f"refit every {args.refit} fold(s)." if args.refit else "fitted once."),
+        title=args.title,
+        report=report,
+        results_path=results_path,
         n_jobs=args.n_jobs,
         n_folds=args.folds,
         test_size=step,
         refit=args.refit or False,
         window=args.window,
     )
-    _refuse_empty(run)
-    span = f"{prices.index[0]} to {prices.index[-1]}"
-    notes = "\n\n".join(
-        p
-        for p in [
-            f"Data: {Path(args.data).name}, columns "
-            f"{', '.join(prices.columns)}, {len(prices)} rows ({span}).",
-            "Targets: " + describe_targets(tasks, args.horizon, estimator),
-            "Losses: " + ", ".join(f"{t} {loss}" for t, loss in losses.items()) + ".",
-            f"Backtest: rolling origin, {args.folds} folds of {step} rows, "
-            f"{args.window} window; training rows end {args.horizon} rows before "
-            "each cutoff (their targets are complete there); "
-            + (f"refit every {args.refit} fold(s)." if args.refit else "fitted once."),
-            "Baselines: "
-            + "; ".join(f"{b}: {TASK_BASELINES[b][1]}" for b in baselines)
-            + "."
-            if baselines
-            else "",
-            run_notes(run, variants=variants, params=params, seeds=seeds)
-            if variants
-            else "",
-            failure_notes(run.failures),
-        ]
-        if p
-    )
-    finish_tasks(
-        run,
-        report=report,
-        results_path=results_path,
-        title=args.title,
-        notes=notes,
-        progress=progress,
-    )
-    return run
 
 
 def _refuse_empty(run: TaskRun) -> None:
@@ -269,59 +348,32 @@ def demo_tasks(
     with progress.stage("generate OHLCV prices and the targets of three tasks"):
         prices = make_stock_like("garch", n_steps=n_rows, random_state=0)
         estimator = variance_estimator(prices, "auto")
-        y, columns = task_targets(prices, tasks, horizon, estimator)
-    baselines = list(TASK_BASELINES)
-    variants = list(ATTENTION_VARIANTS)
-    seeds = list(range(seed, seed + n_seeds))
-    run = run_tasks(
+        targets = task_targets(prices, tasks, horizon, estimator)
+    names = [*TASK_BASELINES, *ATTENTION_VARIANTS]
+    return _run_and_finish(
         prices,
-        y,
-        columns,
-        baselines=baselines,
-        variants=variants,
-        params=params,
-        losses=losses,
-        seeds=seeds,
-        estimator=estimator,
-        stage=progress.stage,
+        targets,
+        _TaskSetup(tasks, horizon, losses, estimator, names, params),
+        seeds=range(seed, seed + n_seeds),
+        progress=progress,
         series="garch",
+        data_note="Data: simulated daily OHLCV prices with GARCH(1,1) volatility "
+        "(tsattn.datasets.make_stock_like('garch', random_state=0)), "
+        f"{n_rows} business days. Returns have no predictable mean, so zero "
+        "and the base rate are hard to beat; the variance is predictable.",
+        backtest_note=f"Backtest: rolling origin, {folds} folds of {step} rows at "
+        "the end of the data, expanding window, every model fitted once at the "
+        f"first cutoff on rows whose targets are complete there ({horizon} rows "
+        "purged).",
+        title="tsattn demo: returns, direction and variance, attention vs the "
+        "field's baselines",
+        report=report,
+        results_path=results_path,
         n_jobs=1,
         n_folds=folds,
         test_size=step,
         refit=False,
     )
-    _refuse_empty(run)
-    notes = "\n\n".join(
-        p
-        for p in [
-            "Data: simulated daily OHLCV prices with GARCH(1,1) volatility "
-            "(tsattn.datasets.make_stock_like('garch', random_state=0)), "
-            f"{n_rows} business days. Returns have no predictable mean, so zero "
-            "and the base rate are hard to beat; the variance is predictable.",
-            "Targets: " + describe_targets(tasks, horizon, estimator),
-            "Losses: " + ", ".join(f"{t} {loss}" for t, loss in losses.items()) + ".",
-            f"Backtest: rolling origin, {folds} folds of {step} rows at the end of "
-            f"the data, expanding window, every model fitted once at the first "
-            f"cutoff on rows whose targets are complete there ({horizon} rows "
-            "purged).",
-            "Baselines: "
-            + "; ".join(f"{b}: {TASK_BASELINES[b][1]}" for b in baselines)
-            + ".",
-            run_notes(run, variants=variants, params=params, seeds=seeds),
-            failure_notes(run.failures),
-        ]
-        if p
-    )
-    finish_tasks(
-        run,
-        report=report,
-        results_path=results_path,
-        title="tsattn demo: returns, direction and variance, attention vs the "
-        "field's baselines",
-        notes=notes,
-        progress=progress,
-    )
-    return run
 
 
 def demo_task_stages(n_seeds: int) -> int:

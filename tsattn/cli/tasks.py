@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from tsattn.cli.columns import _split_list
+from tsattn.cli.columns import split_list
 
 #: Task names of ``--tasks`` -> make_targets kind of its target.
 TASKS: dict[str, str] = {
@@ -69,7 +69,7 @@ _ESTIMATORS = ("close", "parkinson", "garman_klass")
 
 def parse_tasks(text: str) -> list[str]:
     """Return the task names of ``--tasks`` (e.g. ``return,direction,volatility``)."""
-    names = [_ALIASES.get(n.lower(), n.lower()) for n in _split_list(text)]
+    names = [_ALIASES.get(n.lower(), n.lower()) for n in split_list(text)]
     if not names:
         raise ValueError(f"--tasks is empty; choose from {', '.join(TASKS)}.")
     for name in names:
@@ -86,7 +86,7 @@ def parse_tasks(text: str) -> list[str]:
 def parse_losses(text: str | None, tasks: Sequence[str]) -> dict[str, str]:
     """Return the loss of each task from ``--loss task=loss,...`` (defaults else)."""
     losses = {t: TASK_LOSSES[t][0] for t in tasks}
-    for item in _split_list(text):
+    for item in split_list(text):
         task, sep, loss = (p.strip().lower() for p in item.partition("="))
         task = _ALIASES.get(task, task)
         if not sep or task not in TASKS:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -197,13 +197,9 @@ def _fmt_list(items: Sequence[Any], limit: int = 5) -> str:
     return f"[{shown}{', ...' if len(items) > limit else ''}]"
 
 
-def _where(
-    row: int,
-    index: pd.Index,
-    offsets: np.ndarray,
-    series_ids: tuple,
-) -> str:
+def _where(row: int, panel: Panel) -> str:
     """Describe row ``row`` of a stacked panel for an error message."""
+    index, offsets, series_ids = panel.index, panel.offsets, panel.series_ids
     s = int(np.searchsorted(offsets, row, side="right") - 1)
     pos = row - int(offsets[s])
     label = index[row]
@@ -424,9 +420,8 @@ def _time_keys(index: pd.Index, name: str) -> np.ndarray | None:
     )
 
 
-def _check_time_order(
-    index: pd.Index, offsets: np.ndarray, series_ids: tuple, name: str
-) -> None:
+def _check_time_order(panel: Panel, name: str) -> None:
+    index, offsets = panel.index, panel.offsets
     keys = _time_keys(index, name)
     if keys is None or keys.size < 2:
         return
@@ -435,7 +430,7 @@ def _check_time_order(
     if not bad.any():
         return
     row = int(np.flatnonzero(bad)[0]) + 1
-    where = _where(row, index, offsets, series_ids)
+    where = _where(row, panel)
     if keys[row] == keys[row - 1]:
         raise ValueError(
             f"{name} has duplicate time stamps: {where} repeats the previous row. "
@@ -455,15 +450,8 @@ def _check_time_order(
     )
 
 
-def _check_finite(
-    values: np.ndarray,
-    columns: tuple[str, ...],
-    index: pd.Index,
-    offsets: np.ndarray,
-    series_ids: tuple,
-    allow_nan: bool,
-    name: str,
-) -> None:
+def _check_finite(panel: Panel, allow_nan: bool, name: str) -> None:
+    values, columns = panel.values, panel.columns
     if np.isfinite(values).all():
         return
     inf = np.isinf(values)
@@ -484,7 +472,7 @@ def _check_finite(
     cols = [columns[c] for c in np.flatnonzero(per_col)]
     raise ValueError(
         f"{name} contains {what} in column {columns[col]!r}, first at "
-        f"{_where(row, index, offsets, series_ids)}; {int(mask.sum())} in all, in "
+        f"{_where(row, panel)}; {int(mask.sum())} in all, in "
         f"column(s) {_fmt_list(cols)}. {fix}"
     )
 
@@ -514,16 +502,11 @@ def _finish(
     allow_nan: bool,
     name: str,
 ) -> Panel:
-    _check_time_order(index, offsets, series_ids, name)
-    _check_finite(values, columns, index, offsets, series_ids, allow_nan, name)
-    return Panel(
-        values=values,
-        columns=columns,
-        index=index,
-        offsets=offsets,
-        series_ids=series_ids,
-        freq=_panel_freq(index, offsets),
-    )
+    """Return the panel of these parts after its time-order and finiteness checks."""
+    panel = Panel(values, columns, index, offsets, series_ids)
+    _check_time_order(panel, name)
+    _check_finite(panel, allow_nan, name)
+    return replace(panel, freq=_panel_freq(index, offsets))
 
 
 # --------------------------------------------------------------------------- #
@@ -731,15 +714,7 @@ def to_panel(
                 series_ids=panel.series_ids,
                 freq=panel.freq,
             )
-        _check_finite(
-            panel.values,
-            panel.columns,
-            panel.index,
-            panel.offsets,
-            panel.series_ids,
-            allow_nan,
-            name,
-        )
+        _check_finite(panel, allow_nan, name)
         return panel
     if isinstance(X, Mapping):
         if id_col is not None or time_col is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -12,7 +13,8 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
-from tsattn.report import _plots
+import tsattn
+from tsattn.report._style import to_data_uri
 
 __all__ = [
     "Markup",
@@ -49,14 +51,37 @@ def part(macro: str, **context: Any) -> Markup:
     return Markup(getattr(module, macro)(**context))
 
 
-def render_page(**context: Any) -> str:
-    """Render the whole document from ``page.html.j2``."""
-    return _environment().get_template("page.html.j2").render(**context)
+def render_page(
+    *,
+    title: str,
+    masthead: Markup,
+    verdict: Markup,
+    sections: Sequence[tuple[str, str, Markup | str]],
+) -> str:
+    """Render the whole document from ``page.html.j2``.
+
+    ``sections`` are ``(id, label, html)`` in page order; those with no html
+    are left out, the others listed in the table of contents.
+    """
+    shown = [s for s in sections if s[2]]
+    return (
+        _environment()
+        .get_template("page.html.j2")
+        .render(
+            title=title,
+            version=tsattn.__version__,
+            css=Markup(resource("report.css")),
+            masthead=masthead,
+            verdict=verdict,
+            toc=[(sid, label) for sid, label, _ in shown],
+            sections=[html for _, _, html in shown],
+        )
+    )
 
 
 def image(fig: Figure) -> dict[str, Any]:
     """Return the figure as an embedded PNG: ``{"uri", "width", "height"}``."""
-    uri, width, height = _plots.to_data_uri(fig)
+    uri, width, height = to_data_uri(fig)
     return {"uri": uri, "width": width, "height": height}
 
 

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from tsattn.report._frame import KEY, PreparedResults
+from tsattn.report._style import (
+    BASELINE_COLOR,
+    COLUMN_PX,
+    INK,
+    MUTED,
+    date_axis,
+    legend,
+    new_figure,
+    plain,
+    style_axes,
+)
 
 __all__ = [
     "attention_figure",
@@ -23,108 +30,7 @@ __all__ = [
     "cumulative_figure",
     "forecast_figure",
     "horizon_figure",
-    "model_colors",
-    "to_data_uri",
 ]
-
-# Displayed width of a full-column figure in CSS pixels; PNGs are drawn at twice
-# this resolution so that they stay sharp on high-density screens.
-COLUMN_PX = 920
-_DPI = 100
-_SCALE = 2
-_INK = "#1f2328"
-_MUTED = "#656d76"
-_GRID = "#e6e8eb"
-_BASELINE_COLOR = "#4d4d4d"
-# Okabe–Ito (colour-blind safe) first, then tab10 for long model lists.
-_PALETTE = (
-    "#0072B2",
-    "#D55E00",
-    "#009E73",
-    "#CC79A7",
-    "#E69F00",
-    "#56B4E9",
-    "#8c564b",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-    "#9467bd",
-    "#d62728",
-)
-
-
-def model_colors(models: Sequence[str], baseline: str | None) -> dict[str, str]:
-    """Give each model a fixed colour, the baseline a neutral grey."""
-    colors: dict[str, str] = {}
-    others = [m for m in models if m != baseline]
-    for i, model in enumerate(others):
-        colors[model] = _PALETTE[i % len(_PALETTE)]
-    if baseline is not None:
-        colors[baseline] = _BASELINE_COLOR
-    return colors
-
-
-def _figure(width_px: float, height_px: float) -> Figure:
-    # Whole CSS pixels, so that the PNG is exactly twice the displayed size.
-    width_px, height_px = round(width_px), round(height_px)
-    return Figure(
-        figsize=(width_px / _DPI, height_px / _DPI), dpi=_DPI, layout="constrained"
-    )
-
-
-def _style(ax: Axes, *, title: str | None = None) -> None:
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    for side in ("left", "bottom"):
-        ax.spines[side].set_color("#8c959f")
-    ax.tick_params(colors=_MUTED, labelsize=8.5, length=3)
-    ax.grid(True, color=_GRID, linewidth=0.8)
-    ax.set_axisbelow(True)
-    if title:
-        ax.set_title(title, loc="left", fontsize=10, color=_INK, fontweight="bold")
-
-
-def _legend(ax: Axes, **kwargs: object) -> None:
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(frameon=False, **kwargs)
-
-
-def _date_axis(ax: Axes, values: pd.Series | pd.Index | np.ndarray) -> None:
-    """Concise date ticks when the x values are dates, else angled labels."""
-    if pd.api.types.is_datetime64_any_dtype(np.asarray(values)):
-        locator = AutoDateLocator(minticks=3, maxticks=7)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        ax.xaxis.get_offset_text().set_fontsize(8)
-        ax.xaxis.get_offset_text().set_color(_MUTED)
-
-
-def to_data_uri(fig: Figure) -> tuple[str, int, int]:
-    """Render a figure to a base64 PNG data URI.
-
-    Returns
-    -------
-    uri : str
-        ``data:image/png;base64,...``.
-    width, height : int
-        Display size in CSS pixels (half the PNG's pixel size).
-    """
-    buf = io.BytesIO()
-    fig.savefig(
-        buf,
-        format="png",
-        dpi=_DPI * _SCALE,
-        facecolor="white",
-        metadata={"Software": None},
-    )
-    width, height = (round(float(v) * _DPI) for v in fig.get_size_inches())
-    payload = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f"data:image/png;base64,{payload}", width, height
-
-
-def _plain(text: str) -> str:
-    """Show ``$`` literally: matplotlib would parse ``$...$`` as mathtext."""
-    return str(text).replace("$", r"\$")
 
 
 def _is_baseline(model: str, baseline: str | None) -> bool:
@@ -158,20 +64,20 @@ def forecast_figure(
     )
     ncols = 1 if len(models) == 1 else 2
     nrows = math.ceil(len(models) / ncols)
-    fig = _figure(COLUMN_PX, 60 + 175 * nrows)
+    fig = new_figure(COLUMN_PX, 60 + 175 * nrows)
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
     lo_hi = prep.interval
     any_missing = False
     for ax, model in zip(axes.flat, models):
-        _style(ax)
+        style_axes(ax)
         ax.set_title(
-            _plain(model),
+            plain(model),
             loc="left",
             fontsize=10,
             color=colors[model],
             fontweight="bold",
         )
-        ax.plot(actual["timestamp"], actual["y_true"], color=_INK, linewidth=1.1)
+        ax.plot(actual["timestamp"], actual["y_true"], color=INK, linewidth=1.1)
         mine = recent[recent["model"] == model]
         for cutoff, grp in mine.groupby("cutoff", sort=True):
             grp = grp.sort_values("step")
@@ -205,18 +111,18 @@ def forecast_figure(
                     color="#cf222e",
                     markersize=6,
                 )
-        _date_axis(ax, actual["timestamp"])
+        date_axis(ax, actual["timestamp"])
     for i, ax in enumerate(axes.flat):
         if i >= len(models):
             ax.set_visible(False)
             # The panel above the gap is the bottom of its column.
             axes.flat[i - ncols].xaxis.set_tick_params(labelbottom=True)
     handles = [
-        Line2D([], [], color=_INK, linewidth=1.1, label="actual"),
+        Line2D([], [], color=INK, linewidth=1.1, label="actual"),
         Line2D(
             [],
             [],
-            color=_MUTED,
+            color=MUTED,
             linewidth=1.7,
             marker="o",
             markersize=2.5,
@@ -224,9 +130,7 @@ def forecast_figure(
         ),
     ]
     if lo_hi is not None:
-        handles.append(
-            Patch(color=_MUTED, alpha=0.25, label=f"{lo_hi[2]:.0%} interval")
-        )
+        handles.append(Patch(color=MUTED, alpha=0.25, label=f"{lo_hi[2]:.0%} interval"))
     if any_missing:
         handles.append(
             Line2D(
@@ -254,27 +158,27 @@ def horizon_figure(
 ) -> Figure:
     """MAE by horizon step, and relative to the baseline when there is one."""
     relative = baseline is not None and baseline in step_mae.columns
-    fig = _figure(COLUMN_PX, 330)
+    fig = new_figure(COLUMN_PX, 330)
     axes = fig.subplots(1, 2 if relative else 1, squeeze=False)[0]
     steps = step_mae.index.to_numpy()
     ax = axes[0]
-    _style(ax, title="MAE by step")
+    style_axes(ax, title="MAE by step")
     for model in step_mae.columns:
         ax.plot(
             steps,
             step_mae[model],
             marker="o",
             markersize=3.5,
-            label=_plain(model),
+            label=plain(model),
             **_line_kw(model, colors, baseline),
         )
-    ax.set_xlabel("steps after the cutoff", fontsize=9, color=_MUTED)
+    ax.set_xlabel("steps after the cutoff", fontsize=9, color=MUTED)
     ax.set_xticks(steps)
     ax.set_ylim(bottom=0)
     if relative:
         ax = axes[1]
-        _style(ax, title=f"MAE relative to {baseline} (below 1 = better)")
-        ax.axhline(1.0, color=_BASELINE_COLOR, linestyle="--", linewidth=1.2)
+        style_axes(ax, title=f"MAE relative to {baseline} (below 1 = better)")
+        ax.axhline(1.0, color=BASELINE_COLOR, linestyle="--", linewidth=1.2)
         base = step_mae[baseline].where(step_mae[baseline] > 0)
         for model in step_mae.columns:
             if model == baseline:
@@ -286,9 +190,9 @@ def horizon_figure(
                 markersize=3.5,
                 **_line_kw(model, colors, baseline),
             )
-        ax.set_xlabel("steps after the cutoff", fontsize=9, color=_MUTED)
+        ax.set_xlabel("steps after the cutoff", fontsize=9, color=MUTED)
         ax.set_xticks(steps)
-    _legend(axes[0], fontsize=8, ncols=2 if len(colors) > 4 else 1)
+    legend(axes[0], fontsize=8, ncols=2 if len(colors) > 4 else 1)
     return fig
 
 
@@ -302,15 +206,15 @@ def cumulative_figure(
     """
     ok = prep.frame[prep.frame["_ok"]]
     baseline = prep.baseline
-    fig = _figure(COLUMN_PX, 330)
+    fig = new_figure(COLUMN_PX, 330)
     axes = fig.subplots(1, 2, squeeze=False)[0]
     titles = ("absolute error", "squared error")
     for ax, column, title in zip(axes, ("_abs", "_sq"), titles):
         if baseline is None:
-            _style(ax, title=f"Cumulative {title}")
+            style_axes(ax, title=f"Cumulative {title}")
         else:
-            _style(ax, title=f"Cumulative {title} minus {baseline}")
-            ax.axhline(0.0, color=_BASELINE_COLOR, linestyle="--", linewidth=1.2)
+            style_axes(ax, title=f"Cumulative {title} minus {baseline}")
+            ax.axhline(0.0, color=BASELINE_COLOR, linestyle="--", linewidth=1.2)
         for model in models:
             mine = ok.loc[ok["model"] == model, [*KEY, column]]
             if baseline is not None:
@@ -327,12 +231,12 @@ def cumulative_figure(
                 per_origin.cumsum().to_numpy(),
                 marker="o" if len(per_origin) < 3 else None,
                 markersize=3.5,
-                label=_plain(model),
+                label=plain(model),
                 **_line_kw(model, colors, baseline),
             )
-        ax.set_xlabel("cutoff", fontsize=9, color=_MUTED)
-        _date_axis(ax, ok["cutoff"])
-    _legend(axes[0], fontsize=8)
+        ax.set_xlabel("cutoff", fontsize=9, color=MUTED)
+        date_axis(ax, ok["cutoff"])
+    legend(axes[0], fontsize=8)
     return fig
 
 
@@ -351,11 +255,11 @@ def cost_figure(
 ) -> Figure:
     """Horizontal bars per model for each cost column that has any value."""
     models = list(board.index)
-    fig = _figure(COLUMN_PX, 50 + max(120, 28 * len(models)))
+    fig = new_figure(COLUMN_PX, 50 + max(120, 28 * len(models)))
     axes = fig.subplots(1, len(columns), sharey=True, squeeze=False)[0]
     ypos = np.arange(len(models))
     for ax, (column, title) in zip(axes, columns):
-        _style(ax, title=title)
+        style_axes(ax, title=title)
         ax.grid(False)
         ax.spines["bottom"].set_visible(False)
         ax.tick_params(axis="x", bottom=False, labelbottom=False)
@@ -372,9 +276,9 @@ def cost_figure(
                 text,
                 va="center",
                 fontsize=8,
-                color=_INK if np.isfinite(v) else _MUTED,
+                color=INK if np.isfinite(v) else MUTED,
             )
-        ax.set_yticks(ypos, [_plain(m) for m in models], fontsize=9)
+        ax.set_yticks(ypos, [plain(m) for m in models], fontsize=9)
         ax.tick_params(axis="y", length=0)
     axes[0].invert_yaxis()  # shared y: the best-ranked model on top
     return fig
@@ -384,7 +288,7 @@ def _tick_labels(labels: Sequence[str], count: int) -> tuple[np.ndarray, list[st
     """About ``count`` evenly spaced positions and their labels."""
     n = len(labels)
     positions = np.unique(np.linspace(0, n - 1, num=min(count, n)).round().astype(int))
-    return positions, [_plain(labels[pos]) for pos in positions]
+    return positions, [plain(labels[pos]) for pos in positions]
 
 
 def attention_figure(
@@ -403,7 +307,7 @@ def attention_figure(
     rows_per_layer = math.ceil(n_heads / ncols)
     nrows = n_layers * rows_per_layer
     panel = (COLUMN_PX - 70) / ncols
-    fig = _figure(COLUMN_PX, 30 + nrows * (panel * 0.92 + 20))
+    fig = new_figure(COLUMN_PX, 30 + nrows * (panel * 0.92 + 20))
     axes = fig.subplots(nrows, ncols, squeeze=False)
     vmax = float(np.nanmax(weights)) if np.isfinite(weights).any() else 1.0
     image = None
@@ -426,17 +330,17 @@ def attention_figure(
             title = f"head {head + 1}"
             if n_layers > 1:
                 title = f"{layer_names[layer]} · {title}"
-            ax.set_title(title, loc="left", fontsize=9.5, color=_INK)
+            ax.set_title(title, loc="left", fontsize=9.5, color=INK)
             ax.set_xticks(key_pos, key_txt, rotation=35, ha="right", fontsize=7.5)
             if head % ncols == 0:
                 ax.set_yticks(query_pos, query_txt, fontsize=7.5)
             else:
                 ax.set_yticks(query_pos, [])
-            ax.tick_params(colors=_MUTED, length=2)
+            ax.tick_params(colors=MUTED, length=2)
             if head % ncols == 0:
-                ax.set_ylabel("query", fontsize=8.5, color=_MUTED)
+                ax.set_ylabel("query", fontsize=8.5, color=MUTED)
     if image is not None:
         bar = fig.colorbar(image, ax=axes, shrink=0.8, pad=0.01)
-        bar.ax.tick_params(labelsize=7.5, colors=_MUTED)
-        bar.set_label("attention weight", fontsize=8.5, color=_MUTED)
+        bar.ax.tick_params(labelsize=7.5, colors=MUTED)
+        bar.set_label("attention weight", fontsize=8.5, color=MUTED)
     return fig

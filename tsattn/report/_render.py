@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import tsattn
 from tsattn.report import _plots
 from tsattn.report._attention import attention_section, check_attention
 from tsattn.report._compare import (
@@ -25,10 +24,10 @@ from tsattn.report._html import (
     image,
     part,
     render_page,
-    resource,
 )
 from tsattn.report._leaderboard import leaderboard_section
 from tsattn.report._stats import leaderboard, step_errors
+from tsattn.report._style import model_colors
 from tsattn.report._tasks import build_task_html
 from tsattn.report._text import headline
 
@@ -229,7 +228,7 @@ def build_html(
 
     board = leaderboard(prep, dm_loss)
     order = [str(m) for m in board.index]
-    colors = _plots.model_colors(order, prep.baseline)
+    colors = model_colors(order, prep.baseline)
     sections = [
         ("leaderboard", "Leaderboard", leaderboard_section(board, prep, dm_loss)),
         (
@@ -250,13 +249,9 @@ def build_html(
         ("attention", "Attention", attention_section(spec)),
         ("notes", "Notes", _notes_section(notes)),
     ]
-    sections = [s for s in sections if s[2]]
     return render_page(
         title=title,
-        version=tsattn.__version__,
-        css=Markup(resource("report.css")),
         masthead=_header(prep, title),
         verdict=_verdict_section(board, prep),
-        toc=[(sid, label) for sid, label, _ in sections],
-        sections=[html for _, _, html in sections],
+        sections=sections,
     )

@@ -8,17 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from tsattn.report._plots import (
-    _BASELINE_COLOR,
-    _INK,
-    _MUTED,
-    COLUMN_PX,
-    _date_axis,
-    _figure,
-    _legend,
-    _plain,
-    _style,
-)
+from tsattn.report import _style
 
 __all__ = ["calibration_figure", "variance_figure"]
 
@@ -38,15 +28,17 @@ def variance_figure(
     """
     rows = frame[frame["series"] == series]
     x_col = "timestamp" if "timestamp" in rows.columns else "cutoff"
-    fig = _figure(COLUMN_PX, 360)
+    fig = _style.new_figure(_style.COLUMN_PX, 360)
     ax = fig.subplots()
-    _style(ax, title=f"{_plain(series)}: variance forecasts against realized")
+    _style.style_axes(
+        ax, title=f"{_style.plain(series)}: variance forecasts against realized"
+    )
     truth = rows[[x_col, "y_true"]].drop_duplicates(x_col).sort_values(x_col)
     positive = truth["y_true"] > 0
     ax.plot(
         truth.loc[positive, x_col],
         truth.loc[positive, "y_true"],
-        color=_INK,
+        color=_style.INK,
         linewidth=0.6,
         marker="o",
         markersize=2.0,
@@ -63,15 +55,15 @@ def variance_figure(
         ax.plot(
             path.index,
             path.to_numpy(),
-            color=_BASELINE_COLOR if ref else colors[model],
+            color=_style.BASELINE_COLOR if ref else colors[model],
             linestyle="--" if ref else "-",
             linewidth=1.4 if ref else 1.5,
-            label=_plain(model) + (" (reference)" if ref else ""),
+            label=_style.plain(model) + (" (reference)" if ref else ""),
         )
     ax.set_yscale("log")
-    ax.set_ylabel("variance (log scale)", fontsize=9, color=_MUTED)
-    _date_axis(ax, truth[x_col])
-    _legend(ax, fontsize=8, ncols=3)
+    ax.set_ylabel("variance (log scale)", fontsize=9, color=_style.MUTED)
+    _style.date_axis(ax, truth[x_col])
+    _style.legend(ax, fontsize=8, ncols=3)
     return fig
 
 
@@ -82,11 +74,11 @@ def calibration_figure(
 
     ``tables`` maps a model to :func:`tsattn.metrics.calibration_table`.
     """
-    fig = _figure(COLUMN_PX, 360)
+    fig = _style.new_figure(_style.COLUMN_PX, 360)
     left, right = fig.subplots(1, 2)
-    _style(left, title="Observed frequency of up vs forecast P(up)")
-    _style(right, title="Forecasts per bin")
-    left.plot([0, 1], [0, 1], color=_MUTED, linestyle=":", linewidth=1.0)
+    _style.style_axes(left, title="Observed frequency of up vs forecast P(up)")
+    _style.style_axes(right, title="Forecasts per bin")
+    left.plot([0, 1], [0, 1], color=_style.MUTED, linestyle=":", linewidth=1.0)
     for model, table in tables.items():
         full = table[table["count"] > 0]
         left.plot(
@@ -96,7 +88,7 @@ def calibration_figure(
             markersize=3.5,
             color=colors[model],
             linewidth=1.4,
-            label=_plain(model),
+            label=_style.plain(model),
         )
         centres = (table["lower"] + table["upper"]) / 2
         right.plot(
@@ -109,13 +101,13 @@ def calibration_figure(
         )
     left.set_xlim(0, 1)
     left.set_ylim(0, 1)
-    left.set_xlabel("mean forecast P(up) in the bin", fontsize=9, color=_MUTED)
-    left.set_ylabel("share that went up", fontsize=9, color=_MUTED)
+    left.set_xlabel("mean forecast P(up) in the bin", fontsize=9, color=_style.MUTED)
+    left.set_ylabel("share that went up", fontsize=9, color=_style.MUTED)
     right.set_xlim(0, 1)
     right.set_ylim(bottom=0)
     right.margins(y=0.08)
-    right.set_xlabel("P(up) bin (centre)", fontsize=9, color=_MUTED)
-    right.set_ylabel("forecasts", fontsize=9, color=_MUTED)
-    _legend(left, fontsize=8)
+    right.set_xlabel("P(up) bin (centre)", fontsize=9, color=_style.MUTED)
+    right.set_ylabel("forecasts", fontsize=9, color=_style.MUTED)
+    _style.legend(left, fontsize=8)
     right.set_xticks(np.linspace(0, 1, 6))
     return fig

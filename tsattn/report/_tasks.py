@@ -9,14 +9,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import tsattn
 from tsattn import stats
 from tsattn.metrics import (
     TASK_BASELINES,
     TASK_METRICS,
     calibration_table,
 )
-from tsattn.report import _plots
 from tsattn.report._attention import attention_section, check_attention
 from tsattn.report._frame import named_rows
 from tsattn.report._html import (
@@ -25,8 +23,8 @@ from tsattn.report._html import (
     image,
     part,
     render_page,
-    resource,
 )
+from tsattn.report._style import model_colors
 from tsattn.report._task_board import board_section
 from tsattn.report._task_pairs import comparisons_section
 from tsattn.report._task_plots import calibration_figure, variance_figure
@@ -232,7 +230,7 @@ def build_task_html(
     spec = check_attention(attention) if attention is not None else None
     order = list(dict.fromkeys(board["model"]))
     reference_models = set(board["reference"].dropna())
-    colors = _plots.model_colors(
+    colors = model_colors(
         [m for m in order if m not in reference_models] + sorted(reference_models), None
     )
     verdicts = []
@@ -268,13 +266,9 @@ def build_task_html(
         ("attention", "Attention", attention_section(spec)),
         ("notes", "Notes", _notes_section(notes, frame)),
     ]
-    sections = [s for s in sections if s[2]]
     return render_page(
         title=title,
-        version=tsattn.__version__,
-        css=Markup(resource("report.css")),
         masthead=_header(frame, title),
         verdict=part("task_verdicts", items=verdicts),
-        toc=[(sid, label) for sid, label, _ in sections],
-        sections=[html for _, _, html in sections],
+        sections=sections,
     )
