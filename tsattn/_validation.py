@@ -1,7 +1,9 @@
-"""Parameter checks declared as data: one helper for every estimator and function.
+"""Parameters kept as given and checked as declared: one helper for every estimator.
 
-An estimator lists, per parameter, the values it accepts in a class attribute
-``_parameter_constraints`` (the style of scikit-learn, in our own code)::
+An estimator keeps its ``__init__`` arguments unchanged with
+:func:`store_params` (scikit-learn's convention) and lists, per parameter,
+the values it accepts in a class attribute ``_parameter_constraints`` (the
+style of scikit-learn, in our own code)::
 
     _parameter_constraints = {
         "window_length": [Interval(int, 1, None)],
@@ -12,7 +14,8 @@ An estimator lists, per parameter, the values it accepts in a class attribute
 and calls :func:`validate_params` at the start of ``fit``. A value is valid
 when it meets any one constraint of its list; otherwise one line names the
 parameter, the class, what is accepted and the value given. Plain functions
-check one argument with :func:`check_scalar`.
+check one argument with :func:`check_scalar`; arrays are searched for
+infinite values with :func:`first_infinite`.
 
 Constraints: ``None`` (the value None), a type (``bool`` also accepts numpy
 bools; ``dict`` any mapping), :class:`Interval`, :class:`Options`, and the
@@ -37,6 +40,8 @@ __all__ = [
     "check_param",
     "check_scalar",
     "describe",
+    "first_infinite",
+    "store_params",
     "validate_params",
 ]
 
@@ -126,6 +131,29 @@ class Options:
 
     def __str__(self) -> str:
         return f"one of {self.values}"
+
+
+def store_params(estimator: Any, arguments: Mapping[str, Any]) -> None:
+    """Store the ``__init__`` arguments of ``estimator`` unchanged, as attributes.
+
+    scikit-learn's convention: ``__init__`` only keeps its keyword arguments
+    under their own names, so that ``get_params``, ``set_params`` and
+    ``clone`` work; checks wait for ``fit``. Call it as
+    ``store_params(self, locals())``, the first statement of ``__init__``.
+    """
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
+def first_infinite(values: np.ndarray) -> tuple[int, ...] | None:
+    """Return the index of the first infinite value of ``values``, or None.
+
+    Infinite values are errors (an overflow, a broken file), never missing
+    data; callers refuse them with a message that names where they are.
+    """
+    found = np.argwhere(np.isinf(values))
+    return tuple(int(i) for i in found[0]) if found.size else None
 
 
 def _accepts(constraint: Any, value: Any) -> bool:

@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tsattn._validation import store_params
+
 __all__ = ["BacktestSplitter", "Fold"]
 
 _WINDOWS = ("expanding", "sliding")
@@ -124,13 +126,7 @@ class BacktestSplitter:
         window_size: int | None = None,
         gap: int = 0,
     ) -> None:
-        self.horizon = horizon
-        self.initial = initial
-        self.n_folds = n_folds
-        self.step = step
-        self.window = window
-        self.window_size = window_size
-        self.gap = gap
+        store_params(self, locals())
         self._validate()
 
     def __repr__(self) -> str:

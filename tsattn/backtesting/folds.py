@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from tsattn._validation import first_infinite
 from tsattn.backtesting.cost import count_params, peak_memory
 from tsattn.backtesting.inputs import is_multivariate
 from tsattn.splitters import Fold
@@ -135,9 +136,8 @@ def _refuse_infinite(
     values: FloatArray, what: str, targets: list[str], name: str
 ) -> None:
     """Raise when a forecast ``(H, T)`` overflowed to +-inf (never score it)."""
-    inf = np.isinf(values)
-    if inf.any():
-        step, j = (int(i[0]) for i in np.nonzero(inf))
+    if (where := first_infinite(values)) is not None:
+        step, j = where
         raise ValueError(
             f"Model {name!r}: its {what} of {targets[j]!r} at step {step + 1} is "
             f"{values[step, j]}: the forecast overflowed, so it is refused."
@@ -170,8 +170,8 @@ def _parse_predict(
     out = np.empty((n_rows, horizon, len(targets)))
     for j, cols in enumerate(wanted):
         out[:, :, j] = pred[[by_str[c] for c in cols]].to_numpy(dtype=np.float64)
-    if np.isinf(out).any():
-        row, step, j = (int(i[0]) for i in np.nonzero(np.isinf(out)))
+    if (where := first_infinite(out)) is not None:
+        row, step, j = where
         raise ValueError(
             f"Model {name!r}: predict() gives {out[row, step, j]} for "
             f"'{targets[j]}_h{step + 1}' at row {row}: the forecast overflowed, so "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar
 
@@ -71,19 +71,6 @@ def fill_doc(cls: _Class) -> _Class:
     if cls.__doc__:
         cls.__doc__ = re.sub(r"(?m)^( *)\{\{(\w+)\}\}$", entry, cls.__doc__)
     return cls
-
-
-def store_params(estimator: Any, arguments: Mapping[str, Any]) -> None:
-    """Store the ``__init__`` arguments of ``estimator`` unchanged, as attributes.
-
-    scikit-learn's convention: ``__init__`` only keeps its keyword arguments
-    under their own names, so that ``get_params``, ``set_params`` and
-    ``clone`` work; checks wait for ``fit``. Call it as
-    ``store_params(self, locals())``, the first statement of ``__init__``.
-    """
-    for name, value in arguments.items():
-        if name not in ("self", "__class__"):
-            setattr(estimator, name, value)
 
 
 class UnivariateBaseline(UnivariateForecaster):

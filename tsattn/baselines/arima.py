@@ -14,13 +14,12 @@ import numpy as np
 import pandas as pd
 
 from tsattn._base import FloatArray
-from tsattn._validation import Interval, Options
+from tsattn._validation import Interval, Options, store_params
 from tsattn.baselines._common import DEFAULT_QUANTILES as _DEFAULT_QUANTILES
 from tsattn.baselines._common import (
     UnivariateBaseline,
     fill_doc,
     quiet_statsmodels,
-    store_params,
     warn_unconverged,
 )
 

@@ -29,8 +29,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from tsattn._validation import Interval
-from tsattn.baselines._common import fill_doc, store_params
+from tsattn._validation import Interval, store_params
+from tsattn.baselines._common import fill_doc
 from tsattn.baselines._supervised import FloatArray, TaskBaseline, as_frame
 
 __all__ = ["BaseRateForecaster", "LogisticDirectionForecaster"]

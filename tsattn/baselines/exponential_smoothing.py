@@ -15,14 +15,13 @@ import numpy as np
 import pandas as pd
 
 from tsattn._base import FloatArray
-from tsattn._validation import Interval, Options, check_int
+from tsattn._validation import Interval, Options, check_int, store_params
 from tsattn.baselines._common import DEFAULT_QUANTILES as _DEFAULT_QUANTILES
 from tsattn.baselines._common import (
     UnivariateBaseline,
     fill_doc,
     lfilter_ar1,
     quiet_statsmodels,
-    store_params,
     warn_unconverged,
 )
 

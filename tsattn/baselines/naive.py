@@ -14,9 +14,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tsattn._base import FloatArray
-from tsattn._validation import Interval
+from tsattn._validation import Interval, store_params
 from tsattn.baselines._common import DEFAULT_QUANTILES as _DEFAULT_QUANTILES
-from tsattn.baselines._common import UnivariateBaseline, fill_doc, store_params
+from tsattn.baselines._common import UnivariateBaseline, fill_doc
 
 __all__ = [
     "DriftForecaster",

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 from sklearn.dummy import DummyRegressor
 
-from tsattn._validation import Interval, Options
-from tsattn.baselines._common import fill_doc, store_params
+from tsattn._validation import Interval, Options, store_params
+from tsattn.baselines._common import fill_doc
 from tsattn.baselines._supervised import FloatArray, TaskBaseline
 
 __all__ = ["ARReturnForecaster", "MeanReturnForecaster", "ZeroReturnForecaster"]

@@ -29,8 +29,8 @@ import pandas as pd
 
 from tsattn import TsattnWarning
 from tsattn._base import FloatArray
-from tsattn._validation import Interval, Options
-from tsattn.baselines._common import UnivariateBaseline, fill_doc, store_params
+from tsattn._validation import Interval, Options, store_params
+from tsattn.baselines._common import UnivariateBaseline, fill_doc
 from tsattn.baselines._common import lfilter_ar1 as _lfilter_ar1
 from tsattn.baselines._supervised import TaskBaseline
 from tsattn.targets import VARIANCE_ESTIMATORS

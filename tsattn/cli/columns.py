@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsattn._validation import first_infinite
 from tsattn.cli.console import PROG
 from tsattn.cli.files import normalize_label
 
@@ -73,13 +74,12 @@ def numeric_columns(
     out = frame[list(columns)].astype(np.float64)
     values = out.to_numpy()
     # Infinite values are errors in the file, never "missing": refuse them.
-    inf = np.isinf(values)
-    if inf.any():
-        r, c = (int(i[0]) for i in np.nonzero(inf))
+    if (where := first_infinite(values)) is not None:
+        r, c = where
         raise ValueError(
             f"DATA column {str(out.columns[c])!r} holds {values[r, c]} at "
-            f"{out.index[r]} (data row {r}); {int(inf.sum())} infinite value(s) in "
-            "all. Fix the file: infinite values cannot be forecast."
+            f"{out.index[r]} (data row {r}); {int(np.isinf(values).sum())} infinite "
+            "value(s) in all. Fix the file: infinite values cannot be forecast."
         )
     bad = np.isnan(values)
     if not bad.any():

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from tsattn import TsattnWarning
-from tsattn._validation import Interval, check_scalar
+from tsattn._validation import Interval, check_scalar, store_params
 from tsattn.targets.inputs import check_price_signs, extract_prices
 from tsattn.targets.kinds import COLUMN_PREFIX, WINDOW_KINDS, check_kinds
 from tsattn.targets.realized import check_estimator, estimator_row_variance
@@ -354,12 +354,7 @@ class TargetMaker(TransformerMixin, BaseEstimator):
         dropna: bool = False,
         variance_estimator: str = "close",
     ) -> None:
-        self.kind = kind
-        self.horizon = horizon
-        self.vol_window = vol_window
-        self.price_col = price_col
-        self.dropna = dropna
-        self.variance_estimator = variance_estimator
+        store_params(self, locals())
 
     def fit(self, X: Any, y: Any = None) -> TargetMaker:
         """Validate the parameters and the prices, and remember the price column.
