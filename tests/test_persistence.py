@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from presets import TINY_NETWORK
 from safetensors import safe_open
 from safetensors.torch import save_file
 from sklearn.exceptions import NotFittedError
@@ -169,12 +170,7 @@ def test_supervised_multitask_round_trip_is_bit_identical(
 def test_multitask_forecaster_round_trip_keeps_its_class(supervised_data, tmp_path):
     X, y = supervised_data
     model = MultiTaskForecaster(
-        window_length=16,
-        d_model=8,
-        n_heads=2,
-        max_epochs=1,
-        random_state=0,
-        tasks={"up_h1": "bce"},
+        **TINY_NETWORK, max_epochs=1, random_state=0, tasks={"up_h1": "bce"}
     ).fit(X.iloc[:N_FIT], y.iloc[:N_FIT])
     loaded = load(save(model, tmp_path / "m.safetensors"))
     assert type(loaded) is MultiTaskForecaster
