@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import re
-import textwrap
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -19,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from tsattn._docstrings import Entry, fill_doc
 from tsattn._lazy import lazy_reexport
 from tsattn.stats import as_finite, diebold_mariano
 
@@ -89,14 +88,6 @@ _PARAMETERS = {
 }
 
 
-def _entry(head: str, text: str) -> str:
-    """Format a numpydoc entry: ``head``, then ``text`` wrapped and indented."""
-    # Keep inline literals (``...``) on one line: their spaces do not break.
-    kept = re.sub(r"``.*?``", lambda m: m.group(0).replace(" ", "\0"), text)
-    body = textwrap.fill(kept, 76, initial_indent="    ", subsequent_indent="    ")
-    return f"{head}\n{body.replace(chr(0), ' ')}"
-
-
 def _documented(
     *parameters: str | tuple[str, str], returns: tuple[str, str]
 ) -> Callable[[_Metric], _Metric]:
@@ -104,20 +95,21 @@ def _documented(
 
     ``parameters`` name entries of :data:`_PARAMETERS`, or are a metric's own
     (name and type, description); ``returns`` is the return type and its
-    description.
+    description. The entries are filled in by :func:`fill_doc`.
     """
-
-    def section(title: str, entries: list[str]) -> str:
-        return f"\n\n{title}\n{'-' * len(title)}\n" + "\n".join(entries)
-
-    sections = section(
-        "Parameters",
-        [_entry(*(_PARAMETERS[p] if isinstance(p, str) else p)) for p in parameters],
-    ) + section("Returns", [_entry(*returns)])
+    table: dict[str, Entry] = {**_PARAMETERS, "returns": returns}
+    slots = []
+    for i, parameter in enumerate(parameters):
+        name = parameter if isinstance(parameter, str) else f"own{i}"
+        table.setdefault(name, parameter)
+        slots.append(f"{{{{{name}}}}}")
+    template = ["Parameters", "----------", *slots, "", "Returns", "-------"]
+    sections = "\n".join(["", *template, "{{returns}}", ""])
+    fill = fill_doc(table)
 
     def decorate(metric: _Metric) -> _Metric:
-        metric.__doc__ = inspect.cleandoc(metric.__doc__ or "") + sections + "\n"
-        return metric
+        metric.__doc__ = inspect.cleandoc(metric.__doc__ or "") + "\n" + sections
+        return fill(metric)
 
     return decorate
 

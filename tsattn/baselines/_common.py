@@ -1,13 +1,11 @@
-"""Helpers shared by the baseline modules: parameters, statsmodels, an AR(1) filter."""
+"""Helpers shared by the baseline modules: docstring entries, statsmodels, AR(1)."""
 
 from __future__ import annotations
 
-import re
-import textwrap
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from tsattn import TsattnWarning
 from tsattn._base import FloatArray, UnivariateForecaster
@@ -15,7 +13,7 @@ from tsattn._validation import validate_params
 
 DEFAULT_QUANTILES = (0.05, 0.95)
 
-#: Docstring entries that several baselines share, by slot name.
+#: Docstring entries that several baselines share, by name (see tsattn._docstrings).
 DOC_ENTRIES = {
     "horizon": """
         horizon : int, default=1
@@ -53,24 +51,6 @@ DOC_ENTRIES = {
             What ``X`` holds (only its length matters to this model).
         """,
 }
-
-_Class = TypeVar("_Class", bound=type)
-
-
-def fill_doc(cls: _Class) -> _Class:
-    """Return ``cls`` with each ``{{name}}`` line of its docstring filled in.
-
-    The line becomes the entry ``name`` of :data:`DOC_ENTRIES`, at the
-    line's indentation.
-    """
-
-    def entry(match: re.Match[str]) -> str:
-        text = textwrap.dedent(DOC_ENTRIES[match[2]]).strip()
-        return textwrap.indent(text, match[1])
-
-    if cls.__doc__:
-        cls.__doc__ = re.sub(r"(?m)^( *)\{\{(\w+)\}\}$", entry, cls.__doc__)
-    return cls
 
 
 class UnivariateBaseline(UnivariateForecaster):

@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from tsattn._base import FloatArray
+from tsattn._docstrings import fill_doc
 from tsattn._validation import Interval, Options, store_params
 from tsattn.baselines._common import DEFAULT_QUANTILES as _DEFAULT_QUANTILES
 from tsattn.baselines._common import (
+    DOC_ENTRIES,
     UnivariateBaseline,
-    fill_doc,
     quiet_statsmodels,
     warn_unconverged,
 )
@@ -26,7 +27,7 @@ from tsattn.baselines._common import (
 __all__ = ["ARIMAForecaster"]
 
 
-@fill_doc
+@fill_doc(DOC_ENTRIES)
 class ARIMAForecaster(UnivariateBaseline):
     """(S)ARIMA via statsmodels ``SARIMAX``, with automatic order selection.
 

@@ -29,8 +29,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
+from tsattn._docstrings import fill_doc
 from tsattn._validation import Interval, store_params
-from tsattn.baselines._common import fill_doc
+from tsattn.baselines._common import DOC_ENTRIES
 from tsattn.baselines._supervised import FloatArray, TaskBaseline, as_frame
 
 __all__ = ["BaseRateForecaster", "LogisticDirectionForecaster"]
@@ -102,7 +103,7 @@ class _DirectionBaseline(TaskBaseline):
         return out[0] if len(out) == 1 else out
 
 
-@fill_doc
+@fill_doc(DOC_ENTRIES)
 class BaseRateForecaster(_DirectionBaseline):
     """Training base rate: P(up) is the training frequency, the class its majority.
 
@@ -131,7 +132,7 @@ class BaseRateForecaster(_DirectionBaseline):
         store_params(self, locals())
 
 
-@fill_doc
+@fill_doc(DOC_ENTRIES)
 class LogisticDirectionForecaster(_DirectionBaseline):
     """Logistic regression of the direction on the last ``n_lags`` log returns.
 

@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from tsattn._base import FloatArray
+from tsattn._docstrings import fill_doc
 from tsattn._validation import Interval, Options, check_int, store_params
 from tsattn.baselines._common import DEFAULT_QUANTILES as _DEFAULT_QUANTILES
 from tsattn.baselines._common import (
+    DOC_ENTRIES,
     UnivariateBaseline,
-    fill_doc,
     lfilter_ar1,
     quiet_statsmodels,
     warn_unconverged,
@@ -40,7 +41,7 @@ def _as_generator(random_state: Any) -> Any:
     return random_state
 
 
-@fill_doc
+@fill_doc(DOC_ENTRIES)
 class ETSForecaster(UnivariateBaseline):
     """Error-trend-seasonal exponential smoothing via statsmodels ``ETSModel``.
 
@@ -291,7 +292,7 @@ class _ThetaState:
     nobs: int
 
 
-@fill_doc
+@fill_doc(DOC_ENTRIES)
 class ThetaForecaster(UnivariateBaseline):
     """The Theta method via statsmodels ``ThetaModel`` (OLS trend + SES).
 

@@ -14,9 +14,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tsattn._base import FloatArray
+from tsattn._docstrings import fill_doc
 from tsattn._validation import Interval, store_params
 from tsattn.baselines._common import DEFAULT_QUANTILES as _DEFAULT_QUANTILES
-from tsattn.baselines._common import UnivariateBaseline, fill_doc
+from tsattn.baselines._common import DOC_ENTRIES, UnivariateBaseline
 
 __all__ = [
     "DriftForecaster",
@@ -77,7 +78,7 @@ class _HistoryForecaster(UnivariateBaseline):
         """Forecasts (n, H) from every position ``offset..len(z)-1`` of ``z``."""
 
 
-@fill_doc
+@fill_doc(DOC_ENTRIES)
 class NaiveForecaster(_HistoryForecaster):
     """Random walk: every future value equals the last observed one.
 
@@ -126,7 +127,7 @@ class NaiveForecaster(_HistoryForecaster):
         return np.repeat(z[offset:, None], self.horizon, axis=1)
 
 
-@fill_doc
+@fill_doc(DOC_ENTRIES)
 class SeasonalNaiveForecaster(_HistoryForecaster):
     """Seasonal naive: each future value equals the value one season earlier.
 
@@ -193,7 +194,7 @@ class SeasonalNaiveForecaster(_HistoryForecaster):
         return out
 
 
-@fill_doc
+@fill_doc(DOC_ENTRIES)
 class DriftForecaster(_HistoryForecaster):
     """Random walk with drift: the line through the first and last observation.
 
@@ -244,7 +245,7 @@ class DriftForecaster(_HistoryForecaster):
         return z[pos][:, None] + drift[:, None] * h[None, :]
 
 
-@fill_doc
+@fill_doc(DOC_ENTRIES)
 class MeanForecaster(_HistoryForecaster):
     """Historical mean: every future value equals the mean of the history.
 

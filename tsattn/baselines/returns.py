@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 from sklearn.dummy import DummyRegressor
 
+from tsattn._docstrings import fill_doc
 from tsattn._validation import Interval, Options, store_params
-from tsattn.baselines._common import fill_doc
+from tsattn.baselines._common import DOC_ENTRIES
 from tsattn.baselines._supervised import FloatArray, TaskBaseline
 
 __all__ = ["ARReturnForecaster", "MeanReturnForecaster", "ZeroReturnForecaster"]
@@ -34,7 +35,7 @@ __all__ = ["ARReturnForecaster", "MeanReturnForecaster", "ZeroReturnForecaster"]
 _RETURN_KINDS = ("log_return", "cum_log_return", "return", "cum_return")
 
 
-@fill_doc
+@fill_doc(DOC_ENTRIES)
 class ZeroReturnForecaster(TaskBaseline):
     """Forecast a zero return for every row and step (the random walk).
 
@@ -64,7 +65,7 @@ class ZeroReturnForecaster(TaskBaseline):
         return np.zeros((len(frame), self.n_columns_))
 
 
-@fill_doc
+@fill_doc(DOC_ENTRIES)
 class MeanReturnForecaster(TaskBaseline):
     """Forecast the training mean of each target column.
 

@@ -29,8 +29,9 @@ import pandas as pd
 
 from tsattn import TsattnWarning
 from tsattn._base import FloatArray
+from tsattn._docstrings import fill_doc
 from tsattn._validation import Interval, Options, store_params
-from tsattn.baselines._common import UnivariateBaseline, fill_doc
+from tsattn.baselines._common import DOC_ENTRIES, UnivariateBaseline
 from tsattn.baselines._common import lfilter_ar1 as _lfilter_ar1
 from tsattn.baselines._supervised import TaskBaseline
 from tsattn.targets import VARIANCE_ESTIMATORS
@@ -56,7 +57,7 @@ class _EWMAState:
     init: float  # initial variance used at fit
 
 
-@fill_doc
+@fill_doc(DOC_ENTRIES)
 class EWMAVolatilityForecaster(UnivariateBaseline):
     """RiskMetrics EWMA forecast of the conditional variance of returns.
 
@@ -198,7 +199,7 @@ class _VarianceBaseline(TaskBaseline):
         """Variance forecasts (n,) over the next ``window_`` rows, per row."""
 
 
-@fill_doc
+@fill_doc(DOC_ENTRIES)
 class GARCHForecaster(_VarianceBaseline):
     """GARCH(p, q) / GJR-GARCH forecast of realized variance, on ``arch``.
 
@@ -341,7 +342,7 @@ class GARCHForecaster(_VarianceBaseline):
         return out
 
 
-@fill_doc
+@fill_doc(DOC_ENTRIES)
 class HARForecaster(_VarianceBaseline):
     """Corsi's (2009) HAR-RV: realized variance on its daily, weekly, monthly means.
 
@@ -461,7 +462,7 @@ class HARForecaster(_VarianceBaseline):
         return np.where(np.isfinite(pred), sane, np.nan)
 
 
-@fill_doc
+@fill_doc(DOC_ENTRIES)
 class EWMAVarianceForecaster(_VarianceBaseline):
     """RiskMetrics EWMA variance with the supervised face of the task baselines.
 
