@@ -46,6 +46,10 @@ DOC_ENTRIES = {
         input_kind : {"prices", "returns"}, default="prices"
             Whether ``X`` holds prices (log returns are taken) or log returns.
         """,
+    "stock_data": """
+        >>> from tsattn import make_stock_like, make_targets
+        >>> X = make_stock_like(n_steps=400, random_state=0)  # OHLCV prices
+        """,
     "input_kind_unused": """
         input_kind : {"prices", "returns"}, default="prices"
             What ``X`` holds (only its length matters to this model).

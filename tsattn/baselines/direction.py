@@ -155,12 +155,11 @@ class LogisticDirectionForecaster(_DirectionBaseline):
 
     Examples
     --------
-    >>> from tsattn import make_stock_like, make_targets
+    {{stock_data}}
     >>> from tsattn.baselines import LogisticDirectionForecaster
-    >>> X = make_stock_like(n_steps=300, random_state=0)
     >>> y = make_targets(X, kind="direction", horizon=2)
-    >>> est = LogisticDirectionForecaster(n_lags=3).fit(X[:200], y[:200])
-    >>> [p.shape for p in est.predict_proba(X[200:])]
+    >>> est = LogisticDirectionForecaster(n_lags=3).fit(X[:300], y[:300])
+    >>> [p.shape for p in est.predict_proba(X[300:])]
     [(100, 2), (100, 2)]
     """
 

@@ -113,6 +113,7 @@ class MeanReturnForecaster(TaskBaseline):
         return np.column_stack([est.predict(z) for est in self.estimator_])
 
 
+@fill_doc(DOC_ENTRIES)
 class ARReturnForecaster(TaskBaseline):
     """Autoregression of per-step returns (statsmodels ``AutoReg``).
 
@@ -137,11 +138,10 @@ class ARReturnForecaster(TaskBaseline):
 
     Examples
     --------
-    >>> from tsattn import make_stock_like, make_targets
+    {{stock_data}}
     >>> from tsattn.baselines import ARReturnForecaster
-    >>> X = make_stock_like(n_steps=300, random_state=0)
     >>> y = make_targets(X, kind="cum_log_return", horizon=3)
-    >>> ARReturnForecaster(lags=2).fit(X[:200], y[:200]).predict(X[200:]).shape
+    >>> ARReturnForecaster(lags=2).fit(X[:300], y[:300]).predict(X[300:]).shape
     (100, 3)
     """
 

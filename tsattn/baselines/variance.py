@@ -237,9 +237,8 @@ class GARCHForecaster(_VarianceBaseline):
 
     Examples
     --------
-    >>> from tsattn import make_stock_like, make_targets
+    {{stock_data}}
     >>> from tsattn.baselines import GARCHForecaster
-    >>> X = make_stock_like(n_steps=400, random_state=0)
     >>> y = make_targets(X, kind="realized_var", horizon=5)
     >>> est = GARCHForecaster().fit(X[:300], y[:300])
     >>> est.predict(X[300:]).shape  # one column, as y
@@ -384,9 +383,8 @@ class HARForecaster(_VarianceBaseline):
 
     Examples
     --------
-    >>> from tsattn import make_stock_like, make_targets
+    {{stock_data}}
     >>> from tsattn.baselines import HARForecaster
-    >>> X = make_stock_like(n_steps=400, random_state=0)
     >>> y = make_targets(X, kind="realized_var", horizon=5)
     >>> HARForecaster().fit(X[:300], y[:300]).predict(X[300:]).shape
     (100, 1)
