@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tsattn._validation import Interval, check_scalar
+from tsattn.nn.dropout import dropout
 
 
 class MultiHeadAttention(nn.Module):
@@ -132,7 +133,7 @@ class MultiHeadAttention(nn.Module):
             if empty is not None:
                 att = att.masked_fill(empty, 0.0)
             weights = att
-            y = F.dropout(att, p=p_drop, training=self.training) @ v  # (B, nh, L, hs)
+            y = dropout(att, p_drop, self.training) @ v  # (B, nh, L, hs)
         else:
             y = F.scaled_dot_product_attention(
                 q,

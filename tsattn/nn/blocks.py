@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from tsattn.nn.attention import MultiHeadAttention
+from tsattn.nn.dropout import Dropout
 
 
 class FeedForward(nn.Module):
@@ -30,7 +31,7 @@ class FeedForward(nn.Module):
         self.fc = nn.Linear(d_model, d_ff)
         self.act = nn.GELU()
         self.proj = nn.Linear(d_ff, d_model)
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the sublayer to ``x`` of shape ``(B, N, D)``."""
@@ -65,7 +66,7 @@ class EncoderBlock(nn.Module):
         super().__init__()
         self.ln_1 = nn.LayerNorm(d_model)
         self.attn = MultiHeadAttention(d_model, n_heads, dropout=attention_dropout)
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout)
         self.ln_2 = nn.LayerNorm(d_model)
         self.ffn = FeedForward(d_model, d_ff, dropout)
 

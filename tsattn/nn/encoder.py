@@ -15,6 +15,7 @@ from torch import nn
 
 from tsattn.nn.blocks import EncoderBlock
 from tsattn.nn.config import NetConfig
+from tsattn.nn.dropout import Dropout
 
 
 def patchify(t: torch.Tensor, patch_len: int, stride: int) -> torch.Tensor:
@@ -98,7 +99,7 @@ class TemporalEncoder(nn.Module):
                 sinusoidal_table(self.n_tokens, c.d_model),
                 persistent=False,
             )
-        self.drop = nn.Dropout(c.dropout)
+        self.drop = Dropout(c.dropout)
         self.blocks = nn.ModuleList(
             EncoderBlock(
                 c.d_model, c.n_heads, c.d_ff_resolved, c.dropout, c.attention_dropout

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tsattn.nn.config import NetConfig, TaskSpec
+from tsattn.nn.dropout import Dropout
 
 POSITIVE_EPS = 1e-6
 """Floor added to softplus outputs that must be positive (variances)."""
@@ -39,7 +40,7 @@ class TaskMLP(nn.Module):
         super().__init__()
         self.fc = nn.Linear(in_features, hidden)
         self.act = nn.GELU()
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout)
         self.out = nn.Linear(hidden, out_features)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
