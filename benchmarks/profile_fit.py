@@ -5,7 +5,8 @@ random walk, L = 64, H = 8, width 64, 4 heads, 2 layers, d_ff 128, dropout 0.1,
 batch 256) under :mod:`torch.profiler` on one thread, so that operator times
 add up to the wall clock, and groups every operator's own CPU time into
 attention, linear layers, dropout masks, normalisation (LayerNorm, RevIN),
-activation, optimiser, copies and other elementwise work; what the operators
+activation, optimiser, copies (including dtype conversions, such as a dropout
+mask turned into floats) and other elementwise work; what the operators
 do not account for is Python and framework overhead (window gather, batching,
 autograd bookkeeping).
 
@@ -30,11 +31,21 @@ from torch.profiler import ProfilerActivity, profile
 import tsattn.nn.dropout as tsattn_dropout
 from tsattn import AttentionForecaster
 
-#: Operator-name fragments of each job, first match wins.
+#: Operator names of the dropout masks (exact: "aten::ge" is a prefix of GELU's).
+DROPOUT_OPS = {
+    "aten::bernoulli_",
+    "aten::random_",
+    "aten::ge",
+    "aten::dropout",
+    "aten::native_dropout",
+    "aten::native_dropout_backward",
+}
+
+#: Operator-name fragments of each other job, first match wins.
 GROUPS = [
     ("attention (SDPA)", ("scaled_dot_product", "flash_attention")),
     ("linear layers", ("aten::mm", "aten::addmm", "aten::bmm", "aten::linear")),
-    ("dropout masks", ("bernoulli", "aten::random_", "aten::ge", "dropout")),
+    ("dropout masks", ()),
     ("normalisation", ("layer_norm", "aten::var", "aten::mean")),
     ("activation (GELU)", ("gelu",)),
     ("optimiser", ("adam", "foreach", "clip")),
@@ -45,6 +56,8 @@ _TORCH_DROPOUT = tsattn_dropout.dropout
 
 
 def _group(name: str) -> str:
+    if name in DROPOUT_OPS:
+        return "dropout masks"
     for group, keys in GROUPS:
         if any(k in name for k in keys):
             return group
