@@ -46,7 +46,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import platform
 import sys
 import time
 from dataclasses import dataclass, field
@@ -55,9 +54,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
-
-from tsattn import AttentionForecaster, SelfAttentionForecaster
+from attention_runs import LABELS, add_network_arguments, build, start_run
 
 HORIZONS = (96, 192, 336, 720)
 
@@ -69,55 +66,25 @@ DATA_DIR = Path(
 )
 FILES = {"exchange": "exchange_rate.csv", "etth1": "ETTh1.csv"}
 
-# Published MSE / MAE (multivariate); "Repeat, all windows" recomputed on every window.
-PUBLISHED: dict[str, dict[str, dict[int, tuple[float, float]]]] = {
-    "exchange": {
-        "Repeat (published, all windows)": {
-            96: (0.081, 0.196),
-            192: (0.167, 0.289),
-            336: (0.306, 0.398),
-            720: (0.810, 0.676),
-        },
-        "DLinear (L=336)": {
-            96: (0.081, 0.203),
-            192: (0.157, 0.293),
-            336: (0.305, 0.414),
-            720: (0.643, 0.601),
-        },
-        "Autoformer (L=96)": {
-            96: (0.197, 0.323),
-            192: (0.300, 0.369),
-            336: (0.509, 0.524),
-            720: (1.447, 0.941),
-        },
-    },
-    "etth1": {
-        "PatchTST/42 (L=336)": {
-            96: (0.375, 0.399),
-            192: (0.414, 0.421),
-            336: (0.431, 0.436),
-            720: (0.449, 0.466),
-        },
-        "PatchTST/64 (L=512)": {
-            96: (0.370, 0.400),
-            192: (0.413, 0.429),
-            336: (0.422, 0.440),
-            720: (0.447, 0.468),
-        },
-        "DLinear (L=336)": {
-            96: (0.375, 0.399),
-            192: (0.405, 0.416),
-            336: (0.439, 0.443),
-            720: (0.472, 0.490),
-        },
-        "Repeat (published)": {
-            96: (1.295, 0.713),
-            192: (1.325, 0.733),
-            336: (1.323, 0.744),
-            720: (1.339, 0.756),
-        },
-    },
-}
+# Published test MSE / MAE (multivariate), one row per model and data set;
+# "Repeat, all windows" recomputed on every window.
+PUBLISHED_FILE = Path(__file__).with_name("ltsf_published.csv")
+
+
+Published = dict[str, dict[str, dict[int, tuple[float, float]]]]
+
+
+def read_published(path: Path = PUBLISHED_FILE) -> Published:
+    """Published figures: data set -> model -> horizon -> (MSE, MAE)."""
+    table: Published = {}
+    for row in pd.read_csv(path).itertuples(index=False):
+        table.setdefault(row.data, {})[row.model] = {
+            h: (getattr(row, f"mse_{h}"), getattr(row, f"mae_{h}")) for h in HORIZONS
+        }
+    return table
+
+
+PUBLISHED = read_published()
 
 
 @dataclass
@@ -223,37 +190,24 @@ def make_model(
     kind: str, horizon: int, n_windows: int, n_val: int, args: argparse.Namespace
 ) -> Any:
     """Build the multi-head or self-attention forecaster for one horizon."""
-    common: dict[str, Any] = dict(
-        window_length=args.window_length,
+    return build(
+        kind,
+        args,
         horizon=horizon,
-        d_model=args.d_model,
-        n_layers=args.n_layers,
         d_ff=args.d_ff,
-        patch_len=args.patch_len,
         patch_stride=args.patch_stride,
-        dropout=args.dropout,
         channel_independent=not args.channel_mixing,
         revin=not args.no_revin,
         output_head=args.output_head,
         linear_skip=args.linear_skip,
         significance=args.significance,
-        max_epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
         weight_decay=args.weight_decay,
         early_stopping=True,
         # the estimator holds out round(fraction * n_windows) windows: the
         # standard validation windows exactly
         validation_fraction=n_val / n_windows,
-        n_iter_no_change=args.patience,
-        max_steps_per_epoch=args.max_steps,
-        device=args.device,
-        random_state=args.seed,
         verbose=args.verbose,
     )
-    if kind == "multi":
-        return AttentionForecaster(n_heads=args.n_heads, **common)
-    return SelfAttentionForecaster(**common)
 
 
 def fit_and_score(
@@ -276,8 +230,7 @@ def fit_and_score(
     model.fit(fit_rows)
     fit_s = time.perf_counter() - start
     fit_cpu_s = time.process_time() - cpu_start
-    label = "tsattn multi-head" if kind == "multi" else "tsattn self-attention"
-    label += f" (L={L})"
+    label = f"{LABELS[kind]} (L={L})"
     # validation MSE in the same z-scored units as the test figures
     val_pred, _ = forecast_rows(model, Z, split.train_end, split.val_end, L, horizon)
     val_target = window_targets(Z, split.train_end, split.val_end, horizon)
@@ -406,23 +359,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--data", choices=("exchange", "etth1", "all"), default="all")
     p.add_argument("--horizons", type=int, nargs="+", default=list(HORIZONS))
     p.add_argument(
-        "--models", nargs="+", choices=("multi", "self"), default=["multi", "self"]
-    )
-    p.add_argument(
         "--window-length",
         type=int,
         default=None,
         help="lookback; default 96 for exchange, 336 for etth1",
     )
-    p.add_argument("--patch-len", type=int, default=16)
+    add_network_arguments(
+        p, patch_len=16, d_model=64, dropout=0.2, epochs=10, batch_size=128, patience=3
+    )
     p.add_argument(
         "--patch-stride", type=int, default=None, help="None: patch_len (no overlap)"
     )
-    p.add_argument("--d-model", type=int, default=64)
-    p.add_argument("--n-heads", type=int, default=4)
-    p.add_argument("--n-layers", type=int, default=2)
     p.add_argument("--d-ff", type=int, default=None)
-    p.add_argument("--dropout", type=float, default=0.2)
     p.add_argument("--output-head", choices=("single", "multi"), default="multi")
     p.add_argument(
         "--channel-mixing",
@@ -442,15 +390,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="keep trained weights only if they beat the start by a DM test "
         "at this level on the validation windows",
     )
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--learning-rate", type=float, default=1e-3)
     p.add_argument("--weight-decay", type=float, default=1e-4)
-    p.add_argument("--patience", type=int, default=3)
-    p.add_argument("--max-steps", type=int, default=None, help="max_steps_per_epoch")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     p.add_argument(
         "--val-only",
         action="store_true",
@@ -463,8 +403,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
     names = ["exchange", "etth1"] if args.data == "all" else [args.data]
     if args.quick:
         args.horizons = [96]
@@ -473,11 +411,7 @@ def main(argv: list[str] | None = None) -> None:
         args.d_model = 16
         args.n_layers = 1
         args.n_heads = 2
-    print(
-        f"# ltsf: {' '.join(sys.argv[1:]) or '(defaults)'}\n"
-        f"# {platform.platform()}, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} threads, device {args.device}"
-    )
+    print(f"{start_run('ltsf', args)}, device {args.device}")
     total_start = time.perf_counter()
     for name in names:
         split = load(name)

@@ -38,18 +38,16 @@ from __future__ import annotations
 
 import argparse
 import math
-import platform
 import sys
 import time
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
+from attention_runs import LABELS, add_network_arguments, build, start_run
 from scipy.optimize import minimize
 from scipy.signal import lfilter
 
-from tsattn import AttentionForecaster, SelfAttentionForecaster
 from tsattn.baselines import EWMAVolatilityForecaster, NaiveForecaster
 from tsattn.datasets import make_stock_like, stock_like_oracle
 from tsattn.metrics import diebold_mariano, qlike
@@ -65,31 +63,9 @@ def log_returns(df: pd.DataFrame) -> pd.Series:
     return stock_like_oracle(df)["log_return"]
 
 
-def model_params(args: argparse.Namespace, **overrides: Any) -> dict[str, Any]:
-    params: dict[str, Any] = dict(
-        window_length=args.window_length,
-        d_model=args.d_model,
-        n_layers=args.n_layers,
-        patch_len=args.patch_len,
-        dropout=args.dropout,
-        output_head="multi",
-        max_epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        max_steps_per_epoch=args.max_steps,
-        n_iter_no_change=args.patience,
-        device=args.device,
-        random_state=args.seed,
-    )
-    params.update(overrides)
-    return params
-
-
-def build(kind: str, args: argparse.Namespace, **overrides: Any) -> Any:
-    params = model_params(args, **overrides)
-    if kind == "multi":
-        return AttentionForecaster(n_heads=args.n_heads, **params)
-    return SelfAttentionForecaster(**params)
+def build_model(kind: str, args: argparse.Namespace, **params: Any) -> Any:
+    """The attention model of a check: one output head per step (``"multi"``)."""
+    return build(kind, args, output_head="multi", **params)
 
 
 def dm(e_model: np.ndarray, e_ref: np.ndarray, loss: str = "squared") -> str:
@@ -136,14 +112,14 @@ def mean_check(kind: str, args: argparse.Namespace) -> dict[str, float]:
     ]
     out = {"oracle": oracle_mse}
     for model_kind in args.models:
-        model = build(model_kind, args, revin=False)
+        model = build_model(model_kind, args, revin=False)
         start = time.perf_counter()
         model.fit(X.iloc[:n_train], y.iloc[:n_train])
         fit_s = time.perf_counter() - start
         pred = np.asarray(model.predict(X.iloc[n_train:]), dtype=np.float64).ravel()
         e = target - pred[: len(target)]
         mse = float(np.mean(e**2))
-        name = "tsattn multi-head" if model_kind == "multi" else "tsattn self-attention"
+        name = LABELS[model_kind]
         rows.append(
             (
                 f"{name} ({model.n_params_:,} params, fit {fit_s:.0f}s, "
@@ -232,7 +208,7 @@ def volatility_check(args: argparse.Namespace) -> dict[str, float]:
     y = pd.Series(np.append(r[1:] ** 2, np.nan), index=df.index, name="sq_return_h1")
     fit_info = {}
     for model_kind in args.models:
-        model = build(
+        model = build_model(
             model_kind,
             args,
             revin=False,
@@ -243,7 +219,7 @@ def volatility_check(args: argparse.Namespace) -> dict[str, float]:
         model.fit(X.iloc[:n_train], y.iloc[:n_train])
         fit_s = time.perf_counter() - start
         pred = np.asarray(model.predict(X.iloc[n_train:]), dtype=np.float64).ravel()
-        name = "tsattn multi-head" if model_kind == "multi" else "tsattn self-attention"
+        name = LABELS[model_kind]
         label = (
             f"{name} (QLIKE loss, {model.n_params_:,} params, fit {fit_s:.0f}s, "
             f"epochs {model.best_epoch_}/{model.n_epochs_})"
@@ -304,9 +280,7 @@ def random_walk_check(args: argparse.Namespace) -> dict[str, float]:
     print(f"| naive (last value) | {mse_naive * 1e4:.4f} | 1.0000 | - | - |")
     out = {"naive": mse_naive}
     for model_kind in args.models:
-        model = build(
-            model_kind, args, horizon=H, window_length=args.window_length, revin=True
-        )
+        model = build_model(model_kind, args, horizon=H, revin=True)
         start = time.perf_counter()
         model.fit(X.iloc[:n_train])
         fit_s = time.perf_counter() - start
@@ -319,7 +293,7 @@ def random_walk_check(args: argparse.Namespace) -> dict[str, float]:
         d_stat, d_p = diebold_mariano(
             np.sqrt(np.mean(e**2, axis=1)), np.sqrt(np.mean(e_naive**2, axis=1)), h=H
         )
-        name = "tsattn multi-head" if model_kind == "multi" else "tsattn self-attention"
+        name = LABELS[model_kind]
         print(
             f"| {name} ({model.n_params_:,} params, fit {fit_s:.0f}s, epochs "
             f"{model.best_epoch_}/{model.n_epochs_}) | {mse * 1e4:.4f} | "
@@ -338,42 +312,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=["ar1", "regime", "volatility", "random_walk"],
         choices=("ar1", "regime", "volatility", "random_walk"),
     )
-    p.add_argument(
-        "--models", nargs="+", choices=("multi", "self"), default=["multi", "self"]
-    )
     p.add_argument("--n-steps", type=int, default=20000)
     p.add_argument("--train-fraction", type=float, default=0.8)
     p.add_argument("--window-length", type=int, default=32)
     p.add_argument("--vol-window-length", type=int, default=64)
     p.add_argument("--rw-horizon", type=int, default=5)
-    p.add_argument("--patch-len", type=int, default=4)
-    p.add_argument("--d-model", type=int, default=32)
-    p.add_argument("--n-heads", type=int, default=4)
-    p.add_argument("--n-layers", type=int, default=2)
-    p.add_argument("--dropout", type=float, default=0.1)
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--learning-rate", type=float, default=1e-3)
-    p.add_argument("--patience", type=int, default=4)
-    p.add_argument("--max-steps", type=int, default=None)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--threads", type=int, default=None)
+    add_network_arguments(
+        p, patch_len=4, d_model=32, dropout=0.1, epochs=20, batch_size=256, patience=4
+    )
     p.add_argument("--quick", action="store_true", help="tiny smoke test")
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
     if args.quick:
         args.n_steps, args.epochs, args.max_steps = 1500, 1, 3
         args.d_model, args.n_layers = 16, 1
     print(
-        f"# oracle: {' '.join(sys.argv[1:]) or '(defaults)'}\n"
-        f"# {platform.platform()}, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} threads; n_steps={args.n_steps}, "
+        f"{start_run('oracle', args)}; n_steps={args.n_steps}, "
         f"L={args.window_length}, patch_len={args.patch_len}, d_model={args.d_model}, "
         f"layers={args.n_layers}, epochs={args.epochs}, max_steps={args.max_steps}"
     )

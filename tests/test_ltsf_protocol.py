@@ -16,6 +16,9 @@ def _ltsf():
     name = "tsattn_benchmarks_ltsf"
     spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / "ltsf.py")
     module = importlib.util.module_from_spec(spec)
+    # As `python benchmarks/ltsf.py` runs it: its folder (and sibling modules)
+    # on the path.
+    sys.path.insert(0, str(ROOT / "benchmarks"))
     sys.modules[name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module

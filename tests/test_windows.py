@@ -366,7 +366,11 @@ def test_empty_batches():
             ValueError,
             "targets has 11 rows but the panel has 10",
         ),
-        ({"values": np.ones((10, 1, 1))}, ValueError, "values must be 1-D or 2-D"),
+        (
+            {"values": np.ones((10, 1, 1))},
+            ValueError,
+            "values must be 1-D (n,) or 2-D (n, n_features); got 3-D",
+        ),
     ],
 )
 def test_window_starts_bad_input(kwargs, exc, message):

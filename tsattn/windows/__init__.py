@@ -13,7 +13,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from tsattn._validation import Interval, check_scalar
+from tsattn._validation import Interval, check_scalar, store_params
 from tsattn.windows import _flags, _numba
 
 __all__ = [
@@ -40,6 +40,19 @@ def _check_geometry(
     )
 
 
+def _as_2d(name: str, array: object) -> np.ndarray:
+    """View an array as (n, F) rows; 1-D input is one feature."""
+    arr = np.asarray(array)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 1-D (n,) or 2-D (n, n_features); got {arr.ndim}-D "
+            f"array of shape {arr.shape}. Stack the series along the first axis."
+        )
+    return arr
+
+
 def _as_float32_2d(name: str, array: object) -> np.ndarray:
     """Convert to a C-contiguous float32 (n, F) array; 1-D input is one feature."""
     arr = np.asarray(array)
@@ -51,13 +64,7 @@ def _as_float32_2d(name: str, array: object) -> np.ndarray:
                 f"{name} must hold real numbers; got an array of dtype {arr.dtype} "
                 "that does not convert to float32. Pass numeric data."
             ) from None
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise ValueError(
-            f"{name} must be 1-D (n,) or 2-D (n, n_features); got {arr.ndim}-D "
-            f"array of shape {arr.shape}. Stack the series along the first axis."
-        )
+    arr = _as_2d(name, arr)
     if arr.shape[1] == 0:
         raise ValueError(f"{name} has no columns (shape {arr.shape}).")
     return np.ascontiguousarray(arr, dtype=np.float32)
@@ -237,14 +244,7 @@ def window_starts(
     for name, array in (("values", values), ("targets", targets)):
         if array is None:
             continue
-        arr = np.asarray(array)
-        if arr.ndim == 1:
-            arr = arr[:, None]
-        if arr.ndim != 2:
-            raise ValueError(
-                f"{name} must be 1-D or 2-D; got {arr.ndim}-D array of shape "
-                f"{arr.shape}."
-            )
+        arr = _as_2d(name, array)
         _check_rows(name, arr, n_rows)
         if skip_nan:
             counts = _nan_counts(arr)
@@ -345,14 +345,7 @@ class WindowSet:
         target_offset: int,
         step: int,
     ) -> None:
-        self.values = values
-        self.targets = targets
-        self.offsets = offsets
-        self.starts = starts
-        self.window_length = window_length
-        self.horizon = horizon
-        self.target_offset = target_offset
-        self.step = step
+        store_params(self, locals())
 
     def __len__(self) -> int:
         return int(self.starts.shape[0])

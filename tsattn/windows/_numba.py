@@ -40,6 +40,34 @@ def _is_clean(s, window_length, target_start, horizon, bad_x, bad_y):
 
 
 @njit(**JIT_OPTIONS)
+def _clean_starts(
+    offsets, window_length, horizon, target_offset, step, bad_x, bad_y, out
+):
+    """Write the clean window starts into ``out`` as far as it reaches; count them.
+
+    Called once with an empty ``out`` to size the result, then with one of
+    that size to fill it.
+    """
+    target_start = window_length + target_offset
+    # Rows a window touches, relative to s: [min(0, target_start), reach).
+    lead = min(0, target_start)
+    reach = max(window_length, target_start + horizon)
+    k = 0
+    for i in range(offsets.shape[0] - 1):
+        lo = offsets[i] - lead
+        hi = offsets[i + 1] - reach
+        if hi < lo:
+            continue
+        first = hi - ((hi - lo) // step) * step
+        for s in range(first, hi + 1, step):
+            if _is_clean(s, window_length, target_start, horizon, bad_x, bad_y):
+                if k < out.shape[0]:
+                    out[k] = s
+                k += 1
+    return k
+
+
+@njit(**JIT_OPTIONS)
 def window_starts(offsets, window_length, horizon, target_offset, step, bad_x, bad_y):
     """Global start rows of every window that stays inside one series.
 
@@ -49,35 +77,10 @@ def window_starts(offsets, window_length, horizon, target_offset, step, bad_x, b
     ``bad_x`` / ``bad_y`` are :func:`nan_row_counts` of values / targets, or empty
     arrays to skip the NaN check. Returns sorted int64 starts.
     """
-    target_start = window_length + target_offset
-    # Rows a window touches, relative to s: [min(0, target_start), reach).
-    lead = min(0, target_start)
-    reach = max(window_length, target_start + horizon)
-    n_series = offsets.shape[0] - 1
-
-    total = 0
-    for i in range(n_series):
-        lo = offsets[i] - lead
-        hi = offsets[i + 1] - reach
-        if hi < lo:
-            continue
-        first = hi - ((hi - lo) // step) * step
-        for s in range(first, hi + 1, step):
-            if _is_clean(s, window_length, target_start, horizon, bad_x, bad_y):
-                total += 1
-
+    geometry = (offsets, window_length, horizon, target_offset, step, bad_x, bad_y)
+    total = _clean_starts(*geometry, np.empty(0, dtype=np.int64))
     out = np.empty(total, dtype=np.int64)
-    k = 0
-    for i in range(n_series):
-        lo = offsets[i] - lead
-        hi = offsets[i + 1] - reach
-        if hi < lo:
-            continue
-        first = hi - ((hi - lo) // step) * step
-        for s in range(first, hi + 1, step):
-            if _is_clean(s, window_length, target_start, horizon, bad_x, bad_y):
-                out[k] = s
-                k += 1
+    _clean_starts(*geometry, out)
     return out
 
 
@@ -85,15 +88,27 @@ def window_starts(offsets, window_length, horizon, target_offset, step, bad_x, b
 # NumPy-style negative-index wraparound then drops out of the inner loops, which
 # lets LLVM turn copies and sums into vector code (about 10x faster).
 #
-# The gather kernel comes twice, with the same per-window helper: a serial loop
-# and a prange loop. The caller picks the parallel one only for large batches
-# (see _flags.PARALLEL_MIN_ELEMENTS): waking a thread team costs microseconds on
-# an idle machine and whole scheduler slices on a busy one.
+# The gather kernel comes twice around the same helpers: a serial loop and a
+# prange loop. They stay two functions because Numba's on-disk cache keys a
+# compiled kernel by its source, not by its parallel flag. The caller picks the
+# parallel one only for large batches (see _flags.PARALLEL_MIN_ELEMENTS): waking
+# a thread team costs microseconds on an idle machine and whole scheduler slices
+# on a busy one.
 
 
 @njit(**FLOAT_OPTIONS)
-def _copy_window(src, r0, dst, d0, width):
-    """``dst[d0 : d0 + width] = src[r0 : r0 + width]`` for unsigned offsets."""
+def _flat_batch(values, length, out):
+    """Flat views of ``values`` and ``out``, features per row and floats per window."""
+    n_features = np.uint64(values.shape[1])
+    width = np.uint64(length) * n_features
+    return values.reshape(-1), out.reshape(-1), n_features, width
+
+
+@njit(**FLOAT_OPTIONS)
+def _copy_window(src, starts, b, offset, n_features, dst, width):
+    """Copy window ``b`` of the batch from the flat rows ``src`` into ``dst``."""
+    r0 = np.uint64(starts[b] + offset) * n_features
+    d0 = np.uint64(b) * width
     for k in range(width):
         dst[d0 + k] = src[r0 + k]
 
@@ -105,24 +120,16 @@ def gather(values, starts, length, offset, out):
     ``values`` (n, F) and ``out`` (B, length, F) are C-contiguous with one dtype;
     bounds are the caller's job.
     """
-    nf = np.uint64(values.shape[1])
-    src = values.reshape(-1)
-    dst = out.reshape(-1)
-    width = np.uint64(length) * nf
+    src, dst, n_features, width = _flat_batch(values, length, out)
     for b in range(starts.shape[0]):
-        r0 = np.uint64(starts[b] + offset) * nf
-        _copy_window(src, r0, dst, np.uint64(b) * width, width)
+        _copy_window(src, starts, b, offset, n_features, dst, width)
     return out
 
 
 @njit(**PARALLEL_OPTIONS)
 def gather_parallel(values, starts, length, offset, out):
     """:func:`gather` with windows spread over threads."""
-    nf = np.uint64(values.shape[1])
-    src = values.reshape(-1)
-    dst = out.reshape(-1)
-    width = np.uint64(length) * nf
+    src, dst, n_features, width = _flat_batch(values, length, out)
     for b in prange(starts.shape[0]):
-        r0 = np.uint64(starts[b] + offset) * nf
-        _copy_window(src, r0, dst, np.uint64(b) * width, width)
+        _copy_window(src, starts, b, offset, n_features, dst, width)
     return out
