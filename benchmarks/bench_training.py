@@ -43,8 +43,22 @@ import subprocess
 import sys
 import time
 
-N_STEPS, L, H, BATCH, THREADS = 5_000, 64, 8, 256, 2
-WIDTH, HEADS, LAYERS, D_FF, DROPOUT = 64, 4, 2, 128, 0.1
+from training_setting import (
+    BATCH,
+    D_FF,
+    DROPOUT,
+    HEADS,
+    LAYERS,
+    N_STEPS,
+    WIDTH,
+    H,
+    L,
+    attention_params,
+    n_windows,
+    random_walk,
+)
+
+THREADS = 2
 
 #: (variant, library, patch length) in the order of the first repetition.
 RUNS = [
@@ -55,37 +69,12 @@ RUNS = [
 ]
 
 
-def _series():
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    return (100 + rng.standard_normal(N_STEPS).cumsum()).astype(np.float32)
-
-
-def _n_windows() -> int:
-    return N_STEPS - L - H + 1
-
-
 def _fit_tsattn(patch_len: int, epochs: int) -> tuple[int, int]:
     from tsattn import AttentionForecaster
 
-    model = AttentionForecaster(
-        window_length=L,
-        horizon=H,
-        d_model=WIDTH,
-        n_heads=HEADS,
-        n_layers=LAYERS,
-        d_ff=D_FF,
-        dropout=DROPOUT,
-        patch_len=patch_len,
-        batch_size=BATCH,
-        max_epochs=epochs,
-        early_stopping=False,
-        device="cpu",
-        random_state=0,
-    )
-    model.fit(_series())
-    return epochs * _n_windows(), int(model.n_params_)
+    model = AttentionForecaster(**attention_params(patch_len, epochs))
+    model.fit(random_walk())
+    return epochs * n_windows(), int(model.n_params_)
 
 
 def _fit_darts(patch_len: int, epochs: int) -> tuple[int, int]:
@@ -112,9 +101,9 @@ def _fit_darts(patch_len: int, epochs: int) -> tuple[int, int]:
             "enable_checkpointing": False,
         },
     )
-    model.fit(TimeSeries.from_values(_series()), verbose=False)
+    model.fit(TimeSeries.from_values(random_walk()), verbose=False)
     n_params = sum(p.numel() for p in model.model.parameters())
-    return epochs * _n_windows(), int(n_params)
+    return epochs * n_windows(), int(n_params)
 
 
 def _fit_neuralforecast(patch_len: int, epochs: int) -> tuple[int, int]:
@@ -126,7 +115,7 @@ def _fit_neuralforecast(patch_len: int, epochs: int) -> tuple[int, int]:
 
     logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
     logging.getLogger("lightning_fabric").setLevel(logging.ERROR)
-    steps = epochs * -(-_n_windows() // BATCH)
+    steps = epochs * -(-n_windows() // BATCH)
     model = PatchTST(
         h=H,
         input_size=L,
@@ -148,7 +137,7 @@ def _fit_neuralforecast(patch_len: int, epochs: int) -> tuple[int, int]:
         logger=False,
         enable_checkpointing=False,
     )
-    values = _series()
+    values = random_walk()
     frame = pd.DataFrame(
         {
             "unique_id": "s",

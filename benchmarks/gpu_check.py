@@ -38,15 +38,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import ltsf  # the benchmark module beside this one
+import ltsf  # the benchmark modules beside this one
+from training_setting import attention_params, n_windows, random_walk
 
 import tsattn
 from tsattn import AttentionForecaster
-
-
-def _walk(n: int = 5_000, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return (100 + rng.standard_normal(n).cumsum()).astype(np.float32)
 
 
 def _attention_kernels(model: AttentionForecaster, y: np.ndarray) -> str:
@@ -82,26 +78,12 @@ def _tensors(out: object) -> list[torch.Tensor]:
 
 def check_throughput() -> None:
     """Windows per second of a fit on CUDA, bf16 autocast, per-step and patched."""
-    y = _walk()
-    n_windows = len(y) - 64 - 8 + 1
+    y = random_walk()
     print("\n## 1. Training throughput on CUDA (bf16 autocast)\n")
     print("| tokens | windows/s | fit s | params | attention kernels |")
     print("|---|---|---|---|---|")
     for patch_len, name in ((1, "per-step"), (8, "patches of 8")):
-        params = dict(
-            window_length=64,
-            horizon=8,
-            d_model=64,
-            n_heads=4,
-            n_layers=2,
-            d_ff=128,
-            patch_len=patch_len,
-            batch_size=256,
-            max_epochs=3,
-            early_stopping=False,
-            device="cuda",
-            random_state=0,
-        )
+        params = attention_params(patch_len, epochs=3, device="cuda")
         AttentionForecaster(**{**params, "max_epochs": 1}).fit(y)  # warm-up
         torch.cuda.synchronize()
         start = time.perf_counter()
@@ -110,7 +92,7 @@ def check_throughput() -> None:
         seconds = time.perf_counter() - start
         kernels = _attention_kernels(model, y)
         print(
-            f"| {name} | {3 * n_windows / seconds:,.0f} | {seconds:.2f} | "
+            f"| {name} | {3 * n_windows() / seconds:,.0f} | {seconds:.2f} | "
             f"{model.n_params_:,} | {kernels} |",
             flush=True,
         )
@@ -148,7 +130,7 @@ def check_etth1(horizon: int) -> None:
 def check_save_on_gpu_load_on_cpu() -> None:
     """A CUDA-fitted model saved, loaded on the CPU, forecasts compared."""
     print("\n## 3. Saved on the GPU, loaded on the CPU\n")
-    y = _walk(2_000)
+    y = random_walk(2_000)
     model = AttentionForecaster(
         window_length=64,
         horizon=8,

@@ -23,10 +23,10 @@ import argparse
 import os
 import time
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.profiler import ProfilerActivity, profile
+from training_setting import attention_params, random_walk
 
 import tsattn.nn.dropout as tsattn_dropout
 from tsattn import AttentionForecaster
@@ -70,23 +70,8 @@ def profile_fit(patch_len: int, torch_dropout: bool) -> tuple[float, dict[str, f
         tsattn_dropout.dropout = lambda x, p, training: F.dropout(x, p, training)
     else:
         tsattn_dropout.dropout = _TORCH_DROPOUT
-    rng = np.random.default_rng(0)
-    y = (100 + rng.standard_normal(5_000).cumsum()).astype(np.float32)
-    params = dict(
-        window_length=64,
-        horizon=8,
-        d_model=64,
-        n_heads=4,
-        n_layers=2,
-        d_ff=128,
-        dropout=0.1,
-        patch_len=patch_len,
-        batch_size=256,
-        max_epochs=2,
-        early_stopping=False,
-        device="cpu",
-        random_state=0,
-    )
+    y = random_walk()
+    params = attention_params(patch_len, epochs=2)
     AttentionForecaster(**{**params, "max_epochs": 1}).fit(y)  # warm-up
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         start = time.perf_counter()
