@@ -21,6 +21,7 @@ import pandas as pd
 import torch
 
 from tsattn._base import BaseForecaster
+from tsattn._docstrings import Entry
 from tsattn._validation import Interval, Options, validate_params
 from tsattn.fitting.loop import predict_module, resolve_device
 from tsattn.fitting.pipeline import NetworkFit, fit_network
@@ -29,6 +30,25 @@ from tsattn.nn.net import TemporalAttentionNet
 from tsattn.windows.ending import windows_ending_at_rows
 
 __all__ = ["NetworkForecaster"]
+
+
+#: Docstring entries the attention estimators share (filled by
+#: :func:`tsattn._docstrings.fill_doc`).
+DOC_ENTRIES: dict[str, Entry] = {
+    "X_as_predict": (
+        "X : pandas DataFrame or Series, or array-like",
+        "As in :meth:`predict`.",
+    ),
+    "sample_weight": (
+        "sample_weight : array-like of shape (n,), optional",
+        "Row weights.",
+    ),
+    "r2": ("float", "Uniformly averaged R^2."),
+    "close_prices": (
+        ">>> from tsattn.datasets import make_stock_like\n"
+        '>>> prices = make_stock_like("gbm", n_steps=300, random_state=0)[["Close"]]'
+    ),
+}
 
 
 @dataclass(eq=False, repr=False, kw_only=True)

@@ -14,14 +14,16 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from tsattn._docstrings import fill_doc
 from tsattn._validation import Interval, validate_params
-from tsattn.estimators._network import NetworkForecaster
+from tsattn.estimators._network import DOC_ENTRIES, NetworkForecaster
 from tsattn.estimators.multitask import SupervisedFace
 from tsattn.nn.config import TaskSpec
 
 __all__ = ["AttentionForecaster", "SelfAttentionForecaster"]
 
 
+@fill_doc(DOC_ENTRIES)
 @dataclass(eq=False, repr=False, kw_only=True)
 class AttentionForecaster(SupervisedFace, NetworkForecaster):
     """Temporal multi-head attention forecaster with a scikit-learn interface.
@@ -185,8 +187,7 @@ class AttentionForecaster(SupervisedFace, NetworkForecaster):
     Examples
     --------
     >>> from tsattn import AttentionForecaster
-    >>> from tsattn.datasets import make_stock_like
-    >>> prices = make_stock_like("gbm", n_steps=300, random_state=0)[["Close"]]
+    {{close_prices}}
     >>> model = AttentionForecaster(window_length=32, horizon=5, d_model=16,
     ...                             n_heads=2, max_epochs=2, random_state=0)
     >>> model.fit(prices).forecast().shape
@@ -260,23 +261,21 @@ class AttentionForecaster(SupervisedFace, NetworkForecaster):
             return self._predict_targets(X)
         return super().predict(X)
 
+    @fill_doc(DOC_ENTRIES)
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """R^2 of the predictions (see :meth:`tsattn._base.BaseForecaster.score`).
 
         Parameters
         ----------
-        X : pandas DataFrame or Series, or array-like
-            As in :meth:`predict`.
+        {{X_as_predict}}
         y : array-like, optional
             Fitted on ``y``: the per-row targets (required). Fitted on series:
             as in :meth:`tsattn._base.BaseForecaster.score`.
-        sample_weight : array-like of shape (n,), optional
-            Row weights.
+        {{sample_weight}}
 
         Returns
         -------
-        float
-            Uniformly averaged R^2.
+        {{r2}}
         """
         self._check_fitted()
         if self.mode_ == "supervised":
@@ -377,6 +376,7 @@ class AttentionForecaster(SupervisedFace, NetworkForecaster):
         return np.transpose(point, (0, 2, 1))  # (n, T, H)
 
 
+@fill_doc(DOC_ENTRIES)
 @dataclass(eq=False, repr=False, kw_only=True)
 class SelfAttentionForecaster(AttentionForecaster):
     """The :class:`AttentionForecaster` network with a single attention head.
@@ -388,8 +388,7 @@ class SelfAttentionForecaster(AttentionForecaster):
     Examples
     --------
     >>> from tsattn import SelfAttentionForecaster
-    >>> from tsattn.datasets import make_stock_like
-    >>> prices = make_stock_like("gbm", n_steps=300, random_state=0)[["Close"]]
+    {{close_prices}}
     >>> model = SelfAttentionForecaster(window_length=32, d_model=16, max_epochs=2,
     ...                                 random_state=0).fit(prices)
     >>> model.config_.n_heads

@@ -16,9 +16,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from tsattn._docstrings import fill_doc
 from tsattn._validation import Interval
 from tsattn.data import as_frame, as_history, continuation_problem, future_index
-from tsattn.estimators._network import NetworkForecaster
+from tsattn.estimators._network import DOC_ENTRIES, NetworkForecaster
 from tsattn.nn.config import LOSSES, TaskSpec
 from tsattn.targets import check_target_loss, target_to_prices
 
@@ -307,22 +308,20 @@ n_params_, n_features_in_
         """
         return self._predict_targets(X)
 
+    @fill_doc(DOC_ENTRIES)
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """R^2 of the predictions against ``y`` (rows with a NaN target left out).
 
         Parameters
         ----------
-        X : pandas DataFrame or Series, or array-like
-            As in :meth:`predict`.
+        {{X_as_predict}}
         y : array-like
             The per-row targets.
-        sample_weight : array-like of shape (n,), optional
-            Row weights.
+        {{sample_weight}}
 
         Returns
         -------
-        float
-            Uniformly averaged R^2.
+        {{r2}}
         """
         return self._score_targets_r2(X, y, sample_weight)
 
