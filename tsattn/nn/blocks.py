@@ -9,19 +9,25 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from tsattn._docstrings import Entry, fill_doc
 from tsattn.nn.attention import MultiHeadAttention
 from tsattn.nn.dropout import Dropout
 
+#: The sublayers' shared parameters, written once.
+SUBLAYER_PARAMETERS: dict[str, Entry] = {
+    "d_model": ("d_model : int", "Token width ``D``."),
+    "d_ff": ("d_ff : int", "Feed-forward hidden width."),
+}
 
+
+@fill_doc(SUBLAYER_PARAMETERS)
 class FeedForward(nn.Module):
     """Position-wise feed-forward sublayer: ``Linear -> GELU -> Linear -> Dropout``.
 
     Parameters
     ----------
-    d_model : int
-        Token width ``D``.
-    d_ff : int
-        Hidden width.
+    {{d_model}}
+    {{d_ff}}
     dropout : float
         Dropout rate on the output.
     """
@@ -38,17 +44,16 @@ class FeedForward(nn.Module):
         return self.drop(self.proj(self.act(self.fc(x))))  # (B, N, D)
 
 
+@fill_doc(SUBLAYER_PARAMETERS)
 class EncoderBlock(nn.Module):
     """One pre-norm residual block: ``x + Attn(LN(x))`` then ``x + FFN(LN(x))``.
 
     Parameters
     ----------
-    d_model : int
-        Token width ``D``.
+    {{d_model}}
     n_heads : int
         Attention heads.
-    d_ff : int
-        Feed-forward hidden width.
+    {{d_ff}}
     dropout : float
         Dropout on both residual branches.
     attention_dropout : float
