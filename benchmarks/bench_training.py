@@ -58,6 +58,7 @@ from training_setting import (
     random_walk,
 )
 
+#: torch threads per fit (``--threads``); the workers read it from OMP_NUM_THREADS.
 THREADS = 2
 
 #: (variant, library, patch length) in the order of the first repetition.
@@ -169,7 +170,7 @@ def worker(library: str, patch_len: int, epochs: int) -> dict:
 
     import torch
 
-    torch.set_num_threads(THREADS)
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", THREADS)))
     if library == "torch":
         return {"peak_mb": _peak_mb()}
     fit = FITS[library]
@@ -188,9 +189,9 @@ def worker(library: str, patch_len: int, epochs: int) -> dict:
     }
 
 
-def _run_worker(library: str, patch_len: int, epochs: int) -> dict | None:
+def _run_worker(library: str, patch_len: int, epochs: int, threads: int) -> dict | None:
     cmd = [sys.executable, __file__, "--worker", library, str(patch_len), str(epochs)]
-    env = {**os.environ, "OMP_NUM_THREADS": str(THREADS)}
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["?"])[-1]
@@ -215,6 +216,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=2, help="repetitions per model")
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=THREADS,
+        help="torch threads per fit (1 on a machine other work shares: a thread "
+        "that loses its core stalls the others at every parallel operator)",
+    )
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -224,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
 
     print(
         f"# bench_training: {platform.platform()}, {os.cpu_count()} CPUs, "
-        f"{THREADS} torch threads, {N_STEPS} steps, L={L}, H={H}, width {WIDTH}, "
+        f"{args.threads} torch threads, {N_STEPS} steps, L={L}, H={H}, width {WIDTH}, "
         f"{HEADS} heads, {LAYERS} layers, d_ff {D_FF}, batch {BATCH}, "
         f"{args.epochs} epochs, {args.reps} repetitions; "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
@@ -236,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     for lib, ok in present.items():
         if not ok:
             print(f"# {lib} is not installed: its rows are left out.")
-    torch_mb = [_run_worker("torch", 1, 0)["peak_mb"] for _ in range(2)]
+    torch_mb = [_run_worker("torch", 1, 0, args.threads)["peak_mb"] for _ in range(2)]
     base_mb = min(torch_mb)
     print(f"# peak resident set of a process that imports torch: {base_mb:.0f} MB")
 
@@ -247,7 +255,7 @@ def main(argv: list[str] | None = None) -> None:
         for variant, library, patch_len in _order(rep):
             if not present[library]:
                 continue
-            r = _run_worker(library, patch_len, args.epochs)
+            r = _run_worker(library, patch_len, args.epochs, args.threads)
             if r is None:
                 continue
             results.setdefault((variant, library), []).append(r)
