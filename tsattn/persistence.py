@@ -31,7 +31,7 @@ from tsattn.estimators import (
     MultiTaskForecaster,
     SelfAttentionForecaster,
 )
-from tsattn.fitting.loop import resolve_device
+from tsattn.fitting.runtime import resolve_device
 from tsattn.nn.config import NetConfig
 from tsattn.nn.net import TemporalAttentionNet
 
