@@ -1,33 +1,25 @@
 import numpy as np
 import pytest
 
-from tsattn.metrics import (
-    brier_score,
-    calibration_table,
-    direction_accuracy,
-    direction_mcc,
-    directional_accuracy,
-    log_loss,
-    mae,
-    mse,
-    rmse,
-    sign_mcc,
-    smape,
-)
+from tsattn.metrics import direction, point
 
 
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
         (
-            lambda: mae([1.0, 2.0], [1.0]),
+            lambda: point.mae([1.0, 2.0], [1.0]),
             ValueError,
             r"len\(y_true\) = 2, len\(y_pred\) = 1",
         ),
-        (lambda: mae([], []), ValueError, "is empty"),
-        (lambda: rmse([1.0, np.nan], [1.0, 2.0]), ValueError, "NaN or infinite"),
-        (lambda: mae(["a"], ["b"]), TypeError, "must be numeric"),
-        (lambda: direction_accuracy([0, 1], [0.2]), ValueError, r"len\(y_true\) = 2"),
+        (lambda: point.mae([], []), ValueError, "is empty"),
+        (lambda: point.rmse([1.0, np.nan], [1.0, 2.0]), ValueError, "NaN or infinite"),
+        (lambda: point.mae(["a"], ["b"]), TypeError, "must be numeric"),
+        (
+            lambda: direction.direction_accuracy([0, 1], [0.2]),
+            ValueError,
+            r"len\(y_true\) = 2",
+        ),
     ],
 )
 def test_inputs_are_checked_once_for_every_metric(call, error, match):
@@ -38,17 +30,10 @@ def test_inputs_are_checked_once_for_every_metric(call, error, match):
 @pytest.mark.parametrize(
     "metric",
     [
-        mae,
-        mse,
-        rmse,
-        smape,
-        directional_accuracy,
-        sign_mcc,
-        direction_accuracy,
-        direction_mcc,
-        brier_score,
-        log_loss,
-        calibration_table,
+        *(point.mae, point.mse, point.rmse, point.smape),
+        *(direction.directional_accuracy, direction.sign_mcc),
+        *(direction.direction_accuracy, direction.direction_mcc),
+        *(direction.brier_score, direction.log_loss, direction.calibration_table),
     ],
 )
 def test_shared_docstrings_document_every_parameter_and_the_return(metric):

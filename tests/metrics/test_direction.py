@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from tsattn.metrics import (
+from tsattn.metrics.direction import (
     brier_score,
     calibration_table,
     direction_accuracy,

@@ -4,11 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metrics.helpers import pairs
-from tsattn.metrics import (
-    coverage,
-    interval_width,
-    pinball_loss,
-)
+from tsattn.metrics.interval import coverage, interval_width, pinball_loss
 
 
 def test_interval_metrics_hand_computed():

@@ -5,16 +5,8 @@ import pytest
 from hypothesis import given, settings
 
 from metrics.helpers import F, Y, pairs
-from tsattn.metrics import (
-    mae,
-    mape,
-    mase,
-    mse,
-    naive_scale,
-    pinball_loss,
-    rmse,
-    smape,
-)
+from tsattn.metrics.interval import pinball_loss
+from tsattn.metrics.point import mae, mape, mase, mse, naive_scale, rmse, smape
 
 
 def test_point_metrics_hand_computed():

@@ -6,11 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tsattn.metrics import (
-    mincer_zarnowitz,
-    qlike,
-    qlike_differential,
-)
+from tsattn.metrics.variance import mincer_zarnowitz, qlike, qlike_differential
 
 
 def test_qlike_hand_computed():
