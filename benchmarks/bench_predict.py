@@ -41,7 +41,7 @@ import torch
 
 from tsattn.datasets import make_stock_like
 from tsattn.estimators import AttentionForecaster
-from tsattn.fitting.loop import predict_module
+from tsattn.fitting.predict import predict_module
 from tsattn.windows.ending import windows_ending_at_rows
 
 TARGET_MS = 5.0

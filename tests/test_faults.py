@@ -2,7 +2,6 @@
 values and CSV dialects. Each case asserts the exact outcome: one clear line,
 nothing lost, memory bounded."""
 
-import json
 import re
 import subprocess
 import sys
@@ -73,21 +72,9 @@ def edit(path, out, change, *, resign):
 
     ``resign=True`` recomputes the checksum, as a deliberate forger would.
     """
-    from safetensors import safe_open
-    from safetensors.torch import save_file
+    from persistence.helpers import rewrite
 
-    from tsattn.persistence import _digest
-
-    with safe_open(str(path), framework="pt", device="cpu") as fh:
-        metadata = fh.metadata()
-        tensors = {k: fh.get_tensor(k) for k in fh.keys()}
-    header = json.loads(metadata["tsattn"])
-    change(header)
-    metadata["tsattn"] = json.dumps(header)
-    if resign:
-        metadata["sha256"] = _digest(metadata, tensors)
-    save_file(tensors, str(out), metadata=metadata)
-    return out
+    return rewrite(path, out, change, resign=resign)
 
 
 def set_config(key, value):

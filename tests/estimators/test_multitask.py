@@ -14,8 +14,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from tsattn.estimators import AttentionForecaster, MultiTaskForecaster
-from tsattn.fitting.loop import predict_module
 from tsattn.fitting.pipeline import split_windows
+from tsattn.fitting.predict import predict_module
 from tsattn.targets import make_targets
 from tsattn.windows import make_windows
 from tsattn.windows.ending import windows_ending_at_rows

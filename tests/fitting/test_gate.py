@@ -10,7 +10,7 @@ from tsattn.fitting.gate import (
     prefer_if_significant,
     window_losses,
 )
-from tsattn.fitting.loop import predict_module
+from tsattn.fitting.predict import predict_module
 from tsattn.nn.config import NetConfig, TaskSpec
 from tsattn.nn.net import TemporalAttentionNet
 from tsattn.windows import make_windows

@@ -3,87 +3,30 @@ import re
 import numpy as np
 import pytest
 import torch
-from nn.helpers import small_net
 
-from tsattn.fitting.loop import (
-    TrainResult,
-    fit_module,
-    predict_module,
-    resolve_device,
-    split_targets_by_columns,
+from fitting.helpers import (
+    BufferedWindows,
+    FakeWindows,
+    H,
+    L,
+    sine,
+    sine_windows,
+    tiny_net,
 )
+from tsattn.fitting.loop import TrainResult, fit_module, split_targets_by_columns
+from tsattn.fitting.predict import predict_module
 from tsattn.nn.config import TaskSpec
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-class FakeWindows:
-    """Plain-numpy windows over one series: the protocol fit_module relies on."""
-
-    def __init__(self, values, targets, window_length, horizon, starts=None):
-        self.values = np.asarray(values, dtype=np.float32).reshape(len(values), -1)
-        self.targets = np.asarray(targets, dtype=np.float32).reshape(len(targets), -1)
-        self.L, self.H = window_length, horizon
-        n = len(values) - window_length - horizon + 1
-        self.starts = np.arange(n) if starts is None else np.asarray(starts)
-        self.calls = 0
-
-    def __len__(self):
-        return len(self.starts)
-
-    def get_batch(self, idx):
-        self.calls += 1
-        s = self.starts[np.asarray(idx)]
-        x = self.values[s[:, None] + np.arange(self.L)]
-        y = self.targets[s[:, None] + self.L + np.arange(self.H)]
-        return x, y
-
-
-class BufferedWindows(FakeWindows):
-    """Also accepts reusable output buffers, like tsattn.windows.WindowSet."""
-
-    def __init__(self, *args, **kw):
-        super().__init__(*args, **kw)
-        self.buffer_ids = set()
-
-    def get_batch(self, idx, *, out_x=None, out_y=None):
-        x, y = super().get_batch(idx)
-        if out_x is None:
-            return x, y
-        self.buffer_ids.add(out_x.__array_interface__["data"][0])
-        out_x[...] = x
-        out_y[...] = y
-        return out_x, out_y
-
-
-def _sine(n=400, seed=0):
-    t = np.arange(n)
-    rng = np.random.default_rng(seed)
-    phase = rng.uniform(0, 2 * np.pi)
-    return (np.sin(2 * np.pi * t / 20 + phase) + 0.5 * np.sin(2 * np.pi * t / 7))[
-        :, None
-    ]
-
-
-L, H = 20, 3
-TASKS = (TaskSpec("y", horizon=H, target_channels=(0,)),)
 #: Training that learns the sine quickly: small batches at a high learning rate.
 FAST = {"batch_size": 32, "learning_rate": 3e-3, "random_state": 0}
 
 
-def _net(n_heads=2, seed=0, tasks=TASKS, **kw):
-    size = {"window_length": L, "n_features": 1, "tasks": tasks, "d_model": 16}
-    return small_net(seed, **{**size, "n_heads": n_heads, **kw})
-
-
-def _windows(cls=FakeWindows, n=400, **kw):
-    v = _sine(n)
-    return cls(v, v, L, H, **kw)
-
-
 def _held_out():
     """Validation windows on rows 320-400, after training windows on rows 0-300."""
-    return _windows(n=400, starts=np.arange(320, 378))
+    return sine_windows(n=400, starts=np.arange(320, 378))
 
 
 def _mse(module, windows):
@@ -94,8 +37,8 @@ def _mse(module, windows):
 
 @pytest.mark.parametrize("n_heads", [1, 4])
 def test_learns_a_sine_wave_to_near_zero_loss(n_heads):
-    w = _windows()
-    net = _net(n_heads=n_heads)
+    w = sine_windows()
+    net = tiny_net(n_heads=n_heads)
     baseline = _mse(net, w)
     result = fit_module(net, w, max_epochs=12, n_iter_no_change=None, **FAST)
     assert isinstance(result, TrainResult)
@@ -115,7 +58,7 @@ def test_learns_a_linear_target_without_channel_residual():
     # y at step s + L equals a linear function of the last input step, s + L - 1.
     target = np.roll(target, 1, axis=0)
     w = FakeWindows(v, target, L, 1)
-    net = _net(n_heads=1, tasks=(TaskSpec("y"),), n_features=2, revin=False)
+    net = tiny_net(n_heads=1, tasks=(TaskSpec("y"),), n_features=2, revin=False)
     fit_module(net, w, max_epochs=25, n_iter_no_change=None, **FAST)
     x, y = w.get_batch(np.arange(len(w)))
     err = np.mean((predict_module(net, x)["y"] - y) ** 2)
@@ -123,28 +66,28 @@ def test_learns_a_linear_target_without_channel_residual():
 
 
 def test_same_seed_gives_identical_predictions_on_cpu():
-    w = _windows()
+    w = sine_windows()
     preds, curves = [], []
     for _ in range(2):
-        net = _net(seed=3, dropout=0.2, attention_dropout=0.1)
+        net = tiny_net(seed=3, dropout=0.2, attention_dropout=0.1)
         r = fit_module(net, w, max_epochs=2, batch_size=16, random_state=7)
         x, _ = w.get_batch(np.arange(len(w)))
         preds.append(predict_module(net, x)["y"])
         curves.append(r.loss_curve)
     np.testing.assert_array_equal(preds[0], preds[1])
     assert curves[0] == curves[1]
-    net = _net(seed=3, dropout=0.2, attention_dropout=0.1)
+    net = tiny_net(seed=3, dropout=0.2, attention_dropout=0.1)
     fit_module(net, w, max_epochs=2, batch_size=16, random_state=8)
     assert not np.array_equal(predict_module(net, x)["y"], preds[0])
 
 
 def test_global_random_state_and_threads_untouched():
-    net = _net(dropout=0.1)
+    net = tiny_net(dropout=0.1)
     torch_state = torch.get_rng_state()
     np_state = np.random.get_state()[1].copy()
     threads = torch.get_num_threads()
     fit_module(
-        net, _windows(), max_epochs=1, batch_size=64, random_state=0, n_threads=2
+        net, sine_windows(), max_epochs=1, batch_size=64, random_state=0, n_threads=2
     )
     assert torch.equal(torch.get_rng_state(), torch_state)
     assert np.array_equal(np.random.get_state()[1], np_state)
@@ -172,9 +115,9 @@ def test_global_random_state_and_threads_untouched():
 )
 def test_validation_restores_the_best_epoch(rule, reason, n_epochs, best_epoch):
     val = _held_out()
-    net = _net()
+    net = tiny_net()
     r = fit_module(
-        net, _windows(n=300), val_windows=val, batch_size=32, random_state=0, **rule
+        net, sine_windows(n=300), val_windows=val, batch_size=32, random_state=0, **rule
     )
     assert r.stopped_reason == reason
     assert r.n_epochs == len(r.validation_scores) == n_epochs
@@ -186,7 +129,12 @@ def test_validation_restores_the_best_epoch(rule, reason, n_epochs, best_epoch):
 def test_training_loss_plateau_without_validation():
     plateau = {"n_iter_no_change": 1, "tol": 1e9}
     r = fit_module(
-        _net(), _windows(), max_epochs=10, batch_size=64, random_state=0, **plateau
+        tiny_net(),
+        sine_windows(),
+        max_epochs=10,
+        batch_size=64,
+        random_state=0,
+        **plateau,
     )
     assert r.stopped_reason == "training_loss_plateau"
     assert (r.n_epochs, r.best_epoch, r.best_validation) == (2, 2, None)
@@ -208,9 +156,9 @@ class ExplodingWindows(FakeWindows):
 
 
 def test_non_finite_loss_stops_with_clear_error_and_keeps_last_good_weights():
-    v = _sine()
+    v = sine()
     bad = ExplodingWindows(v, v, L, H, bad_call=3)
-    net = _net()
+    net = tiny_net()
     # The same batches in the same order, at a constant learning rate.
     ordered = {"batch_size": 32, "shuffle": False, "lr_schedule": "none"}
     with pytest.raises(FloatingPointError, match=re.escape("epoch 1, batch 3")) as info:
@@ -218,9 +166,14 @@ def test_non_finite_loss_stops_with_clear_error_and_keeps_last_good_weights():
     assert "keeps the weights from before this batch" in str(info.value)
     assert all(torch.isfinite(p).all() for p in net.parameters())
     # Same as training on the first two batches only.
-    ref = _net()
+    ref = tiny_net()
     fit_module(
-        ref, _windows(), max_epochs=1, max_steps_per_epoch=2, random_state=0, **ordered
+        ref,
+        sine_windows(),
+        max_epochs=1,
+        max_steps_per_epoch=2,
+        random_state=0,
+        **ordered,
     )
     for (k, a), b in zip(net.state_dict().items(), ref.state_dict().values()):
         assert torch.equal(a, b), k
@@ -239,11 +192,11 @@ class InterruptingWindows(FakeWindows):
 
 
 def test_keyboard_interrupt_stops_cleanly_and_propagates():
-    v = _sine(300)
+    v = sine(300)
     # 281 windows / 64 = 5 batches per epoch; interrupt in epoch 3.
     train = InterruptingWindows(v, v, L, H, interrupt_call=12)
     val = _held_out()
-    net = _net()
+    net = tiny_net()
     with pytest.raises(KeyboardInterrupt) as info:
         fit_module(
             net,
@@ -271,23 +224,19 @@ def test_keyboard_interrupt_in_a_training_step_reaches_the_caller(monkeypatch):
 
     monkeypatch.setattr(loop_module._Loop, "train_step", interrupt)
     with pytest.raises(KeyboardInterrupt):
-        fit_module(_net(), _windows(), max_epochs=3, batch_size=64, random_state=0)
+        fit_module(
+            tiny_net(), sine_windows(), max_epochs=3, batch_size=64, random_state=0
+        )
 
 
 def test_tolerance_is_never_below_the_resolution_of_the_losses(monkeypatch):
     from tsattn.fitting import loop as loop_module
 
-    net = _net()
-    cpu = torch.device("cpu")
-    assert loop_module.tolerance_floor(cpu, net) == torch.finfo(torch.float32).eps
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
-    bf16 = loop_module.tolerance_floor(torch.device("cuda"), net)
-    assert bf16 == torch.finfo(torch.bfloat16).eps == 2.0**-7
-    # The floor is applied: with a floor no epoch can clear, tol=0 keeps epoch 0.
+    # With a floor no epoch can clear, tol=0 keeps epoch 0.
     monkeypatch.setattr(loop_module, "tolerance_floor", lambda device, module: 1.0)
     r = fit_module(
-        net,
-        _windows(),
+        tiny_net(),
+        sine_windows(),
         val_windows=_held_out(),
         max_epochs=3,
         batch_size=64,
@@ -300,17 +249,17 @@ def test_tolerance_is_never_below_the_resolution_of_the_losses(monkeypatch):
 
 
 def test_uses_reusable_buffers_when_offered():
-    w = _windows(BufferedWindows)
-    fit_module(_net(), w, max_epochs=2, batch_size=64, random_state=0)
+    w = sine_windows(BufferedWindows)
+    fit_module(tiny_net(), w, max_epochs=2, batch_size=64, random_state=0)
     assert len(w.buffer_ids) == 1
 
 
 def test_nan_steps_in_inputs_are_masked():
-    v = _sine()
+    v = sine()
     x = v.copy()
     x[:15] = np.nan  # short history for the first windows
     w = FakeWindows(x, v, L, H)
-    net = _net()
+    net = tiny_net()
     r = fit_module(net, w, max_epochs=2, batch_size=64, random_state=0)
     assert all(np.isfinite(r.loss_curve))
     xb, _ = w.get_batch(np.arange(5))
@@ -318,25 +267,27 @@ def test_nan_steps_in_inputs_are_masked():
 
 
 def test_max_steps_per_epoch_and_schedule():
-    w = _windows()
+    w = sine_windows()
     r = fit_module(
-        _net(), w, max_epochs=3, batch_size=16, max_steps_per_epoch=2, random_state=0
+        tiny_net(),
+        w,
+        max_epochs=3,
+        batch_size=16,
+        max_steps_per_epoch=2,
+        random_state=0,
     )
     assert r.n_steps == 6
     assert r.fit_time_s > 0
 
 
-def test_verbose_prints_epochs_when_not_a_terminal(capsys):
-    fit_module(
-        _net(), _windows(), max_epochs=2, batch_size=128, verbose=1, random_state=0
-    )
-    out = capsys.readouterr().out
-    assert "epoch 1/2" in out
-    assert "epoch 2/2" in out
-    fit_module(
-        _net(), _windows(), max_epochs=1, batch_size=128, verbose=0, random_state=0
-    )
-    assert capsys.readouterr().out == ""
+@pytest.mark.parametrize(
+    ("verbose", "lines"), [(1, ["epoch 1/2", "epoch 2/2"]), (0, [])]
+)
+def test_verbose_prints_epochs_when_not_a_terminal(capsys, verbose, lines):
+    fit = {"max_epochs": 2, "batch_size": 128, "random_state": 0}
+    fit_module(tiny_net(), sine_windows(), verbose=verbose, **fit)
+    printed = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in printed] == [line.split() for line in lines]
 
 
 def test_multi_task_targets_split_by_columns():
@@ -354,13 +305,13 @@ def test_multi_task_training_with_custom_split():
         TaskSpec("level", horizon=H, target_channels=(0,)),
         TaskSpec("up", "bce", weight=0.5),
     )
-    v = _sine()
+    v = sine()
     w = FakeWindows(v, v, L, H)
 
     def split(y):
         return {"level": y, "up": (y[:, :1] > 0).float()}
 
-    net = _net(tasks=tasks, output_head="multi")
+    net = tiny_net(tasks=tasks, output_head="multi")
     r = fit_module(
         net, w, max_epochs=2, batch_size=64, split_targets=split, random_state=0
     )
@@ -373,47 +324,17 @@ def test_multi_task_training_with_custom_split():
     np.testing.assert_allclose(out["up"], 1 / (1 + np.exp(-logits)), rtol=1e-5)
 
 
-def test_predict_module_batches_match_one_pass():
-    net = _net().eval()
-    w = _windows()
-    x, _ = w.get_batch(np.arange(50))
-    a = predict_module(net, x, batch_size=7)["y"]
-    with torch.no_grad():
-        b = net(torch.from_numpy(x))["y"].numpy()
-    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-    c = predict_module(net, _windows(starts=np.arange(50)), batch_size=16)["y"]
-    np.testing.assert_allclose(c, b, rtol=1e-5, atol=1e-6)
-    mask = np.zeros((50, L), dtype=bool)
-    mask[:, :4] = True
-    d = predict_module(net, x, key_padding_mask=mask)["y"]
-    e = predict_module(net, np.where(mask[..., None], np.nan, x))["y"]
-    np.testing.assert_allclose(d, e, rtol=1e-6)
-    assert net.training is False
-
-
 def test_with_real_window_set():
     windows = pytest.importorskip("tsattn.windows")
-    v = _sine().astype(np.float32)
+    v = sine().astype(np.float32)
     ws = windows.make_windows(v, v, window_length=L, horizon=H)
-    net = _net()
+    net = tiny_net()
     r = fit_module(net, ws, max_epochs=3, **FAST)
     assert r.loss_curve[-1] < r.loss_curve[0]
     x, _ = ws.get_batch(np.arange(len(ws)))
     np.testing.assert_allclose(
         predict_module(net, ws)["y"], predict_module(net, x)["y"], rtol=1e-6
     )
-
-
-def test_resolve_device():
-    assert resolve_device("cpu") == torch.device("cpu")
-    expected = "cuda" if torch.cuda.is_available() else "cpu"
-    assert resolve_device("auto").type == expected
-    assert resolve_device(None).type == expected
-    with pytest.raises(ValueError, match="Unknown device 'gpu'"):
-        resolve_device("gpu")
-    if not torch.cuda.is_available():
-        with pytest.raises(ValueError, match="CUDA is not available"):
-            resolve_device("cuda")
 
 
 @pytest.mark.parametrize(
@@ -455,27 +376,27 @@ def test_resolve_device():
 )
 def test_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=re.escape(match)):
-        fit_module(_net(), _windows(), **kwargs)
+        fit_module(tiny_net(), sine_windows(), **kwargs)
 
 
 def test_bad_windows():
     with pytest.raises(
         TypeError, match=re.escape("train_windows must provide __len__()")
     ):
-        fit_module(_net(), np.zeros((3, L, 1)))
+        fit_module(tiny_net(), np.zeros((3, L, 1)))
     with pytest.raises(ValueError, match="train_windows holds no windows"):
-        fit_module(_net(), _windows(starts=np.arange(0)))
-    v = _sine()
+        fit_module(tiny_net(), sine_windows(starts=np.arange(0)))
+    v = sine()
     w = FakeWindows(v, np.hstack([v, v]), L, H)  # two target columns, one task target
     with pytest.raises(ValueError, match=re.escape("do not fit the tasks (y: 3x1")):
-        fit_module(_net(), w, max_epochs=1)
+        fit_module(tiny_net(), w, max_epochs=1)
 
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no cuda device")
 def test_trains_on_cuda_with_bf16_autocast():
-    w = _windows()
-    net = _net()
+    w = sine_windows()
+    net = tiny_net()
     r = fit_module(net, w, max_epochs=3, batch_size=32, device="cuda", random_state=0)
     assert next(net.parameters()).is_cuda
     assert r.loss_curve[-1] < r.loss_curve[0]
@@ -486,12 +407,12 @@ def test_trains_on_cuda_with_bf16_autocast():
 def test_validate_initial_keeps_the_start_when_no_epoch_beats_it():
     # A network that starts at the last value, trained with a learning rate too
     # small to improve on it by tol: the starting weights are restored.
-    w = _windows()
-    net = _net(repeat_init=True)
+    w = sine_windows()
+    net = tiny_net(repeat_init=True)
     start = {k: v.clone() for k, v in net.state_dict().items()}
     result = fit_module(
         net,
-        _windows(n=300),
+        sine_windows(n=300),
         val_windows=w,
         max_epochs=3,
         batch_size=64,
@@ -507,10 +428,15 @@ def test_validate_initial_keeps_the_start_when_no_epoch_beats_it():
 
 
 def test_validate_initial_is_beaten_by_real_learning():
-    w = _windows()
-    net = _net(repeat_init=True)
+    w = sine_windows()
+    net = tiny_net(repeat_init=True)
     result = fit_module(
-        net, _windows(n=300), val_windows=w, max_epochs=8, validate_initial=True, **FAST
+        net,
+        sine_windows(n=300),
+        val_windows=w,
+        max_epochs=8,
+        validate_initial=True,
+        **FAST,
     )
     assert result.best_epoch >= 1
     assert result.best_validation < result.initial_validation

@@ -7,13 +7,13 @@ import pytest
 import torch
 
 from tsattn import TsattnWarning
-from tsattn.fitting.loop import predict_module
 from tsattn.fitting.pipeline import (
     NetworkFit,
     fit_network,
     split_held_out,
     split_windows,
 )
+from tsattn.fitting.predict import predict_module
 from tsattn.nn.config import NetConfig, TaskSpec
 from tsattn.windows import make_windows
 

@@ -23,7 +23,7 @@ def _torch_threads(n_threads: int | None) -> contextlib.AbstractContextManager[N
     Small networks train several times faster on one thread than on two on a
     busy machine (no waiting on a thread that another process holds up).
     """
-    from tsattn.fitting.loop import torch_threads
+    from tsattn.fitting.runtime import torch_threads
 
     return torch_threads(n_threads)
 

@@ -23,8 +23,9 @@ import torch
 from tsattn._base import BaseForecaster
 from tsattn._docstrings import Entry
 from tsattn._validation import Interval, Options, validate_params
-from tsattn.fitting.loop import predict_module, resolve_device
 from tsattn.fitting.pipeline import NetworkFit, fit_network
+from tsattn.fitting.predict import predict_module
+from tsattn.fitting.runtime import resolve_device
 from tsattn.nn.config import NetConfig, TaskSpec
 from tsattn.nn.net import TemporalAttentionNet
 from tsattn.windows.ending import windows_ending_at_rows

@@ -1,7 +1,12 @@
-"""Fitting the network: the loop, the starts, the evidence gate and the pipeline.
+"""Fitting the network: the loop, prediction, the starts, the gate and the pipeline.
 
-- :mod:`tsattn.fitting.loop`: epochs, batches, AdamW, early stopping, device,
-  seeding (``fit_module``, ``predict_module``);
+- :mod:`tsattn.fitting.loop`: epochs, AdamW, early stopping (``fit_module``);
+- :mod:`tsattn.fitting.predict`: a trained network run on windows in batches
+  (``predict_module``);
+- :mod:`tsattn.fitting.batches`: what a set of windows provides, and its
+  batches as tensors on the device;
+- :mod:`tsattn.fitting.runtime`: device, CPU threads, seeding and precision
+  (``resolve_device``, ``torch_threads``);
 - :mod:`tsattn.fitting.starts`: the linear skip's ridge start (the network's
   own initialisation is the last value);
 - :mod:`tsattn.fitting.gate`: the Diebold-Mariano evidence before leaving the

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from tsattn.fitting.loop import predict_module
+from tsattn.fitting.predict import predict_module
 from tsattn.fitting.starts import window_targets
 from tsattn.nn.losses import elementwise_loss
 from tsattn.stats import dm_test

@@ -1,11 +1,10 @@
-"""Training loop for the attention network: batches, AdamW, early stopping, seeding.
+"""Training loop for the attention network: epochs, AdamW, early stopping.
 
-The loop knows nothing of a concrete windowing class. It takes any ``windows``
-object with ``__len__()`` and ``get_batch(idx) -> (x, y)``, where ``x`` is a
-float32 array ``(B, L, F)`` and ``y`` a float32 array ``(B, H, T)``; when
-``get_batch`` also accepts ``out_x=`` and ``out_y=`` buffers (as
-:class:`tsattn.windows.WindowSet` does) batches are gathered into two reused
-buffers. Windows are never materialised all at once.
+The loop knows nothing of a concrete windowing class: it takes any set of
+windows (see :mod:`tsattn.fitting.batches`). Windows are never materialised
+all at once. Device, threads, seeding and precision come from
+:mod:`tsattn.fitting.runtime`; prediction is :mod:`tsattn.fitting.predict`
+(both re-exported here).
 
 Targets convention: unless a ``split_targets`` callable is given, task ``t``
 (in the order of ``tasks``) uses the target columns ``[c0, c0 + n_targets)``,
@@ -15,46 +14,46 @@ first ``horizon`` rows (steps) of ``y``.
 
 from __future__ import annotations
 
-import contextlib
-import inspect
 import math
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from numbers import Integral
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import torch
 from torch import nn
 
 from tsattn._validation import Interval, check_scalar
+from tsattn.fitting.batches import Batches, WindowsLike, check_windows, forward
+from tsattn.fitting.predict import predict_module
+from tsattn.fitting.runtime import (
+    autocast,
+    resolve_device,
+    seeded,
+    tolerance_floor,
+    torch_threads,
+)
 from tsattn.nn.config import TaskSpec
 from tsattn.nn.losses import total_loss
 
 __all__ = [
     "TrainResult",
+    "WindowsLike",
     "fit_module",
     "predict_module",
     "resolve_device",
     "split_targets_by_columns",
     "tolerance_floor",
+    "torch_threads",
 ]
 
 LR_SCHEDULES = ("cosine", "none")
 POSITIVE_INT = Interval(int, 1, None)
 POSITIVE = Interval(float, 0.0, None, closed="neither")
 NON_NEGATIVE = Interval(float, 0.0, None)
-
-
-class WindowsLike(Protocol):
-    """What the loop needs from a set of windows."""
-
-    def __len__(self) -> int: ...
-
-    def get_batch(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]: ...
 
 
 @dataclass
@@ -99,61 +98,7 @@ class TrainResult:
     initial_validation: float | None = None
 
 
-# ----------------------------------------------------------------------- checks
-def _check_windows(name: str, windows: object) -> int:
-    if not (
-        hasattr(windows, "__len__") and callable(getattr(windows, "get_batch", None))
-    ):
-        raise TypeError(
-            f"{name} must provide __len__() and get_batch(idx) -> (x, y), like "
-            f"tsattn.windows.make_windows(...). Got {type(windows).__name__}."
-        )
-    n = len(windows)
-    if n < 1:
-        raise ValueError(f"{name} holds no windows; pass at least one.")
-    return n
-
-
-def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
-    """Turn a device request into a :class:`torch.device`.
-
-    Parameters
-    ----------
-    device : str, torch.device or None
-        ``"auto"`` (or None) picks CUDA when it is available, else the CPU;
-        anything else is passed to :class:`torch.device`.
-
-    Returns
-    -------
-    torch.device
-
-    Raises
-    ------
-    ValueError
-        For an unknown device string, or CUDA requested where it is unavailable.
-    """
-    if device is None or (isinstance(device, str) and device == "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"Unknown device {device!r}; use 'auto', 'cpu', 'cuda' or 'cuda:N'."
-        ) from exc
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(
-                f"device={device!r} was requested but CUDA is not available here; "
-                "use device='auto' or 'cpu'."
-            )
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ValueError(
-                f"device={device!r} does not exist; this machine has "
-                f"{torch.cuda.device_count()} CUDA device(s)."
-            )
-    return dev
-
-
+# ------------------------------------------------------------------ randomness
 def _rngs(random_state: object) -> tuple[np.random.Generator, int | None]:
     """Numpy generator for shuffling and a torch seed (None: leave torch alone)."""
     if random_state is None:
@@ -172,53 +117,6 @@ def _rngs(random_state: object) -> tuple[np.random.Generator, int | None]:
             f"Got {random_state!r} (type {type(random_state).__name__})."
         )
     return rng, int(rng.integers(0, 2**63 - 1))
-
-
-@contextlib.contextmanager
-def _seeded(seed: int | None, device: torch.device) -> Iterator[None]:
-    """Seed torch for the block only; the global generators are restored after."""
-    if seed is None:
-        yield
-        return
-    devices = [device] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices, device_type="cuda"):
-        torch.default_generator.manual_seed(seed)
-        if device.type == "cuda":
-            with torch.cuda.device(device):
-                torch.cuda.manual_seed(seed)
-        yield
-
-
-@contextlib.contextmanager
-def torch_threads(n_threads: int | None) -> Iterator[None]:
-    """Use ``n_threads`` torch intra-op CPU threads inside the block, then restore.
-
-    Parameters
-    ----------
-    n_threads : int or None
-        Threads to use; None leaves torch's setting alone.
-
-    Yields
-    ------
-    None
-        Control returns to the block with the thread count set.
-    """
-    if n_threads is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def _autocast(device: torch.device) -> contextlib.AbstractContextManager[Any]:
-    """bf16 autocast on CUDA (where supported); nothing on the CPU."""
-    if device.type == "cuda" and torch.cuda.is_bf16_supported():
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
 
 
 def _is_tty() -> bool:
@@ -269,67 +167,7 @@ def split_targets_by_columns(
     return out
 
 
-# ---------------------------------------------------------------------- batches
-class _Batches:
-    """Gather batches into reused buffers and move them to the device."""
-
-    def __init__(self, windows: Any, batch_size: int, device: torch.device):
-        self.windows = windows
-        self.batch_size = batch_size
-        self.device = device
-        self.buffers: tuple[np.ndarray, np.ndarray] | None = None
-        try:
-            params = inspect.signature(windows.get_batch).parameters
-        except (TypeError, ValueError):
-            params = {}
-        self.use_out = "out_x" in params and "out_y" in params
-
-    def get(self, idx: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
-        b = len(idx)
-        if self.use_out and self.buffers is not None:
-            bx, by = self.buffers
-            x, y = self.windows.get_batch(idx, out_x=bx[:b], out_y=by[:b])
-        else:
-            x, y = self.windows.get_batch(idx)
-        if y is None:
-            raise ValueError(
-                f"{name}.get_batch returned no targets; build the windows with "
-                "targets to train on them."
-            )
-        x, y = np.asarray(x), np.asarray(y)
-        if x.ndim != 3 or y.ndim != 3 or x.shape[0] != b or y.shape[0] != b:
-            raise ValueError(
-                f"{name}.get_batch must return x (B, L, F) and y (B, H, T) with "
-                f"B = {b}; got shapes {x.shape} and {y.shape}."
-            )
-        if self.use_out and self.buffers is None:
-            self.buffers = (
-                np.empty((self.batch_size, *x.shape[1:]), dtype=np.float32),
-                np.empty((self.batch_size, *y.shape[1:]), dtype=np.float32),
-            )
-        return x, y
-
-    def to_tensors(
-        self, x: np.ndarray, y: np.ndarray | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
-        """Tensors on the device; the key-padding mask marks steps with a NaN."""
-        missing = np.isnan(x).any(axis=2)  # (B, L)
-        mask = torch.from_numpy(missing).to(self.device) if missing.any() else None
-        xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
-        yt = None
-        if y is not None:
-            yt = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32)).to(
-                self.device
-            )
-        return xt, mask, yt
-
-
-def _forward(module: nn.Module, x: torch.Tensor, mask: torch.Tensor | None) -> Any:
-    if mask is None:
-        return module(x)
-    return module(x, key_padding_mask=mask)
-
-
+# ------------------------------------------------------------ tasks, optimiser
 def _resolve_tasks(module: nn.Module, tasks: Sequence[TaskSpec] | None) -> tuple:
     if tasks is None:
         config = getattr(module, "config", None)
@@ -506,9 +344,9 @@ def fit_module(
     if split_targets is not None and not callable(split_targets):
         raise TypeError("split_targets must be a callable y -> dict of tensors.")
     tasks = _resolve_tasks(module, tasks)
-    n_train = _check_windows("train_windows", train_windows)
+    n_train = check_windows("train_windows", train_windows)
     if val_windows is not None:
-        _check_windows("val_windows", val_windows)
+        check_windows("val_windows", val_windows)
     dev = resolve_device(device)
     rng, seed = _rngs(random_state)
     # Never ask for an improvement finer than the losses can resolve (bf16 on CUDA).
@@ -528,7 +366,7 @@ def fit_module(
         grad_clip=grad_clip,
         total_steps=steps_per_epoch * max_epochs if lr_schedule == "cosine" else None,
     )
-    train_batches = _Batches(train_windows, batch_size, dev)
+    train_batches = Batches(train_windows, batch_size, dev)
     result = TrainResult()
     has_val = val_windows is not None
     best_state: dict[str, torch.Tensor] | None = None
@@ -537,7 +375,7 @@ def fit_module(
     bar = None
     start_time = time.perf_counter()
 
-    with torch_threads(n_threads), _seeded(seed, dev):
+    with torch_threads(n_threads), seeded(seed, dev):
         try:
             if verbose > 0 and _is_tty():
                 from tqdm.auto import tqdm
@@ -609,20 +447,6 @@ def _finish(
         elif result.validation_scores:
             result.best_validation = min(result.validation_scores)
     module.eval()
-
-
-def tolerance_floor(device: torch.device, module: nn.Module) -> float:
-    """Smallest relative improvement the losses can resolve on ``device``.
-
-    Under bf16 autocast (CUDA) the outputs carry 8 mantissa bits, so a
-    relative change below bf16's machine epsilon is rounding, not progress;
-    otherwise the epsilon of the parameters' dtype.
-    """
-    if device.type == "cuda" and torch.cuda.is_bf16_supported():
-        return float(torch.finfo(torch.bfloat16).eps)
-    first = next(module.parameters(), None)
-    dtype = first.dtype if first is not None else torch.float32
-    return float(torch.finfo(dtype).eps) if dtype.is_floating_point else 0.0
 
 
 def _check_fit_args(
@@ -697,7 +521,7 @@ class _Loop:
         return self.split_targets(y)
 
     def train_epoch(
-        self, batches: _Batches, order: np.ndarray, batch_size: int, epoch: int
+        self, batches: Batches, order: np.ndarray, batch_size: int, epoch: int
     ) -> float:
         """One pass over ``order`` in batches; returns the mean training loss."""
         self.module.train()
@@ -718,8 +542,8 @@ class _Loop:
         batch: int,
     ) -> float:
         """Forward, backward, clip and update; returns the batch loss."""
-        with _autocast(self.device):
-            outputs = _forward(self.module, x, mask)
+        with autocast(self.device):
+            outputs = forward(self.module, x, mask)
             loss, per_task = total_loss(self.tasks, outputs, self.split(y))
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -752,13 +576,13 @@ class _Loop:
         """Mean total loss over the windows, in order, without gradients."""
         self.module.eval()
         n = len(windows)
-        batches = _Batches(windows, batch_size, self.device)
+        batches = Batches(windows, batch_size, self.device)
         total, seen = 0.0, 0
-        with torch.inference_mode(), _autocast(self.device):
+        with torch.inference_mode(), autocast(self.device):
             for lo in range(0, n, batch_size):
                 idx = np.arange(lo, min(lo + batch_size, n))
                 x, mask, y = batches.to_tensors(*batches.get(idx, "val_windows"))
-                outputs = _forward(self.module, x, mask)
+                outputs = forward(self.module, x, mask)
                 loss, _ = total_loss(self.tasks, outputs, self.split(y))
                 total += float(loss) * len(idx)
                 seen += len(idx)
@@ -791,110 +615,3 @@ def _report(
         if val is not None:
             text += f"  val={val:.6g}"
         print(text, flush=True)
-
-
-# ----------------------------------------------------------------------- predict
-def predict_module(
-    module: nn.Module,
-    x: npt.ArrayLike | torch.Tensor | WindowsLike,
-    *,
-    batch_size: int = 1024,
-    device: str | torch.device | None = None,
-    key_padding_mask: npt.ArrayLike | None = None,
-    tasks: Sequence[TaskSpec] | None = None,
-    link: bool = True,
-) -> dict[str, np.ndarray]:
-    """Run the module on windows in batches, without autograd.
-
-    Parameters
-    ----------
-    module : torch.nn.Module
-        A trained network returning a dict of outputs per task.
-    x : array-like, torch.Tensor or windows
-        Windows ``(N, L, F)``, or an object with ``__len__`` and ``get_batch``
-        whose lookbacks are used (in order). Steps holding a NaN are treated
-        as missing (key-padding mask).
-    batch_size : int
-        Windows per forward pass.
-    device : str, torch.device or None
-        None uses the device the module's parameters are on.
-    key_padding_mask : array-like or None
-        Boolean ``(N, L)``, True for missing steps, combined with the NaN mask.
-        Only with array input.
-    tasks : sequence of TaskSpec or None
-        Used with ``link``; None reads ``module.config.tasks`` when present.
-    link : bool
-        Map ``bce`` logits to probabilities (sigmoid); other outputs are
-        returned as the module gives them.
-
-    Returns
-    -------
-    dict of str to ndarray
-        float32 outputs per task, stacked over the ``N`` windows.
-    """
-    check_scalar("batch_size", batch_size, POSITIVE_INT)
-    if device is None:
-        first = next(module.parameters(), None)
-        dev = first.device if first is not None else torch.device("cpu")
-    else:
-        dev = resolve_device(device)
-    if tasks is None:
-        tasks = getattr(getattr(module, "config", None), "tasks", None) or ()
-    bce_names = {t.name for t in tasks if t.loss == "bce"} if link else set()
-
-    windowed = callable(getattr(x, "get_batch", None)) and hasattr(x, "__len__")
-    if windowed:
-        if key_padding_mask is not None:
-            raise ValueError(
-                "key_padding_mask is only supported with array input; for windows "
-                "mark missing steps with NaN."
-            )
-        n = len(x)
-    else:
-        if isinstance(x, torch.Tensor):
-            x = x.detach().cpu().numpy()
-        x = np.asarray(x, dtype=np.float32)
-        if x.ndim != 3:
-            raise ValueError(
-                f"x must be 3-D (n_windows, window_length, n_features). Got shape "
-                f"{x.shape}."
-            )
-        n = x.shape[0]
-        if key_padding_mask is not None:
-            key_padding_mask = np.asarray(key_padding_mask, dtype=bool)
-            if key_padding_mask.shape != x.shape[:2]:
-                raise ValueError(
-                    f"key_padding_mask must have shape {x.shape[:2]}. Got "
-                    f"{key_padding_mask.shape}."
-                )
-    was_training = module.training
-    first = next(module.parameters(), None)
-    if first is not None and first.device != dev:
-        module.to(dev)
-    if was_training:
-        module.eval()
-    if n == 0:
-        raise ValueError("x holds no windows; pass at least one.")
-    chunks: dict[str, list[np.ndarray]] = {}
-    try:
-        with torch.inference_mode():
-            for lo in range(0, n, batch_size):
-                hi = min(lo + batch_size, n)
-                if windowed:
-                    xb = np.asarray(x.get_batch(np.arange(lo, hi))[0], dtype=np.float32)
-                else:
-                    xb = x[lo:hi]
-                missing = np.isnan(xb).any(axis=2)  # (B, L)
-                if key_padding_mask is not None:
-                    missing = missing | key_padding_mask[lo:hi]
-                xt = torch.from_numpy(np.ascontiguousarray(xb)).to(dev)
-                mask = torch.from_numpy(missing).to(dev) if missing.any() else None
-                out = _forward(module, xt, mask)
-                for name, value in out.items():
-                    if name in bce_names:
-                        value = torch.sigmoid(value)
-                    chunks.setdefault(name, []).append(value.float().cpu().numpy())
-    finally:
-        if was_training:
-            module.train(True)
-    return {k: np.concatenate(v, axis=0) for k, v in chunks.items()}
