@@ -7,7 +7,25 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from tsattn._docstrings import Entry
+
 __all__ = ["atomic_write", "check_writable"]
+
+
+#: Docstring entries of the functions that write a file through
+#: :func:`check_writable` and :func:`atomic_write` (filled by ``fill_doc``).
+WRITE_DOC: dict[str, Entry] = {
+    "path_written": ("pathlib.Path", "The path written."),
+    "write_errors": (
+        "FileNotFoundError\n"
+        "    If the destination directory does not exist.\n"
+        "IsADirectoryError\n"
+        "    If ``path`` is a directory.\n"
+        "PermissionError\n"
+        "    If the destination cannot be written (checked before anything is\n"
+        "    written)."
+    ),
+}
 
 
 def check_writable(path: str | os.PathLike, what: str = "output") -> Path:

@@ -23,7 +23,8 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 import tsattn
-from tsattn._io import check_writable
+from tsattn._docstrings import fill_doc
+from tsattn._io import WRITE_DOC, check_writable
 from tsattn.estimators import (
     AttentionForecaster,
     MultiTaskForecaster,
@@ -120,6 +121,7 @@ def _params(model: AttentionForecaster, encoder: Encoder) -> dict[str, Any]:
     return out
 
 
+@fill_doc(WRITE_DOC)
 def save(model: AttentionForecaster, path: str | os.PathLike[str]) -> Path:
     """Save a fitted attention forecaster to one safetensors file.
 
@@ -146,11 +148,11 @@ def save(model: AttentionForecaster, path: str | os.PathLike[str]) -> Path:
 
     Returns
     -------
-    pathlib.Path
-        The path written.
+    {{path_written}}
 
     Raises
     ------
+    {{write_errors}}
     sklearn.exceptions.NotFittedError
         If ``model`` is not fitted.
     TypeError

@@ -9,7 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from tsattn._io import atomic_write, check_writable
+from tsattn._docstrings import fill_doc
+from tsattn._io import WRITE_DOC, atomic_write, check_writable
 from tsattn.report._attention import attention_spec_figure, check_attention
 from tsattn.report._compare import detect_comparisons
 from tsattn.report._render import build_html
@@ -194,6 +195,7 @@ def render_report(
     )
 
 
+@fill_doc(WRITE_DOC)
 def save_report(results: pd.DataFrame, path: str | os.PathLike, **kwargs: Any) -> Path:
     """Render a report and write it to ``path`` atomically.
 
@@ -212,17 +214,11 @@ def save_report(results: pd.DataFrame, path: str | os.PathLike, **kwargs: Any) -
 
     Returns
     -------
-    pathlib.Path
-        The path written.
+    {{path_written}}
 
     Raises
     ------
-    FileNotFoundError
-        If the destination directory does not exist.
-    IsADirectoryError
-        If ``path`` is a directory.
-    PermissionError
-        If the destination cannot be written (checked before rendering).
+    {{write_errors}}
     """
     target = check_writable(path, "report")
     return atomic_write(target, render_report(results, **kwargs))
