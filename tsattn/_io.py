@@ -12,11 +12,18 @@ from tsattn._docstrings import Entry
 __all__ = ["atomic_write", "check_writable"]
 
 
-#: Docstring entries of the functions that write a file through
-#: :func:`check_writable` and :func:`atomic_write` (filled by ``fill_doc``).
+#: Docstring sections of the functions that write a file through
+#: :func:`check_writable` and :func:`atomic_write` (filled by ``fill_doc``):
+#: what they return and the write errors they raise, before anything is written.
 WRITE_DOC: dict[str, Entry] = {
-    "path_written": ("pathlib.Path", "The path written."),
-    "write_errors": (
+    "returns_path_and_write_errors": (
+        "Returns\n"
+        "-------\n"
+        "pathlib.Path\n"
+        "    The path written.\n"
+        "\n"
+        "Raises\n"
+        "------\n"
         "FileNotFoundError\n"
         "    If the destination directory does not exist.\n"
         "IsADirectoryError\n"

@@ -146,13 +146,7 @@ def save(model: AttentionForecaster, path: str | os.PathLike[str]) -> Path:
         Destination file (``.safetensors`` is a good suffix); its directory
         must exist. An existing file is replaced.
 
-    Returns
-    -------
-    {{path_written}}
-
-    Raises
-    ------
-    {{write_errors}}
+    {{returns_path_and_write_errors}}
     sklearn.exceptions.NotFittedError
         If ``model`` is not fitted.
     TypeError

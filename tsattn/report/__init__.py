@@ -212,13 +212,7 @@ def save_report(results: pd.DataFrame, path: str | os.PathLike, **kwargs: Any) -
     **kwargs
         Keyword arguments of :func:`render_report`.
 
-    Returns
-    -------
-    {{path_written}}
-
-    Raises
-    ------
-    {{write_errors}}
+    {{returns_path_and_write_errors}}
     """
     target = check_writable(path, "report")
     return atomic_write(target, render_report(results, **kwargs))
