@@ -52,7 +52,7 @@ GROUPS = [
     ("copies", ("copy_", "aten::cat", "contiguous", "clone", "aten::to")),
 ]
 
-_TORCH_DROPOUT = tsattn_dropout.dropout
+_LIBRARY_DROPOUT = tsattn_dropout.dropout
 
 
 def _group(name: str) -> str:
@@ -69,7 +69,7 @@ def profile_fit(patch_len: int, torch_dropout: bool) -> tuple[float, dict[str, f
     if torch_dropout:
         tsattn_dropout.dropout = lambda x, p, training: F.dropout(x, p, training)
     else:
-        tsattn_dropout.dropout = _TORCH_DROPOUT
+        tsattn_dropout.dropout = _LIBRARY_DROPOUT
     y = random_walk()
     params = attention_params(patch_len, epochs=2)
     AttentionForecaster(**{**params, "max_epochs": 1}).fit(y)  # warm-up
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"| {name} | " + " | ".join(cells) + " |")
         walls = " | ".join(f"**{wall:.2f}**" for wall, _ in results.values())
         print(f"| fit wall clock | {walls} |")
-    tsattn_dropout.dropout = _TORCH_DROPOUT
+    tsattn_dropout.dropout = _LIBRARY_DROPOUT
 
 
 if __name__ == "__main__":

@@ -98,3 +98,33 @@ def test_shape_is_kept_for_any_input(shape, p):
     assert y.shape == x.shape
     scale = 1 / (1 - quantized_rate(p)) if quantized_rate(p) > 0 else 1.0
     assert torch.all((y == 0) | torch.isclose(y, x * scale))
+
+
+@pytest.mark.parametrize("p", [1 - 1e-6, 1 - 2**-17, 0.99999])
+def test_rates_next_to_one_keep_some_elements_and_stay_finite(p):
+    torch.manual_seed(6)
+    assert quantized_rate(p) == 1 - 2**-16
+    kept = keep_mask((1_000_000,), p)
+    assert 0 < int(kept.sum()) < 100  # about 15 expected
+    x = torch.ones(1_000_000, requires_grad=True)
+    y = dropout(x, p, training=True)
+    assert torch.isfinite(y).all()
+    y.sum().backward()
+    assert torch.isfinite(x.grad).all()
+
+
+@pytest.mark.parametrize("p", [-0.5, 1.0, 2.0])
+def test_functions_refuse_rates_outside_unit_interval(p):
+    with pytest.raises(ValueError, match=r"dropout probability must be in \[0, 1\)"):
+        dropout(torch.ones(3), p, training=True)
+    with pytest.raises(ValueError, match=r"dropout probability must be in \[0, 1\)"):
+        keep_mask((3,), p)
+
+
+def test_float64_inputs_use_the_fast_path_with_the_same_mask():
+    torch.manual_seed(7)
+    y = dropout(torch.ones(10_000, dtype=torch.float64), 0.25, training=True)
+    torch.manual_seed(7)
+    expected = keep_mask((10_000,), 0.25).to(torch.float64) / (1 - quantized_rate(0.25))
+    assert y.dtype == torch.float64
+    torch.testing.assert_close(y, expected)

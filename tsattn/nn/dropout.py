@@ -35,9 +35,17 @@ def quantized_rate(p: float) -> float:
     Returns
     -------
     float
-        The rate actually applied on the CPU.
+        The rate actually applied on the CPU; at most ``1 - 2**-16``, so some
+        elements are always kept.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is not in [0, 1).
     """
-    return round(p * _LEVELS) / _LEVELS
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"dropout probability must be in [0, 1). Got {p!r}.")
+    return min(round(p * _LEVELS), _LEVELS - 1) / _LEVELS
 
 
 def keep_mask(shape: torch.Size | tuple[int, ...], p: float) -> torch.Tensor:
@@ -63,7 +71,8 @@ def keep_mask(shape: torch.Size | tuple[int, ...], p: float) -> torch.Tensor:
         n *= int(size)
     draws = torch.empty((n + 2) // 3, dtype=torch.int64).random_(0, 1 << 48)
     chunks = draws.view(torch.int16).view(-1, 4)[:, :3]  # the low 48 bits
-    threshold = round(p * _LEVELS) - _LEVELS // 2  # int16 spans [-2**15, 2**15)
+    # int16 spans [-2**15, 2**15); the rounded rate keeps the threshold inside it
+    threshold = round(quantized_rate(p) * _LEVELS) - _LEVELS // 2
     return (chunks >= threshold).reshape(-1)[:n].view(shape)
 
 
@@ -85,6 +94,8 @@ def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
         ``x * mask / (1 - p)``, elementwise; gradients flow through the same
         mask. On the CPU ``p`` is rounded as in :func:`quantized_rate`.
     """
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"dropout probability must be in [0, 1). Got {p!r}.")
     if not training or p == 0.0:
         return x
     fast = (
@@ -97,8 +108,7 @@ def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     rate = quantized_rate(p)
     if rate == 0.0:
         return x
-    scale = torch.tensor(1.0 / (1.0 - rate), dtype=x.dtype)
-    return x * (keep_mask(x.shape, p).to(x.dtype) * scale)
+    return x * (keep_mask(x.shape, p).to(x.dtype) * (1.0 / (1.0 - rate)))
 
 
 class Dropout(nn.Module):
