@@ -1,7 +1,8 @@
 """The package's import rules, read from its source with ``ast``.
 
 No module imports another module's private (underscore) name, reads one from
-an imported module, or takes part in an import cycle at import time.
+an imported module, imports a private module from outside the package that
+holds it, or takes part in an import cycle at import time.
 """
 
 from __future__ import annotations
@@ -65,6 +66,39 @@ def private_imports(name: str, tree: ast.Module) -> Iterator[tuple[int, str]]:
         for alias in node.names:
             if _private(alias.name) and not _is_module(f"{source}.{alias.name}"):
                 yield node.lineno, f"imports {alias.name} from {source}"
+
+
+def _imported_modules(name: str, tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """Every tsattn module that module ``name`` imports, with its line."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "tsattn":
+                    yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            source = _absolute(name, node)
+            if source.split(".")[0] != "tsattn":
+                continue
+            yield node.lineno, source
+            for alias in node.names:
+                if _is_module(f"{source}.{alias.name}"):
+                    yield node.lineno, f"{source}.{alias.name}"
+
+
+def private_module_imports(name: str, tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """A private module imported from outside the package that holds it.
+
+    ``tsattn.report._frame`` belongs to ``tsattn.report``: its modules may import
+    it, ``tsattn.cli`` may not. ``tsattn._validation`` belongs to ``tsattn``.
+    """
+    for line, module in _imported_modules(name, tree):
+        parts = module.split(".")
+        for i, part in enumerate(parts[1:], start=1):
+            if _private(part):
+                owner = ".".join(parts[:i])
+                if not (name == owner or name.startswith(owner + ".")):
+                    yield line, f"imports the private module {module}"
+                break
 
 
 def _module_aliases(name: str, tree: ast.Module) -> dict[str, str]:
@@ -192,6 +226,29 @@ def test_the_package_is_read() -> None:
 def test_no_private_name_is_imported_across_modules() -> None:
     found = _report(private_imports)
     assert not found, "\n".join(found)
+
+
+def test_no_private_module_is_imported_from_outside_its_package() -> None:
+    found = _report(private_module_imports)
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    ("importer", "source", "flagged"),
+    [
+        ("tsattn.cli.probe", "from tsattn.report import _frame\n", True),
+        ("tsattn.cli.probe", "from tsattn.report._frame import table\n", True),
+        ("tsattn.cli.probe", "import tsattn.report._frame as f\n", True),
+        ("tsattn.report.probe", "from tsattn.report import _frame\n", False),
+        ("tsattn.report.probe", "from ._frame import table\n", False),
+        ("tsattn.cli.probe", "from tsattn._validation import check_scalar\n", False),
+    ],
+)
+def test_the_check_flags_private_modules_outside_their_package(
+    importer: str, source: str, flagged: bool
+) -> None:
+    found = list(private_module_imports(importer, ast.parse(source)))
+    assert bool(found) is flagged, found
 
 
 def test_no_private_attribute_of_an_imported_module_is_read() -> None:

@@ -25,7 +25,7 @@ from sklearn.base import clone
 
 from tsattn.backtesting.cost import count_params, peak_memory
 from tsattn.backtesting.series import BacktestFailureWarning
-from tsattn.metrics import TASK_BASELINES
+from tsattn.evaluation import TASK_BASELINES
 from tsattn.splitters import BacktestSplitter, Fold
 
 __all__ = ["backtest_tasks", "target_task", "task_lookahead"]

@@ -521,7 +521,7 @@ def read_results(path: str) -> pd.DataFrame:
         raise ValueError(f"{file.name} is empty.") from None
     except (OSError, ValueError) as exc:
         raise ValueError(f"cannot read {file.name} ({one_line(exc)}).") from None
-    from tsattn.report._frame import REQUIRED_COLUMNS
+    from tsattn.report import REQUIRED_COLUMNS
 
     absent = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if absent:

@@ -64,7 +64,7 @@ def backtest_all(
 
 def add_naive_scale(results: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
     """Add the MASE denominator: the naive in-sample MAE up to each row's cutoff."""
-    from tsattn.metrics import SCALE_COLUMN
+    from tsattn.evaluation import SCALE_COLUMN
 
     scale = np.full(len(results), np.nan)
     for series, rows in results.groupby("series", sort=False).groups.items():
@@ -118,7 +118,7 @@ def attention_maps(
 
 def _leaderboard(results: pd.DataFrame) -> pd.DataFrame:
     """One row per model: MAE, RMSE, MASE, interval coverage, DM test vs naive."""
-    from tsattn.metrics import SCALE_COLUMN, evaluate
+    from tsattn.evaluation import SCALE_COLUMN, evaluate
 
     metrics = ["mae", "rmse"]
     if SCALE_COLUMN in results.columns and results[SCALE_COLUMN].notna().all():
@@ -140,7 +140,7 @@ def _leaderboard(results: pd.DataFrame) -> pd.DataFrame:
 
 def verdict_line(board: pd.DataFrame) -> str:
     """Say in words what :func:`tsattn.stats.verdict` decided against naive."""
-    from tsattn.stats import verdict
+    from tsattn.verdicts import verdict
 
     key = "mase" if "mase" in board.columns else "mae"
     name = key.upper()
@@ -275,7 +275,7 @@ def task_boards(
         significantly better / worse than the reference, the Holm p-value of
         a single run, parameters and fit seconds per run.
     """
-    from tsattn.stats import task_leaderboard
+    from tsattn.verdicts import task_leaderboard
 
     board = task_leaderboard(results, baseline=baseline)
     out = {}
@@ -307,8 +307,8 @@ def task_verdicts(results: pd.DataFrame, *, baseline: Any = "auto") -> list[str]
     list of str
         ``"<Task>: <answer>"`` per task, in the order the tasks appear.
     """
-    from tsattn.report._task_text import TASK_TITLES, task_headline
-    from tsattn.stats import task_leaderboard
+    from tsattn.report import TASK_TITLES, task_headline
+    from tsattn.verdicts import task_leaderboard
 
     board = task_leaderboard(results, baseline=baseline)
     lines = []

@@ -13,9 +13,19 @@ from tsattn._docstrings import fill_doc
 from tsattn._io import WRITE_DOC, atomic_write, check_writable
 from tsattn.report._attention import attention_spec_figure, check_attention
 from tsattn.report._compare import detect_comparisons
+from tsattn.report._frame import REQUIRED_COLUMNS
 from tsattn.report._render import build_html
+from tsattn.report._task_text import TASK_TITLES, task_headline
 
-__all__ = ["detect_comparisons", "plot_attention", "render_report", "save_report"]
+__all__ = [
+    "REQUIRED_COLUMNS",
+    "TASK_TITLES",
+    "detect_comparisons",
+    "plot_attention",
+    "render_report",
+    "save_report",
+    "task_headline",
+]
 
 
 def plot_attention(attention: Mapping[str, Any], *, all_layers: bool = False) -> Any:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tsattn.metrics import SCALE_COLUMN
+from tsattn.evaluation import SCALE_COLUMN
 
 __all__ = [
     "COST_COLUMNS",

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsattn.metrics import SCALE_COLUMN
+from tsattn.evaluation import SCALE_COLUMN
 from tsattn.report._frame import PreparedResults
 from tsattn.report._html import Markup, cell, part
 from tsattn.report._stats import dm_lag

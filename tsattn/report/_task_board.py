@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsattn.metrics import TASK_DM_LOSS, TASK_METRICS, TASK_SCORE
+from tsattn.evaluation import TASK_DM_LOSS, TASK_METRICS, TASK_SCORE
 from tsattn.report._html import Markup, cell, part
 from tsattn.report._leaderboard import format_column
 from tsattn.report._task_text import METRIC_NAMES, TASK_TITLES, describe_architecture

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from tsattn import stats
-from tsattn.metrics import TASK_SCORE
+from tsattn.evaluation import TASK_SCORE
 from tsattn.report._html import Markup, cell, part
 from tsattn.report._leaderboard import format_column
 from tsattn.report._pairs import ArchPair, architecture_pairs, architecture_table

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsattn.metrics import TASK_DM_LOSS
+from tsattn.evaluation import TASK_DM_LOSS
 from tsattn.report._text import is_attention_model
 
 __all__ = [

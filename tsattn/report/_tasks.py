@@ -10,11 +10,8 @@ import numpy as np
 import pandas as pd
 
 from tsattn import stats
-from tsattn.metrics import (
-    TASK_BASELINES,
-    TASK_METRICS,
-    calibration_table,
-)
+from tsattn.evaluation import TASK_BASELINES, TASK_METRICS
+from tsattn.metrics import calibration_table
 from tsattn.report._attention import attention_section, check_attention
 from tsattn.report._frame import named_rows
 from tsattn.report._html import (

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from tsattn.report._stats import DMResult
-from tsattn.stats import Verdict, verdict
+from tsattn.verdicts import Verdict, verdict
 
 __all__ = [
     "ALPHA",
