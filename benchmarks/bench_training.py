@@ -78,6 +78,17 @@ def _fit_tsattn(patch_len: int, epochs: int) -> tuple[int, int]:
     return epochs * n_windows(), int(model.n_params_)
 
 
+#: The Lightning trainer both peers train with: the CPU, and no progress bar,
+#: model summary, logger or checkpoints (output a benchmark does not need).
+QUIET_CPU_TRAINER = {
+    "accelerator": "cpu",
+    "enable_progress_bar": False,
+    "enable_model_summary": False,
+    "logger": False,
+    "enable_checkpointing": False,
+}
+
+
 def _fit_darts(patch_len: int, epochs: int) -> tuple[int, int]:
     from darts import TimeSeries
     from darts.models import TransformerModel
@@ -94,13 +105,7 @@ def _fit_darts(patch_len: int, epochs: int) -> tuple[int, int]:
         batch_size=BATCH,
         n_epochs=epochs,
         random_state=0,
-        pl_trainer_kwargs={
-            "accelerator": "cpu",
-            "enable_progress_bar": False,
-            "enable_model_summary": False,
-            "logger": False,
-            "enable_checkpointing": False,
-        },
+        pl_trainer_kwargs=QUIET_CPU_TRAINER,
     )
     model.fit(TimeSeries.from_values(random_walk()), verbose=False)
     n_params = sum(p.numel() for p in model.model.parameters())
@@ -132,11 +137,7 @@ def _fit_neuralforecast(patch_len: int, epochs: int) -> tuple[int, int]:
         max_steps=steps,
         val_check_steps=steps + 1,
         random_seed=0,
-        accelerator="cpu",
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        logger=False,
-        enable_checkpointing=False,
+        **QUIET_CPU_TRAINER,
     )
     values = random_walk()
     frame = pd.DataFrame(
